@@ -1,0 +1,63 @@
+/**
+ * One AppProject per cluster, least privilege: only the git repo and the chart repos its add-ons use, only the
+ * namespaces they deploy to, and only the cluster-scoped kinds that are rendered or that their charts install.
+ */
+import { Construct } from 'constructs';
+import { AppProject } from '../imports/argocd-appproject-argoproj.io.ts';
+import type { GroupKind } from '../charts/addon.ts';
+import type { Cluster } from '../config/cluster.ts';
+import { destinationServer } from './addon-application.ts';
+import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
+
+export interface PlatformProjectProps {
+  readonly cluster: Cluster;
+  /** Chart repositories the cluster's Applications use. */
+  readonly chartRepos: readonly string[];
+  /** Namespaces the add-ons deploy to. */
+  readonly namespaces: readonly string[];
+  /** Cluster-scoped kinds rendered or installed by charts. */
+  readonly clusterKinds: readonly GroupKind[];
+}
+
+export function projectName(cluster: Pick<Cluster, 'name'>): string {
+  return `${cluster.name}-platform`;
+}
+
+const sorted = <T>(items: Iterable<T>, key: (t: T) => string): T[] =>
+  [...new Map([...items].map((i) => [key(i), i])).values()].sort((a, b) => key(a).localeCompare(key(b), 'en'));
+
+export class PlatformProject extends Construct {
+  readonly project: AppProject;
+
+  constructor(scope: Construct, id: string, props: PlatformProjectProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const server = destinationServer(cluster);
+    this.project = new AppProject(this, 'Resource', {
+      metadata: {
+        name: projectName(cluster),
+        namespace: cluster.argocd.namespace,
+        labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name },
+        // Before the Applications that belong to it.
+        annotations: { [SYNC_WAVE]: '-1' },
+      },
+      spec: {
+        description: `Platform add-ons of cluster ${cluster.name} (${cluster.environment}, ${cluster.aws.region})`,
+        sourceRepos: [cluster.gitops.repoURL, ...sorted(props.chartRepos, (r) => r)],
+        destinations: [
+          // The root app-of-apps writes this cluster's Applications into Argo CD's own namespace.
+          { server: IN_CLUSTER, namespace: cluster.argocd.namespace },
+          ...sorted(props.namespaces, (n) => n)
+            .filter((namespace) => server !== IN_CLUSTER || namespace !== cluster.argocd.namespace)
+            .map((namespace) => ({ server, namespace })),
+        ],
+        clusterResourceWhitelist: sorted(
+          [{ group: '', kind: 'Namespace' }, ...props.clusterKinds],
+          (k) => `${k.group}/${k.kind}`,
+        ).map(({ group, kind }) => ({ group, kind })),
+        // Resources in the destination namespaces that no Application owns are reported, not deleted.
+        orphanedResources: { warn: true },
+      },
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The contract between an add-on file and the pipeline. An add-on is a Helm chart (rendered as an Argo CD
+ * Application with inline values), plain manifests (rendered into its dist/ folder, synced from git), or both
+ * (a multi-source Application whose custom resources sync in a later resource-level wave than the chart).
+ */
+import type { Chart } from 'cdk8s';
+import type { AddonConfig, Cluster } from '../config/cluster.ts';
+import type { Problem, Schema } from '../config/schema.ts';
+
+/** The documented sync order. Each position has a fixed wave number, so adding an add-on never renumbers others. */
+export const WAVES = {
+  karpenter: 10,
+  'karpenter-node-pools': 20,
+  'idp-roles': 30,
+  'metrics-server': 40,
+  reloader: 50,
+  'cert-manager': 60,
+  'alb-controller': 70,
+  'alb-ingress-group': 80,
+  'external-dns': 90,
+  'echo-server': 100,
+  'efs-controller': 110,
+  'external-secrets-operator': 120,
+} as const;
+
+export type AddonId = keyof typeof WAVES;
+
+/** Resource-level wave for an add-on's custom resources inside a multi-source Application (the chart is at 0). */
+export const CUSTOM_RESOURCE_WAVE = '10';
+
+export interface HelmChartRef {
+  /** Helm repository URL (https://) or OCI repository (oci://…, the chart's full path). */
+  readonly repoURL: string;
+  /** Chart name; empty for an OCI repoURL that names the chart itself. */
+  readonly chart: string;
+  /** Pinned chart version (from ../shared/upstream/PROVENANCE.md). */
+  readonly version: string;
+}
+
+export interface GroupKind {
+  /** API group; '' for the core group. */
+  readonly group: string;
+  readonly kind: string;
+}
+
+export interface AddonContext<S> {
+  readonly cluster: Cluster;
+  /** This add-on's config under `addons.<id>` (enabled, version, values). */
+  readonly config: AddonConfig;
+  /** This add-on's own settings, checked by its settings schema, defaults filled. */
+  readonly settings: S;
+}
+
+export interface IgnoreDifference {
+  readonly group?: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly jsonPointers?: string[];
+  readonly jqPathExpressions?: string[];
+}
+
+export interface AddonDefinition<S = Record<string, never>> {
+  readonly id: AddonId;
+  /** One line for the README and the Application's description annotation. */
+  readonly description: string;
+  /** Namespace the add-on runs in (the Application's destination namespace). */
+  readonly namespace: string;
+  /** @default true */
+  readonly enabledByDefault?: boolean;
+  /** The Helm chart and its release name, for chart add-ons. */
+  readonly chart?: HelmChartRef & { readonly releaseName: string };
+  /** Schema of the add-on's own keys under `addons.<id>` (besides enabled/version/values). */
+  readonly settings?: { readonly [K in keyof S]: Schema<S[K]> };
+  /** Cross-field and facts checks that a schema cannot express; return problems with paths from the file's root. */
+  validate?(ctx: AddonContext<S>): Problem[];
+  /** Helm values from the cluster's config and facts; the user's `values` are deep-merged over them. */
+  values?(ctx: AddonContext<S>): Record<string, unknown>;
+  /** Plain manifests (synced from git): constructs added to `scope`, each with an explicit name and namespace. */
+  manifests?(scope: Chart, ctx: AddonContext<S>): void;
+  /** Cluster-scoped kinds the chart installs (rendered ones are found automatically), for the AppProject whitelist. */
+  readonly chartClusterKinds?: readonly GroupKind[];
+  /** Namespaces besides `namespace` that the chart or manifests deploy into. @default [] */
+  readonly extraNamespaces?: readonly string[];
+  /** Use server-side apply (large CRDs exceed the client-side annotation limit). @default false */
+  readonly serverSideApply?: boolean;
+  /** Fields the cluster changes after apply, so the Application settles Synced. @default [] */
+  readonly ignoreDifferences?: (ctx: AddonContext<S>) => IgnoreDifference[];
+}
+
+/** Identity function that infers the settings type from the definition. */
+export function defineAddon<S>(definition: AddonDefinition<S>): AddonDefinition<S> {
+  return definition;
+}

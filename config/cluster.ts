@@ -1,0 +1,105 @@
+/**
+ * The cluster config: what a platform engineer writes in `config/clusters/<name>.yaml`, and the facts the AWS
+ * bootstrap publishes (`config/facts/<name>.yaml`). Defaults live here; a cluster file holds only what differs.
+ */
+import { bool, freeMap, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
+
+/** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
+export const CLUSTER_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
+const CLUSTER_NAME_TEXT = 'a lowercase DNS label of at most 24 characters (a-z, 0-9, "-"; starting with a letter)';
+
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+
+/** Kubernetes minor versions EKS supports that the pinned schemas cover (1.28 through 1.36). */
+const K8S_VERSION = /^1\.(2[89]|3[0-6])$/;
+
+export const baseClusterSchema = {
+  name: str({ pattern: CLUSTER_NAME, patternText: CLUSTER_NAME_TEXT }),
+  environment: str({ oneOf: ENVIRONMENTS }),
+  aws: obj({
+    accountId: str({ pattern: /^\d{12}$/, patternText: 'a quoted 12-digit AWS account id' }),
+    region: str({ pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, patternText: 'an AWS region such as "eu-west-1"' }),
+  }),
+  kubernetesVersion: str({ pattern: K8S_VERSION, patternText: 'a quoted Kubernetes minor version from "1.28" to "1.36"' }),
+  network: obj({
+    vpcId: str({ pattern: /^vpc-[0-9a-f]{8,17}$/, patternText: 'a VPC id such as "vpc-0123456789abcdef0"' }),
+    privateSubnetIds: list(str({ pattern: /^subnet-[0-9a-f]{8,17}$/, patternText: 'a subnet id such as "subnet-0123456789abcdef0"' }), {
+      minItems: 2,
+      unique: true,
+    }),
+  }),
+  dns: obj({
+    domain: str({
+      pattern: /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      patternText: 'a lowercase DNS domain such as "dev.example.com"',
+    }),
+    hostedZoneId: str({ pattern: /^Z[A-Z0-9]{4,32}$/, patternText: 'a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
+  }),
+  gitops: obj({
+    repoURL: str({
+      pattern: /^(https:\/\/[^\s]+|ssh:\/\/[^\s]+|git@[^\s:]+:[^\s]+)$/,
+      patternText: 'a git URL (https://, ssh:// or git@host:path)',
+    }),
+    /** Branch or tag Argo CD reads `dist/` from. @default "main" */
+    targetRevision: str({ pattern: /^[A-Za-z0-9._/-]+$/, patternText: 'a git branch, tag or commit', default: 'main' }),
+    /** Folder of the rendered output in the repository. @default "dist" */
+    distPath: str({ pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, patternText: 'a relative folder such as "dist"', default: 'dist' }),
+  }),
+  argocd: obj({
+    /**
+     * Where Argo CD runs: `in-cluster` (this cluster's own Argo CD) or `management` (a management cluster's Argo CD
+     * reaches this cluster by its API server URL, the `clusterEndpoint` fact). @default "in-cluster"
+     */
+    mode: str({ oneOf: ['in-cluster', 'management'] as const, default: 'in-cluster' }),
+    /** Namespace of Argo CD itself, where Applications and the AppProject live. @default "argocd" */
+    namespace: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, patternText: 'a namespace name', default: 'argocd' }),
+  }),
+} satisfies Record<string, Schema<unknown>>;
+
+/** Settings every add-on has under `addons.<id>`; add-ons can add keys of their own. */
+export const commonAddonSchema = {
+  /** @default the add-on's own default (true for all current add-ons) */
+  enabled: optional(bool()),
+  /** Chart version override (exact version; ranges are not allowed, so every sync is reproducible). @default the pinned version */
+  version: optional(str({ pattern: /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, patternText: 'an exact chart version such as "3.13.1"' })),
+  /** Helm values deep-merged over the add-on's own (the user wins; lists are replaced). @default {} */
+  values: freeMap(),
+} satisfies Record<string, Schema<unknown>>;
+
+/** What the AWS bootstrap knows, written by `facts pull` from SSM Parameter Store. All optional: add-ons ask for what they need. */
+export const factsSchema = obj(
+  {
+    /** EKS API server URL; required when Argo CD runs on a management cluster. */
+    clusterEndpoint: optional(str({ pattern: /^https:\/\/[^\s]+$/, patternText: 'an https:// URL' })),
+    /** OIDC issuer host path for IRSA, e.g. `oidc.eks.eu-west-1.amazonaws.com/id/ABC`. */
+    oidcProvider: optional(str({ pattern: /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[A-Z0-9]+$/, patternText: 'an EKS OIDC issuer without https://' })),
+    /** EFS file system created by the bootstrap. */
+    efsFileSystemId: optional(str()),
+    /** Karpenter's SQS interruption queue, when it differs from the naming convention. */
+    karpenterInterruptionQueue: optional(str()),
+    /** IAM role ARNs that differ from the naming convention, by controller. */
+    roleArns: mapOf(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN' })),
+  },
+  { optional: true },
+);
+
+export type Facts = Infer<typeof factsSchema>;
+
+type BaseCluster = { readonly [K in keyof typeof baseClusterSchema]: Infer<(typeof baseClusterSchema)[K]> };
+
+/** Per add-on config after defaults: common keys plus the add-on's own settings. */
+export interface AddonConfig {
+  readonly enabled: boolean;
+  readonly version?: string;
+  readonly values: Record<string, unknown>;
+  /** The add-on's own keys, checked by its settings schema. */
+  readonly settings: Record<string, unknown>;
+}
+
+/** A validated cluster: config file + facts file, defaults filled. */
+export interface Cluster extends BaseCluster {
+  readonly addons: Readonly<Record<string, AddonConfig>>;
+  readonly facts: Facts;
+  /** Files it was read from, relative to the project, for messages. */
+  readonly files: { readonly config: string; readonly facts?: string };
+}

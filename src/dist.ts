@@ -1,0 +1,88 @@
+/**
+ * Writes rendered clusters into the output folder, all or nothing per run: every cluster is first written in full
+ * to a staging folder beside its target, then the staged folders replace the old ones by rename. Files of
+ * removed add-ons (and, on a full synth, folders of removed clusters) disappear; clusters not rendered this run are
+ * left as they are.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { RenderedCluster } from './render.ts';
+
+export interface ClusterWriteSummary {
+  readonly name: string;
+  /** Files new or changed. */
+  readonly written: number;
+  readonly unchanged: number;
+  readonly removed: number;
+}
+
+export interface WriteOptions {
+  /** Remove folders of clusters that no longer exist (only on a full synth). @default false */
+  readonly pruneClusters?: boolean;
+  /** Top-level entries of the output folder that are not cluster folders and must never be pruned. @default [] */
+  readonly keep?: readonly string[];
+}
+
+/** Lists files under `dir`, relative to it, with `/` separators. */
+export function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.push(relative(dir, full).split('\\').join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export function writeDist(outDir: string, clusters: readonly RenderedCluster[], options: WriteOptions = {}): ClusterWriteSummary[] {
+  mkdirSync(outDir, { recursive: true });
+  const stamp = `${process.pid}-${Date.now()}`;
+  const staged: Array<{ target: string; staging: string }> = [];
+  const summaries: ClusterWriteSummary[] = [];
+  try {
+    for (const cluster of clusters) {
+      const target = join(outDir, cluster.name);
+      const staging = join(outDir, `.staging-${cluster.name}-${stamp}`);
+      const before = new Set(listFiles(target));
+      let written = 0;
+      let unchanged = 0;
+      for (const [path, content] of cluster.files) {
+        const file = join(staging, path);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, content);
+        if (before.has(path) && readFileSync(join(target, path), 'utf8') === content) unchanged++;
+        else written++;
+        before.delete(path);
+      }
+      staged.push({ target, staging });
+      summaries.push({ name: cluster.name, written, unchanged, removed: before.size });
+    }
+  } catch (err) {
+    for (const { staging } of staged) rmSync(staging, { recursive: true, force: true });
+    for (const entry of readdirSync(outDir)) if (entry.endsWith(stamp)) rmSync(join(outDir, entry), { recursive: true, force: true });
+    throw err;
+  }
+
+  // Swap: each rename is atomic, and nothing above could fail after the first one.
+  for (const { target, staging } of staged) {
+    const old = `${staging}-old`;
+    if (existsSync(target)) renameSync(target, old);
+    renameSync(staging, target);
+    rmSync(old, { recursive: true, force: true });
+  }
+
+  if (options.pruneClusters) {
+    const names = new Set([...clusters.map((c) => c.name), ...(options.keep ?? [])]);
+    for (const entry of readdirSync(outDir)) {
+      const full = join(outDir, entry);
+      if (names.has(entry) || entry.startsWith('.') || !statSync(full).isDirectory()) continue;
+      summaries.push({ name: entry, written: 0, unchanged: 0, removed: listFiles(full).length });
+      rmSync(full, { recursive: true, force: true });
+    }
+  }
+  return summaries;
+}

@@ -1,0 +1,126 @@
+/**
+ * config → charts → Applications → files. Renders one cluster fully in memory; nothing here touches dist/.
+ *
+ * Layout of `dist/<cluster>/`:
+ * - `apps/`      the AppProject and one Application per add-on; the root app-of-apps syncs this folder.
+ * - `addons/<id>/` plain manifests of an add-on, synced from git by its Application.
+ * - `bootstrap/` applied once by hand: the root Application and the argocd-cm health check.
+ * One file per object, named `<kind>_<namespace>_<name>.yaml` (`<kind>_<name>.yaml` when cluster-scoped);
+ * Kubernetes names cannot contain `_`, so two objects never share a file.
+ */
+import { App, Chart } from 'cdk8s';
+import { dump } from 'js-yaml';
+import { AddonApplication } from '../apps/addon-application.ts';
+import { PlatformProject, projectName } from '../apps/app-project.ts';
+import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
+import { RootApplication } from '../apps/root-application.ts';
+import { CUSTOM_RESOURCE_WAVE, type AddonContext, type GroupKind } from '../charts/addon.ts';
+import { ADDONS } from '../charts/registry.ts';
+import type { Cluster } from '../config/cluster.ts';
+import { SYNC_WAVE } from '../apps/labels.ts';
+import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
+import { deepMerge } from './merge.ts';
+
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>;
+
+export interface RenderedCluster {
+  readonly name: string;
+  /** File path relative to `dist/<cluster>/` → file content. Sorted by path. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly applications: number;
+  readonly objects: number;
+}
+
+/** Thrown when a construct renders something the pipeline cannot place; names the cluster and the object. */
+export class RenderError extends Error {
+  constructor(cluster: string, message: string) {
+    super(`cluster ${cluster}: ${message}`);
+    this.name = 'RenderError';
+  }
+}
+
+export function fileName(m: Manifest): string {
+  const kind = m.kind.toLowerCase();
+  return m.metadata.namespace ? `${kind}_${m.metadata.namespace}_${m.metadata.name}.yaml` : `${kind}_${m.metadata.name}.yaml`;
+}
+
+export function toYaml(m: unknown, source: string): string {
+  return `# Rendered by \`npm run synth\` from ${source}. Do not edit: change the config and re-run.\n${dump(m, { lineWidth: -1, noRefs: true })}`;
+}
+
+function manifestsOf(chart: Chart): Manifest[] {
+  return chart.toJson() as Manifest[];
+}
+
+export function renderCluster(cluster: Cluster): RenderedCluster {
+  const app = new App();
+  const files = new Map<string, string>();
+  const source = cluster.files.config.split('\\').join('/');
+  const add = (folder: string, m: Manifest) => {
+    if (!m.metadata?.name) throw new RenderError(cluster.name, `${folder}: a ${m.kind} has no metadata.name`);
+    const scoped = CLUSTER_SCOPED_KINDS.has(m.kind);
+    if (scoped && m.metadata.namespace) throw new RenderError(cluster.name, `${folder}: ${m.kind} ${m.metadata.name} is cluster-scoped but has namespace ${m.metadata.namespace}`);
+    if (!scoped && !m.metadata.namespace) throw new RenderError(cluster.name, `${folder}: ${m.kind} ${m.metadata.name} needs an explicit metadata.namespace`);
+    const path = `${folder}/${fileName(m)}`;
+    if (files.has(path)) throw new RenderError(cluster.name, `two objects render to ${path} (${m.kind} ${m.metadata.name})`);
+    files.set(path, toYaml(m, source));
+  };
+
+  const appsChart = new Chart(app, 'apps', { disableResourceNameHashes: true });
+  const project = projectName(cluster);
+  const chartRepos: string[] = [];
+  const namespaces: string[] = [];
+  const clusterKinds: GroupKind[] = [];
+  let applications = 0;
+
+  for (const addon of ADDONS) {
+    const config = cluster.addons[addon.id];
+    if (!config?.enabled) continue;
+    const ctx: AddonContext<unknown> = { cluster, config, settings: config.settings };
+    const folder = `addons/${addon.id}`;
+
+    let manifests: Manifest[] = [];
+    if (addon.manifests) {
+      const chart = new Chart(app, addon.id, { disableResourceNameHashes: true });
+      addon.manifests(chart, ctx);
+      manifests = manifestsOf(chart);
+    }
+    const hasCustomResources = manifests.some((m) => isCustomResource(m.apiVersion));
+    for (const m of manifests) {
+      // In a multi-source Application the custom resources wait for the chart (which brings their CRDs and webhooks).
+      if (addon.chart && isCustomResource(m.apiVersion) && !m.metadata.annotations?.[SYNC_WAVE]) {
+        m.metadata.annotations = { ...m.metadata.annotations, [SYNC_WAVE]: CUSTOM_RESOURCE_WAVE };
+      }
+      add(folder, m);
+      if (m.metadata.namespace) namespaces.push(m.metadata.namespace);
+      else clusterKinds.push({ group: groupOf(m.apiVersion), kind: m.kind });
+    }
+
+    if (addon.chart) chartRepos.push(addon.chart.repoURL);
+    clusterKinds.push(...(addon.chartClusterKinds ?? []));
+    namespaces.push(addon.namespace, ...(addon.extraNamespaces ?? []));
+
+    new AddonApplication(appsChart, addon.id, {
+      cluster,
+      addon,
+      project,
+      values: addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, config.values) : undefined,
+      version: config.version,
+      manifestsPath: manifests.length > 0 ? `${cluster.gitops.distPath}/${cluster.name}/${folder}` : undefined,
+      hasCustomResources,
+      ignoreDifferences: addon.ignoreDifferences?.(ctx),
+    });
+    applications++;
+  }
+
+  new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces, clusterKinds });
+  for (const m of manifestsOf(appsChart)) add('apps', m);
+
+  const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
+  new RootApplication(bootstrapChart, 'root', { cluster, project, path: `${cluster.gitops.distPath}/${cluster.name}/apps` });
+  new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
+  for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
+
+  const sortedFiles = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { name: cluster.name, files: sortedFiles, applications, objects: files.size };
+}
