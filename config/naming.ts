@@ -39,3 +39,39 @@ export function parameterPrefix(cluster: Pick<AwsIdentity, 'name'>): string {
 export function discoveryTag(cluster: Pick<AwsIdentity, 'name'>): { readonly key: string; readonly value: string } {
   return { key: 'karpenter.sh/discovery', value: cluster.name };
 }
+
+/** Where each controller's service account lives: the charts create it there, the bootstrap trusts exactly it (IRSA). */
+export const SERVICE_ACCOUNTS: Readonly<Record<Controller, { readonly namespace: string; readonly name: string }>> = {
+  karpenter: { namespace: 'karpenter', name: 'karpenter' },
+  'alb-controller': { namespace: 'kube-system', name: 'aws-load-balancer-controller' },
+  'external-dns': { namespace: 'external-dns', name: 'external-dns' },
+  'cert-manager': { namespace: 'cert-manager', name: 'cert-manager' },
+  'efs-csi': { namespace: 'kube-system', name: 'efs-csi-controller-sa' },
+  'external-secrets': { namespace: 'external-secrets', name: 'external-secrets' },
+};
+
+/** Namespace Karpenter runs in; the bootstrap's Fargate profile selects exactly it. */
+export const KARPENTER_NAMESPACE = SERVICE_ACCOUNTS.karpenter.namespace;
+
+/** SSM path the bootstrap publishes its outputs under; `facts pull` reads it. */
+export function factsParameterPath(cluster: Pick<AwsIdentity, 'name'>): string {
+  return `${parameterPrefix(cluster)}/facts`;
+}
+
+/** SSM prefix of application parameters that External Secrets may read (and nothing else). */
+export function appParameterPrefix(cluster: Pick<AwsIdentity, 'name'>): string {
+  return `${parameterPrefix(cluster)}/apps`;
+}
+
+/** Access levels of idp-roles; the bootstrap's access entries map IAM roles to their Kubernetes groups. */
+export const ACCESS_LEVELS = ['admin', 'power-user', 'observer', 'reader'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+/**
+ * Kubernetes group of an access level: `platform:<level>` unless the cluster renames it under
+ * `addons.idp-roles.groups.<level>`. idp-roles binds these groups; access entries put IAM roles in them.
+ */
+export function accessGroup(cluster: { readonly addons: Readonly<Record<string, { readonly settings: Record<string, unknown> }>> }, level: AccessLevel): string {
+  const groups = cluster.addons['idp-roles']?.settings.groups as Partial<Record<AccessLevel, string>> | undefined;
+  return groups?.[level] ?? `platform:${level}`;
+}

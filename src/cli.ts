@@ -1,54 +1,53 @@
 /**
- * The command line: `npm run synth` and friends. Each command loads only what it needs, so start-up stays cheap.
+ * The command line behind `npm run synth` and friends. One module per command under commands/; each imports its
+ * heavy dependencies inside its handler, so `--help` and every command start fast.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { PROJECT_ROOT } from './paths.ts';
+import { synthCommand } from './commands/synth.ts';
+
+export interface GlobalArgs {
+  /** Folder with clusters/ and facts/, relative to the project. */
+  readonly config: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
+const COMMANDS: CommandModule<GlobalArgs, any>[] = [synthCommand];
+
+/** Prints a failure the way users need it: config problems one per line, other errors by message. */
+export function report(err: unknown): void {
+  const name = err instanceof Error ? err.name : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === 'ConfigError') console.error(`Config errors (nothing was written):\n${message}`);
+  else if (name === 'RenderError') console.error(`Render error (nothing was written): ${message}`);
+  else console.error(err instanceof Error && process.env.DEBUG ? err.stack : `Error: ${message}`);
+}
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const fail = (err: unknown) => {
-    const name = err instanceof Error ? err.name : '';
-    const message = err instanceof Error ? err.message : String(err);
-    if (name === 'ConfigError') console.error(`Config errors (nothing was written):\n${message}`);
-    else if (name === 'RenderError') console.error(`Render error (nothing was written): ${message}`);
-    else console.error(err instanceof Error && process.env.DEBUG ? err.stack : `Error: ${message}`);
-    exitCode = 1;
-  };
-
-  await yargs(argv)
+  let cli = yargs(argv)
     .scriptName('platform')
     .usage('$0 <command> [options]')
-    .option('config', { type: 'string', default: 'config', describe: 'Folder with clusters/ and facts/', global: true })
-    .command(
-      'synth',
-      'Render every cluster in config/clusters into dist/ (all or nothing)',
-      (y) =>
-        y
-          .option('cluster', { type: 'string', array: true, default: [] as string[], describe: 'Only this cluster (repeatable); others stay untouched' })
-          .option('out', { type: 'string', default: 'dist', describe: 'Output folder' })
-          .example('$0 synth', 'render all clusters into dist/')
-          .example('$0 synth --cluster dev', 'render only dev'),
-      async (args) => {
+    .option('config', { type: 'string', default: 'config', describe: 'Folder with clusters/ and facts/', global: true });
+  for (const command of COMMANDS) {
+    const handler = command.handler;
+    cli = cli.command({
+      ...command,
+      handler: async (args) => {
         try {
-          const { synth } = await import('./synth.ts');
-          const start = performance.now();
-          const result = synth({ configDir: resolve(PROJECT_ROOT, args.config), outDir: resolve(args.out), clusters: args.cluster });
-          for (const c of result.clusters) {
-            const w = c.write;
-            console.log(
-              `${c.name}: ${c.applications} applications, ${c.objects} objects; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${Math.round(c.ms)} ms)`,
-            );
-          }
-          for (const p of result.prunedClusters) console.log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
-          console.log(`synth: ${result.clusters.length} clusters in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
+          // A handler may return an exit code (e.g. validate with errors); thrown errors are reported and exit 1.
+          const code = await handler(args);
+          if (typeof code === 'number') exitCode = code;
         } catch (err) {
-          fail(err);
+          report(err);
+          exitCode = 1;
         }
       },
-    )
+    });
+  }
+  await cli
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
     .help()
