@@ -100,6 +100,11 @@ export interface AddonConfig {
 export interface Cluster extends BaseCluster {
   readonly addons: Readonly<Record<string, AddonConfig>>;
   readonly facts: Facts;
-  /** Files it was read from, relative to the project, for messages. */
-  readonly files: { readonly config: string; readonly facts?: string };
+  readonly files: {
+    /** The cluster file as messages show it (relative to the working directory, or to `relativeTo`). */
+    readonly config: string;
+    readonly facts?: string;
+    /** The cluster file relative to the config folder's parent (`config/clusters/dev.yaml`): the same from any directory. */
+    readonly source: string;
+  };
 }

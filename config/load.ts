@@ -4,7 +4,7 @@
  * one line each: file, key path, the bad value and what is allowed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import { ADDONS } from '../charts/registry.ts';
 import type { AddonContext } from '../charts/addon.ts';
@@ -124,7 +124,7 @@ function loadCluster(name: string, file: string, configDir: string, rel: (p: str
   }
 
   if (problems.length === 0) {
-    const cluster: Cluster = { ...base, addons, facts, files: { config: display, facts: existsSync(factsPath) ? rel(factsPath) : undefined } };
+    const cluster: Cluster = { ...base, addons, facts, files: { config: display, facts: existsSync(factsPath) ? rel(factsPath) : undefined, source: relative(dirname(resolve(configDir)), file).split(sep).join('/') } };
     if (cluster.argocd.mode === 'management' && !cluster.facts.clusterEndpoint) {
       problems.push({
         path: 'argocd.mode',
@@ -159,6 +159,12 @@ function checkAddons(raw: unknown, problems: Problem[]): Record<string, AddonCon
   for (const addon of ADDONS) {
     const shape = { ...commonAddonSchema, ...(addon.settings ?? {}) };
     const { enabled, version, values, ...settings } = obj(shape).check(given[addon.id] ?? {}, `addons.${addon.id}`, problems) as Record<string, unknown>;
+    if (!addon.chart) {
+      const own = isMap(given[addon.id]) ? (given[addon.id] as Record<string, unknown>) : {};
+      for (const key of ['version', 'values'].filter((k) => own[k] !== undefined)) {
+        problems.push({ path: `addons.${addon.id}.${key}`, message: `got ${show(own[key])}; allowed: nothing, ${addon.id} renders plain manifests, not a Helm chart` });
+      }
+    }
     out[addon.id] = {
       enabled: (enabled as boolean | undefined) ?? addon.enabledByDefault ?? true,
       version: version as string | undefined,

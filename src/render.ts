@@ -14,7 +14,7 @@ import { AddonApplication } from '../apps/addon-application.ts';
 import { PlatformProject, projectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
-import { CUSTOM_RESOURCE_WAVE, type AddonContext, type GroupKind } from '../charts/addon.ts';
+import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
@@ -52,10 +52,12 @@ function manifestsOf(chart: Chart): Manifest[] {
   return chart.toJson() as Manifest[];
 }
 
-export function renderCluster(cluster: Cluster): RenderedCluster {
+/** Renders one cluster. `addons` is the registry, replaceable for tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
+export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition<any>[] = ADDONS): RenderedCluster {
   const app = new App();
   const files = new Map<string, string>();
-  const source = cluster.files.config.split('\\').join('/');
+  const source = cluster.files.source;
   const add = (folder: string, m: Manifest) => {
     if (!m.metadata?.name) throw new RenderError(cluster.name, `${folder}: a ${m.kind} has no metadata.name`);
     const scoped = CLUSTER_SCOPED_KINDS.has(m.kind);
@@ -73,7 +75,7 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
   const clusterKinds: GroupKind[] = [];
   let applications = 0;
 
-  for (const addon of ADDONS) {
+  for (const addon of addons) {
     const config = cluster.addons[addon.id];
     if (!config?.enabled) continue;
     const ctx: AddonContext<unknown> = { cluster, config, settings: config.settings };

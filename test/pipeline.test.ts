@@ -1,0 +1,263 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ApiObject } from 'cdk8s';
+import { defineAddon, WAVES } from '../charts/addon.ts';
+import { ADDONS } from '../charts/registry.ts';
+import { PROJECT_ROOT } from '../src/paths.ts';
+import { listFiles, writeDist } from '../src/dist.ts';
+import { renderCluster } from '../src/render.ts';
+import { synth } from '../src/synth.ts';
+import { editCluster, EXAMPLE_CONFIG, exampleCluster, parse, render, tempConfig, tempDir, writeCluster } from './helpers.ts';
+
+const DOCUMENTED_ORDER = [
+  'karpenter',
+  'karpenter-node-pools',
+  'idp-roles',
+  'metrics-server',
+  'reloader',
+  'cert-manager',
+  'alb-controller',
+  'alb-ingress-group',
+  'external-dns',
+  'echo-server',
+  'efs-controller',
+  'external-secrets-operator',
+];
+
+/** sha256 of every file under a folder, by relative path. */
+function snapshotDir(dir: string): Record<string, string> {
+  return Object.fromEntries(listFiles(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+}
+
+/** tsx's loader by absolute URL, so the CLI runs from any working directory. */
+const TSX = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+const wave = (app: Record<string, any>) => Number(app.metadata.annotations['argocd.argoproj.io/sync-wave']);
+
+describe('sync waves', () => {
+  it('has one fixed, strictly increasing wave per documented position', () => {
+    expect(Object.keys(WAVES)).toEqual(DOCUMENTED_ORDER);
+    const waves = Object.values(WAVES);
+    expect(waves).toEqual([...waves].sort((a, b) => a - b));
+    expect(new Set(waves).size).toBe(waves.length);
+  });
+
+  it('registers each built add-on once, in the documented order', () => {
+    const ids = ADDONS.map((a) => a.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(DOCUMENTED_ORDER.filter((id) => ids.includes(id as never)));
+  });
+
+  it.each(['dev', 'prod'])('renders %s Applications whose waves follow the documented order', (name) => {
+    const rendered = render(name);
+    const apps = [...rendered.files.keys()]
+      .filter((f) => f.startsWith('apps/application_'))
+      .map((f) => parse(rendered, f))
+      .sort((a, b) => wave(a) - wave(b));
+    expect(apps.map((a) => a.metadata.labels['eks-platform/addon'])).toEqual(DOCUMENTED_ORDER.filter((id) => ADDONS.some((a) => a.id === id)));
+    expect(apps.map((a) => a.metadata.name)).toContain(`${name}-metrics-server`);
+    expect(wave(apps.find((a) => a.metadata.name === `${name}-metrics-server`)!)).toBeLessThan(
+      wave(apps.find((a) => a.metadata.name === `${name}-reloader`)!),
+    );
+  });
+});
+
+describe('Argo CD layer', () => {
+  const dev = render('dev');
+  const prod = render('prod');
+
+  it('renders the AppProject, the root app and the argocd-cm health check per cluster', () => {
+    for (const [name, r] of [['dev', dev], ['prod', prod]] as const) {
+      expect(r.files.has(`apps/appproject_argocd_${name}-platform.yaml`)).toBe(true);
+      expect(r.files.has(`bootstrap/application_argocd_${name}-root.yaml`)).toBe(true);
+      const cm = parse(r, 'bootstrap/configmap_argocd_argocd-cm.yaml');
+      expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = obj.status.health.status');
+    }
+  });
+
+  it('gives every child Application an explicit project, the finalizer, automated sync and retry', () => {
+    const app = parse(dev, 'apps/application_argocd_dev-reloader.yaml');
+    expect(app.spec.project).toBe('dev-platform');
+    expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(app.spec.syncPolicy.retry).toEqual({ limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } });
+    expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+    expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'reloader' });
+  });
+
+  it('points a management-cluster Application at the cluster endpoint fact', () => {
+    const app = parse(prod, 'apps/application_argocd_prod-metrics-server.yaml');
+    expect(app.spec.destination).toEqual({
+      server: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com',
+      namespace: 'kube-system',
+    });
+    const root = parse(prod, 'bootstrap/application_argocd_prod-root.yaml');
+    expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+    expect(root.spec.source).toEqual({ repoURL: 'https://github.com/example-org/platform-gitops.git', targetRevision: 'release', path: 'dist/prod/apps' });
+  });
+
+  it('keeps the AppProject to the repos, namespaces and cluster kinds actually used', () => {
+    const project = parse(dev, 'apps/appproject_argocd_dev-platform.yaml');
+    const applications = [...dev.files.keys()].filter((f) => f.startsWith('apps/application_')).map((f) => parse(dev, f));
+    const repos = new Set(applications.flatMap((a) => [a.spec.source, ...(a.spec.sources ?? [])].filter(Boolean).map((s) => s.repoURL)));
+    expect(new Set(project.spec.sourceRepos)).toEqual(new Set(['https://github.com/example-org/platform-gitops.git', ...repos]));
+    expect(project.spec.sourceRepos).not.toContain('*');
+    const namespaces = new Set(applications.map((a) => a.spec.destination.namespace));
+    for (const ns of namespaces) expect(project.spec.destinations).toContainEqual({ server: 'https://kubernetes.default.svc', namespace: ns });
+    expect(project.spec.destinations.some((d: { namespace: string }) => d.namespace === '*')).toBe(false);
+    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: '', kind: 'Namespace' });
+    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'apiregistration.k8s.io', kind: 'APIService' });
+    expect(project.spec.clusterResourceWhitelist.some((k: { kind: string }) => k.kind === '*')).toBe(false);
+  });
+});
+
+describe('first add-ons', () => {
+  it('renders metrics-server in kube-system with the pinned chart and production values', () => {
+    const app = parse(render('prod'), 'apps/application_argocd_prod-metrics-server.yaml');
+    expect(app.spec.destination.namespace).toBe('kube-system');
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'https://kubernetes-sigs.github.io/metrics-server/',
+      chart: 'metrics-server',
+      targetRevision: '3.13.1',
+      helm: { releaseName: 'metrics-server' },
+    });
+    const values = app.spec.source.helm.valuesObject;
+    expect(values.replicas).toBe(3);
+    expect(values.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+    // prod's values override is deep-merged: the user's memory wins, the cpu request stays.
+    expect(values.resources).toEqual({ requests: { cpu: '100m', memory: '300Mi' }, limits: { cpu: '1', memory: '300Mi' } });
+  });
+
+  it('turns the metrics-server PodDisruptionBudget off with a single replica', () => {
+    const values = parse(render('dev'), 'apps/application_argocd_dev-metrics-server.yaml').spec.source.helm.valuesObject;
+    expect(values.replicas).toBe(1);
+    expect(values.podDisruptionBudget.enabled).toBe(false);
+  });
+
+  it('renders Reloader in its namespace with HA, a PDB and a hardened container', () => {
+    const app = parse(render('prod'), 'apps/application_argocd_prod-reloader.yaml');
+    expect(app.spec.destination.namespace).toBe('reloader');
+    expect(app.spec.source).toMatchObject({ repoURL: 'https://stakater.github.io/stakater-charts', chart: 'reloader', targetRevision: '2.2.16' });
+    const values = app.spec.source.helm.valuesObject;
+    expect(values.fullnameOverride).toBe('reloader');
+    expect(values.reloader).toMatchObject({
+      enableHA: true,
+      readOnlyRootFileSystem: true,
+      deployment: { replicas: 2, containerSecurityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true } },
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    });
+    expect(values.reloader.deployment.resources.limits).toEqual({ cpu: '200m', memory: '256Mi' });
+  });
+
+  it('uses a chart version override from config', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons.reloader.version = '2.2.15'));
+    expect(parse(render('dev', dir), 'apps/application_argocd_dev-reloader.yaml').spec.source.targetRevision).toBe('2.2.15');
+  });
+});
+
+describe('dist/', () => {
+  it('is byte-identical whatever the working directory, time zone or locale', () => {
+    const a = tempDir();
+    const b = tempDir();
+    const cli = join(PROJECT_ROOT, 'src', 'cli.ts');
+    const run = (out: string, cwd: string, env: Record<string, string>) =>
+      execFileSync(process.execPath, ['--import', TSX, cli, 'synth', '--out', out], { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
+    run(a, PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+    run(b, tempDir(), { TZ: 'Asia/Kolkata', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
+    expect(snapshotDir(b)).toEqual(snapshotDir(a));
+    expect(Object.keys(snapshotDir(a)).length).toBeGreaterThan(8);
+  });
+
+  it('names files by kind, namespace and name, without hashes', () => {
+    const out = tempDir();
+    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    for (const file of listFiles(out)) {
+      if (!file.endsWith('.yaml')) continue;
+      const doc = parse({ name: '', files: new Map([[file, readFileSync(join(out, file), 'utf8')]]), applications: 0, objects: 0 }, file);
+      const base = file.split('/').pop()!;
+      const expected = doc.metadata.namespace
+        ? `${doc.kind.toLowerCase()}_${doc.metadata.namespace}_${doc.metadata.name}.yaml`
+        : `${doc.kind.toLowerCase()}_${doc.metadata.name}.yaml`;
+      expect(base).toBe(expected);
+    }
+  });
+
+  it('leaves dist/ exactly as it was when the config is broken', () => {
+    const dir = tempConfig();
+    const out = tempDir();
+    synth({ configDir: dir, outDir: out });
+    const before = snapshotDir(out);
+    editCluster(dir, 'dev', (d) => (d.addons.reloader.enabled = false));
+    writeCluster(dir, 'prod', 'name: prod\nnetwork: [broken\n');
+    expect(() => synth({ configDir: dir, outDir: out })).toThrow(/clusters\/prod\.yaml: \(file\): malformed YAML/);
+    expect(snapshotDir(out)).toEqual(before);
+  });
+
+  it('leaves dist/ exactly as it was when writing fails half-way', () => {
+    const out = tempDir();
+    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    const before = snapshotDir(out);
+    const good = render('dev');
+    const broken = { ...render('prod'), files: new Map([['apps/ok.yaml', 'a: 1\n'], ['apps/bad\0name.yaml', 'b: 2\n']]) };
+    expect(() => writeDist(out, [good, broken])).toThrow();
+    expect(snapshotDir(out)).toEqual(before);
+    expect(listFiles(out).some((f) => f.startsWith('.staging'))).toBe(false);
+  });
+
+  it('removes the files of a disabled add-on and reports them', () => {
+    const dir = tempConfig();
+    const out = tempDir();
+    synth({ configDir: dir, outDir: out });
+    expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(true);
+    editCluster(dir, 'dev', (d) => (d.addons.reloader = { enabled: false }));
+    const result = synth({ configDir: dir, outDir: out });
+    expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(false);
+    const dev = result.clusters.find((c) => c.name === 'dev')!;
+    expect(dev.write.removed).toBe(1);
+    expect(dev.write.written).toBe(1); // the AppProject loses the reloader namespace and chart repo
+  });
+
+  it('removes the folder of a cluster deleted from config, but only on a full synth', () => {
+    const dir = tempConfig();
+    const out = tempDir();
+    synth({ configDir: dir, outDir: out });
+    rmSync(join(dir, 'clusters', 'prod.yaml'));
+    synth({ configDir: dir, outDir: out, clusters: ['dev'] });
+    expect(existsSync(join(out, 'prod'))).toBe(true);
+    const result = synth({ configDir: dir, outDir: out });
+    expect(existsSync(join(out, 'prod'))).toBe(false);
+    expect(result.prunedClusters.map((p) => p.name)).toEqual(['prod']);
+  });
+
+  it('reports unchanged files on a re-run', () => {
+    const out = tempDir();
+    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    const again = synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    for (const c of again.clusters) expect(c.write).toMatchObject({ written: 0, removed: 0, unchanged: c.files.size });
+  });
+
+  it('fails a render error with the cluster and object named', () => {
+    const cluster = exampleCluster('dev');
+    const broken = defineAddon({
+      ...ADDONS.find((a) => a.id === 'reloader')!,
+      manifests: (scope) => void new ApiObject(scope, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } }),
+    });
+    expect(() => renderCluster(cluster, [broken])).toThrow('cluster dev: addons/reloader: ConfigMap settings needs an explicit metadata.namespace');
+    const scoped = defineAddon({
+      ...broken,
+      manifests: (scope) => void new ApiObject(scope, 'sc', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'efs', namespace: 'x' } }),
+    });
+    expect(() => renderCluster(cluster, [scoped])).toThrow('cluster dev: addons/reloader: StorageClass efs is cluster-scoped but has namespace x');
+  });
+});
+
+describe('examples', () => {
+  it.each(['dev', 'prod'])('%s matches its snapshot', (name) => {
+    expect(Object.fromEntries(render(name).files)).toMatchSnapshot();
+  });
+});
