@@ -63,7 +63,17 @@ export class AddonApplication extends Construct {
         // Argo CD's native OCI source names the chart in repoURL and reads it from the artifact's root.
         ...(oci ? { path: '.' } : { chart: addon.chart.chart }),
         targetRevision: props.version ?? addon.chart.version,
-        helm: { releaseName: addon.chart.releaseName, valuesObject: props.values ?? {} },
+        helm: { releaseName: addon.chart.releaseName, valuesObject: props.values ?? {}, ...(addon.crdChart ? { skipCrds: true } : {}) },
+      });
+    }
+    if (addon.chart && addon.crdChart) {
+      // The CRDs as ordinary templates, so each sync upgrades them; same version as the chart they belong to.
+      const oci = addon.crdChart.repoURL.startsWith('oci://');
+      sources.push({
+        repoUrl: addon.crdChart.repoURL,
+        ...(oci ? { path: '.' } : { chart: addon.crdChart.chart }),
+        targetRevision: props.version ?? addon.crdChart.version,
+        helm: { releaseName: addon.crdChart.releaseName },
       });
     }
     if (props.manifestsPath) {

@@ -70,6 +70,12 @@ export interface AddonDefinition<S = Record<string, never>> {
   readonly enabledByDefault?: boolean;
   /** The Helm chart and its release name, for chart add-ons. */
   readonly chart?: HelmChartRef & { readonly releaseName: string };
+  /**
+   * A chart holding `chart`'s CRDs as templates, so every sync upgrades them (Helm never upgrades a chart's `crds/`).
+   * Rendered as a second source of the same Application at the same version (a `version` override moves both);
+   * `chart` is then rendered with `skipCrds`, so each CRD has one owner. @default none (the chart's own `crds/`)
+   */
+  readonly crdChart?: HelmChartRef & { readonly releaseName: string };
   /** Schema of the add-on's own keys under `addons.<id>` (besides enabled/version/values). */
   readonly settings?: { readonly [K in keyof S]: Schema<S[K]> };
   /** Cross-field and facts checks that a schema cannot express; return problems with paths from the file's root. */

@@ -3,6 +3,7 @@
  * bootstrap publishes (`config/facts/<name>.yaml`). Defaults live here; a cluster file holds only what differs.
  */
 import { bool, freeMap, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
+import { ACCESS_LEVELS } from './naming.ts';
 
 /** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
 export const CLUSTER_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -53,7 +54,46 @@ export const baseClusterSchema = {
     mode: str({ oneOf: ['in-cluster', 'management'] as const, default: 'in-cluster' }),
     /** Namespace of Argo CD itself, where Applications and the AppProject live. @default "argocd" */
     namespace: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, patternText: 'a namespace name', default: 'argocd' }),
+    /**
+     * Fleet mode: IAM role in this cluster's account that the management Argo CD assumes (its cluster Secret's
+     * awsAuthConfig.roleARN); give it an access entry under `bootstrap.accessEntries`. @default none: Argo CD's own IRSA/Pod Identity role
+     */
+    roleArn: optional(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN such as "arn:aws:iam::222222222222:role/argocd-manager"' })),
   }),
+  /** The AWS bootstrap stack (bootstrap/, `dist/<cluster>/aws/cloudformation.json`). Every key has a default. */
+  bootstrap: obj(
+    {
+      /** IAM role ARN → idp-roles access level; each becomes an EKS access entry in that level's Kubernetes group. @default {} */
+      accessEntries: mapOf(str({ oneOf: ACCESS_LEVELS }), {
+        keyPattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+        keyText: 'IAM role ARNs such as "arn:aws:iam::111111111111:role/platform-admins"',
+      }),
+      endpoint: obj({
+        /** Also expose the API server publicly (the private endpoint is always on; the seeds use the VPN). @default false */
+        public: bool({ default: false }),
+        /** IPv4 CIDRs allowed to reach the public endpoint; required when `public` is true. @default [] */
+        publicCidrs: list(str({ pattern: /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, patternText: 'an IPv4 CIDR such as "203.0.113.0/24"' }), { unique: true, default: [] }),
+      }),
+      /** Keep the IAM identity that creates the stack as an implicit cluster admin. @default false */
+      clusterCreatorAdmin: bool({ default: false }),
+      /** EKS managed add-on versions. @default the versions pinned for the cluster's Kubernetes version in bootstrap/settings.ts */
+      addonVersions: obj({
+        vpcCni: optional(str({ pattern: /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, patternText: 'an EKS add-on version such as "v1.19.5-eksbuild.1"' })),
+        kubeProxy: optional(str({ pattern: /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, patternText: 'an EKS add-on version such as "v1.33.0-eksbuild.2"' })),
+        coreDns: optional(str({ pattern: /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, patternText: 'an EKS add-on version such as "v1.12.1-eksbuild.2"' })),
+      }),
+      efs: obj({
+        /** Move files not read for this long to Infrequent Access. @default "AFTER_30_DAYS" */
+        transitionToIA: str({
+          oneOf: ['AFTER_1_DAY', 'AFTER_7_DAYS', 'AFTER_14_DAYS', 'AFTER_30_DAYS', 'AFTER_60_DAYS', 'AFTER_90_DAYS', 'AFTER_180_DAYS', 'AFTER_270_DAYS', 'AFTER_365_DAYS'] as const,
+          default: 'AFTER_30_DAYS',
+        }),
+        /** AWS Backup automatic backups of the file system. @default true */
+        backup: bool({ default: true }),
+      }),
+    },
+    { optional: true },
+  ),
 } satisfies Record<string, Schema<unknown>>;
 
 /** Settings every add-on has under `addons.<id>`; add-ons can add keys of their own. */

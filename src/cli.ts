@@ -7,6 +7,10 @@ import { pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { synthCommand } from './commands/synth.ts';
+import { diffCommand } from './commands/diff.ts';
+import { factsCommand } from './commands/facts.ts';
+import { bootstrapCommand } from './commands/bootstrap.ts';
+import { validateCommand } from './commands/validate.ts';
 
 export interface GlobalArgs {
   /** Folder with clusters/ and facts/, relative to the project. */
@@ -14,7 +18,7 @@ export interface GlobalArgs {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
-const COMMANDS: CommandModule<GlobalArgs, any>[] = [synthCommand];
+const COMMANDS: CommandModule<GlobalArgs, any>[] = [synthCommand, diffCommand, factsCommand, bootstrapCommand, validateCommand];
 
 /** Prints a failure the way users need it: config problems one per line, other errors by message. */
 export function report(err: unknown): void {

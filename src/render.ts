@@ -20,6 +20,8 @@ import type { Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
 import { deepMerge } from './merge.ts';
+import { addReviewFiles } from './review.ts';
+import { renderBootstrapTemplate } from '../bootstrap/template.ts';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>;
 
@@ -57,6 +59,7 @@ function manifestsOf(chart: Chart): Manifest[] {
 export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition<any>[] = ADDONS): RenderedCluster {
   const app = new App();
   const files = new Map<string, string>();
+  let objects = 0;
   const source = cluster.files.source;
   const add = (folder: string, m: Manifest) => {
     if (!m.metadata?.name) throw new RenderError(cluster.name, `${folder}: a ${m.kind} has no metadata.name`);
@@ -66,6 +69,7 @@ export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition
     const path = `${folder}/${fileName(m)}`;
     if (files.has(path)) throw new RenderError(cluster.name, `two objects render to ${path} (${m.kind} ${m.metadata.name})`);
     files.set(path, toYaml(m, source));
+    objects++;
   };
 
   const appsChart = new Chart(app, 'apps', { disableResourceNameHashes: true });
@@ -98,7 +102,7 @@ export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition
       else clusterKinds.push({ group: groupOf(m.apiVersion), kind: m.kind });
     }
 
-    if (addon.chart) chartRepos.push(addon.chart.repoURL);
+    if (addon.chart) chartRepos.push(addon.chart.repoURL, ...(addon.crdChart ? [addon.crdChart.repoURL] : []));
     clusterKinds.push(...(addon.chartClusterKinds ?? []));
     namespaces.push(addon.namespace, ...(addon.extraNamespaces ?? []));
 
@@ -123,6 +127,9 @@ export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition
   new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 
+  files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
+  // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
+  addReviewFiles(cluster.name, files);
   const sortedFiles = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { name: cluster.name, files: sortedFiles, applications, objects: files.size };
+  return { name: cluster.name, files: sortedFiles, applications, objects };
 }

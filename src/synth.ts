@@ -1,5 +1,6 @@
 /** The synth job: load and validate the config, render every selected cluster in memory, then write dist/ at once. */
-import { loadClusters } from '../config/load.ts';
+import { CLUSTER_SECRET_FILE, clusterSecretFile, FLEET_DIR, fleetProblems, isFleetMember, loadFleet, renderFleet } from '../apps/fleet.ts';
+import { ConfigError, loadClusters } from '../config/load.ts';
 import { writeDist, type ClusterWriteSummary } from './dist.ts';
 import { renderCluster, type RenderedCluster } from './render.ts';
 
@@ -16,19 +17,36 @@ export interface SynthResult {
   readonly clusters: ReadonlyArray<RenderedCluster & { readonly write: ClusterWriteSummary; readonly ms: number }>;
   /** Folders of clusters that no longer exist, removed on a full synth. */
   readonly prunedClusters: readonly ClusterWriteSummary[];
+  /** The fleet folder (`dist/_fleet`), written when `<configDir>/fleet.yaml` exists. @default undefined */
+  readonly fleet?: ClusterWriteSummary;
 }
 
 export function synth(options: SynthOptions): SynthResult {
   const only = options.clusters ?? [];
   const clusters = loadClusters({ configDir: options.configDir, only });
+  const fleet = loadFleet({ configDir: options.configDir });
+  if (fleet) {
+    const problems = fleetProblems(fleet, clusters, only.length === 0);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
   const rendered = clusters.map((cluster) => {
     const start = performance.now();
-    const result = renderCluster(cluster);
+    let result = renderCluster(cluster);
+    if (fleet && isFleetMember(cluster)) {
+      // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.
+      const files = new Map<string, string>([...result.files, [CLUSTER_SECRET_FILE, clusterSecretFile(cluster, fleet)] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      result = { ...result, files, objects: result.objects + 1 };
+    }
     return { ...result, ms: performance.now() - start };
   });
-  const summaries = writeDist(options.outDir, rendered, { pruneClusters: only.length === 0 });
+  // The fleet folder holds no per-cluster data, so rendering it on a partial synth never touches other clusters.
+  const fleetFolder = fleet ? [renderFleet(fleet)] : [];
+  const summaries = writeDist(options.outDir, [...rendered, ...fleetFolder], { pruneClusters: only.length === 0 });
+  const byName = new Map(summaries.map((s) => [s.name, s]));
+  const names = new Set(rendered.map((r) => r.name));
   return {
-    clusters: rendered.map((r) => ({ ...r, write: summaries.find((s) => s.name === r.name)! })),
-    prunedClusters: summaries.filter((s) => !rendered.some((r) => r.name === s.name)),
+    clusters: rendered.map((r) => ({ ...r, write: byName.get(r.name)! })),
+    prunedClusters: summaries.filter((s) => !names.has(s.name) && s.name !== FLEET_DIR),
+    fleet: fleet ? byName.get(FLEET_DIR) : undefined,
   };
 }

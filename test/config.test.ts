@@ -30,7 +30,7 @@ describe('cluster config', () => {
     });
     const errors = configErrors(dir);
     expect(errors).toContain(
-      'clusters/dev.yaml: kubernetesVersoin: unknown key (did you mean "kubernetesVersion"?); allowed: name, environment, aws, kubernetesVersion, network, dns, gitops, argocd, addons',
+      'clusters/dev.yaml: kubernetesVersoin: unknown key (did you mean "kubernetesVersion"?); allowed: name, environment, aws, kubernetesVersion, network, dns, gitops, argocd, bootstrap, addons',
     );
     expect(errors).toContain('clusters/dev.yaml: kubernetesVersion: missing; allowed: a quoted Kubernetes minor version from "1.28" to "1.36"');
   });

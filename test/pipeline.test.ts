@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -219,7 +219,8 @@ describe('dist/', () => {
     expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(false);
     const dev = result.clusters.find((c) => c.name === 'dev')!;
     expect(dev.write.removed).toBe(1);
-    expect(dev.write.written).toBe(1); // the AppProject loses the reloader namespace and chart repo
+    // The AppProject loses the reloader namespace and chart repo; README.md and manifest.json lose the Application.
+    expect(dev.write.written).toBe(3);
   });
 
   it('removes the folder of a cluster deleted from config, but only on a full synth', () => {

@@ -1,0 +1,90 @@
+/**
+ * The bootstrap's view of a cluster: the `bootstrap:` block with its defaults resolved, plus the checks a schema
+ * cannot express (they depend on other keys, such as the Kubernetes version).
+ */
+import type { Cluster } from '../config/cluster.ts';
+import { ConfigError, type FileProblem } from '../config/load.ts';
+import { show } from '../config/schema.ts';
+
+export interface AddonVersions {
+  readonly vpcCni: string;
+  readonly kubeProxy: string;
+  readonly coreDns: string;
+}
+
+/**
+ * EKS managed add-on versions per Kubernetes minor version, used when the cluster file pins none. Only versions that
+ * were checked against the EKS add-on compatibility tables are listed; other Kubernetes versions must pin all three.
+ * Refresh with `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`.
+ */
+export const DEFAULT_ADDON_VERSIONS: Readonly<Record<string, AddonVersions>> = {
+  '1.33': { vpcCni: 'v1.19.5-eksbuild.1', kubeProxy: 'v1.33.0-eksbuild.2', coreDns: 'v1.12.1-eksbuild.2' },
+};
+
+const ADDON_KEYS = ['vpcCni', 'kubeProxy', 'coreDns'] as const;
+
+/** Cross-field problems of the `bootstrap:` block, with key paths from the file's root. */
+export function bootstrapProblems(cluster: Cluster): FileProblem[] {
+  const file = cluster.files.config;
+  const b = cluster.bootstrap;
+  const problems: FileProblem[] = [];
+  const { public: isPublic, publicCidrs } = b.endpoint;
+  if (isPublic && publicCidrs.length === 0) {
+    problems.push({ file, path: 'bootstrap.endpoint.publicCidrs', message: 'got [] with endpoint.public true; allowed: at least one CIDR (the public endpoint is never open to all)' });
+  }
+  if (!isPublic && publicCidrs.length > 0) {
+    problems.push({ file, path: 'bootstrap.endpoint.publicCidrs', message: `got ${show(publicCidrs)} with endpoint.public false; allowed: [] (or set endpoint.public: true)` });
+  }
+  publicCidrs.forEach((cidr, i) => {
+    const [ip, bits] = cidr.split('/');
+    const octetsOk = ip.split('.').every((o) => Number(o) <= 255);
+    if (!octetsOk || Number(bits) > 32 || Number(bits) === 0) {
+      problems.push({ file, path: `bootstrap.endpoint.publicCidrs[${i}]`, message: `got ${show(cidr)}; allowed: an IPv4 CIDR with octets <= 255 and a prefix of 1 to 32 bits (not 0.0.0.0/0)` });
+    }
+  });
+
+  // Fleet mode: the management cluster's Argo CD signs in with this role, so it needs an access entry here.
+  const argocdRole = (cluster.argocd as { readonly roleArn?: string }).roleArn;
+  if (argocdRole && !(argocdRole in b.accessEntries)) {
+    problems.push({
+      file,
+      path: 'bootstrap.accessEntries',
+      message: `has no entry for argocd.roleArn ${show(argocdRole)}; allowed: add it (e.g. \`"${argocdRole}": admin\`) so the management Argo CD can reach this cluster`,
+    });
+  }
+
+  const defaults = DEFAULT_ADDON_VERSIONS[cluster.kubernetesVersion];
+  for (const key of ADDON_KEYS) {
+    if (!b.addonVersions[key] && !defaults) {
+      problems.push({
+        file,
+        path: `bootstrap.addonVersions.${key}`,
+        message: `missing for kubernetesVersion ${show(cluster.kubernetesVersion)}; allowed: a pinned EKS add-on version (defaults exist only for ${Object.keys(DEFAULT_ADDON_VERSIONS).join(', ')})`,
+      });
+    }
+  }
+  const kubeProxy = b.addonVersions.kubeProxy;
+  if (kubeProxy && !kubeProxy.startsWith(`v${cluster.kubernetesVersion}.`)) {
+    problems.push({
+      file,
+      path: 'bootstrap.addonVersions.kubeProxy',
+      message: `got ${show(kubeProxy)}; allowed: a kube-proxy version of the cluster's Kubernetes version, v${cluster.kubernetesVersion}.x-eksbuild.N`,
+    });
+  }
+  return problems;
+}
+
+/** Throws a ConfigError (file, key path, bad value, what is allowed) when the `bootstrap:` block is inconsistent. */
+export function assertBootstrapSettings(cluster: Cluster): void {
+  const problems = bootstrapProblems(cluster);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The add-on versions the template pins: the cluster file's, else the defaults of its Kubernetes version. */
+export function addonVersions(cluster: Cluster): AddonVersions {
+  const defaults = DEFAULT_ADDON_VERSIONS[cluster.kubernetesVersion];
+  const pick = (key: (typeof ADDON_KEYS)[number]) => cluster.bootstrap.addonVersions[key] ?? defaults?.[key];
+  const out = { vpcCni: pick('vpcCni'), kubeProxy: pick('kubeProxy'), coreDns: pick('coreDns') };
+  if (!out.vpcCni || !out.kubeProxy || !out.coreDns) assertBootstrapSettings(cluster);
+  return out as AddonVersions;
+}

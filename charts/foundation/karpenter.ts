@@ -1,0 +1,134 @@
+/**
+ * Karpenter: buys the EC2 nodes every other add-on runs on. The cluster starts with no nodes, so the controller runs
+ * on Fargate in its own namespace (the one the bootstrap's Fargate profile selects).
+ * Charts: karpenter 1.14.1 (values checked against its values.yaml) and karpenter-crd 1.14.1 (no values), both from
+ * public ECR as native OCI sources of one Application, so every sync also upgrades the CRDs.
+ */
+import { int, optional, str, type Problem } from '../../config/schema.ts';
+import type { Cluster } from '../../config/cluster.ts';
+import { interruptionQueueName, KARPENTER_NAMESPACE, roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { defineAddon } from '../addon.ts';
+
+/** Karpenter's chart version; karpenter-crd is released with the same number. */
+export const KARPENTER_VERSION = '1.14.1';
+
+/** vCPU sizes a Fargate pod can have (as Kubernetes quantities), with the memory each allows, in MiB. */
+export const FARGATE_SIZES = {
+  '250m': [512, 1024, 2048],
+  '500m': [1024, 2048, 3072, 4096],
+  '1': range(2, 8),
+  '2': range(4, 16),
+  '4': range(8, 30),
+} as const satisfies Record<string, readonly number[]>;
+
+export type FargateCpu = keyof typeof FARGATE_SIZES;
+
+/** The vCPU sizes in ascending order (object keys that look like integers would sort first). */
+export const FARGATE_CPUS: readonly FargateCpu[] = ['250m', '500m', '1', '2', '4'];
+
+/** Memory Fargate adds to every pod for the kubelet and kube-proxy (its size selection counts it). */
+export const FARGATE_OVERHEAD_MIB = 256;
+
+function range(fromGb: number, toGb: number): number[] {
+  return Array.from({ length: toGb - fromGb + 1 }, (_, i) => (fromGb + i) * 1024);
+}
+
+export interface KarpenterProps {
+  /** Controller replicas; one leads, the other takes over within seconds. The chart's PDB allows one unavailable. @default 2 */
+  readonly replicas?: number;
+  /** Controller log level. @default "info" */
+  readonly logLevel?: 'debug' | 'info' | 'error';
+  /** Controller CPU, request = limit (Fargate bills the pod's requests), one of the Fargate vCPU sizes. @default "1" */
+  readonly cpu?: FargateCpu;
+  /**
+   * Controller memory, request = limit. With Fargate's 256Mi it must fit a size of `cpu`. The default fills the 2 GB
+   * that Fargate bills for 1 vCPU anyway (1Gi, upstream's example, would be billed the same). @default "1792Mi"
+   */
+  readonly memory?: string;
+}
+
+const MEMORY = /^([1-9]\d*)(Mi|Gi)$/;
+
+function mebibytes(quantity: string): number {
+  const [, n, unit] = MEMORY.exec(quantity)!;
+  return Number(n) * (unit === 'Gi' ? 1024 : 1);
+}
+
+/** The Fargate size a controller pod is billed as (`{ cpu, memoryMiB }`), or undefined when it fits none of `cpu`'s sizes. */
+export function fargateSize(cpu: FargateCpu, memory: string): { cpu: FargateCpu; memoryMiB: number } | undefined {
+  const needed = mebibytes(memory) + FARGATE_OVERHEAD_MIB;
+  const size = FARGATE_SIZES[cpu].find((m) => m >= needed);
+  return size === undefined ? undefined : { cpu, memoryMiB: size };
+}
+
+/** The controller's IAM role: from facts when the bootstrap used another name, else the naming convention. */
+export function karpenterRoleArn(cluster: Cluster): string {
+  return cluster.facts.roleArns?.karpenter ?? roleArn(cluster, 'karpenter');
+}
+
+/** The SQS interruption queue: from facts when it differs, else the naming convention. */
+export function karpenterInterruptionQueue(cluster: Cluster): string {
+  return cluster.facts.karpenterInterruptionQueue ?? interruptionQueueName(cluster);
+}
+
+export function karpenterValues(cluster: Cluster, props: KarpenterProps = {}): Record<string, unknown> {
+  const resources = { cpu: props.cpu ?? '1', memory: props.memory ?? '1792Mi' };
+  return {
+    replicas: props.replicas ?? 2,
+    // On a fresh cluster CoreDNS has no node to run on yet; the Fargate host's resolver (the VPC's) always answers.
+    dnsPolicy: 'Default',
+    serviceAccount: {
+      create: true,
+      name: SERVICE_ACCOUNTS.karpenter.name,
+      // IRSA: EKS Pod Identity does not work on Fargate. The bootstrap's role trusts exactly this service account.
+      annotations: { 'eks.amazonaws.com/role-arn': karpenterRoleArn(cluster) },
+    },
+    logLevel: props.logLevel ?? 'info',
+    controller: { resources: { requests: resources, limits: resources } },
+    settings: {
+      clusterName: cluster.name,
+      interruptionQueue: karpenterInterruptionQueue(cluster),
+      // Known from facts, so the controller does not depend on eks:DescribeCluster at start-up.
+      ...(cluster.facts.clusterEndpoint ? { clusterEndpoint: cluster.facts.clusterEndpoint } : {}),
+    },
+  };
+}
+
+const CHART_REPO = 'oci://public.ecr.aws/karpenter';
+
+export const karpenter = defineAddon<KarpenterProps>({
+  id: 'karpenter',
+  description: 'Node autoscaler on Fargate: launches and retires the EC2 nodes',
+  namespace: KARPENTER_NAMESPACE,
+  chart: { repoURL: `${CHART_REPO}/karpenter`, chart: 'karpenter', version: KARPENTER_VERSION, releaseName: 'karpenter' },
+  crdChart: { repoURL: `${CHART_REPO}/karpenter-crd`, chart: 'karpenter-crd', version: KARPENTER_VERSION, releaseName: 'karpenter-crd' },
+  settings: {
+    replicas: optional(int({ min: 1, max: 5 })),
+    logLevel: optional(str({ oneOf: ['debug', 'info', 'error'] as const })),
+    cpu: optional(str({ oneOf: FARGATE_CPUS })),
+    memory: optional(str({ pattern: MEMORY, patternText: 'a memory quantity in Mi or Gi such as "1Gi"' })),
+  },
+  validate: ({ settings }) => {
+    const problems: Problem[] = [];
+    const cpu = settings.cpu ?? '1';
+    const memory = settings.memory ?? '1792Mi';
+    if (!fargateSize(cpu, memory)) {
+      const max = Math.max(...FARGATE_SIZES[cpu]) - FARGATE_OVERHEAD_MIB;
+      problems.push({
+        path: 'addons.karpenter.memory',
+        message: `got ${JSON.stringify(memory)}, which with Fargate's ${FARGATE_OVERHEAD_MIB}Mi fits no Fargate size of ${cpu} vCPU; allowed: at most ${max}Mi with cpu ${JSON.stringify(cpu)}, or a larger cpu`,
+      });
+    } else if (mebibytes(memory) < 256) {
+      problems.push({ path: 'addons.karpenter.memory', message: `got ${JSON.stringify(memory)}; allowed: at least 256Mi (the controller is OOM-killed below that)` });
+    }
+    return problems;
+  },
+  chartClusterKinds: [
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+  ],
+  // The chart's Roles: read the kube-dns Service, and delete stale node leases.
+  extraNamespaces: ['kube-system', 'kube-node-lease'],
+  values: ({ cluster, settings }) => karpenterValues(cluster, settings),
+});

@@ -1,0 +1,126 @@
+/**
+ * AWS Load Balancer Controller: turns Ingresses into ALBs (and Services of type LoadBalancer into NLBs).
+ * Chart: aws-load-balancer-controller 3.5.0 from https://aws.github.io/eks-charts (values checked against its values.yaml).
+ *
+ * The cluster's one default IngressClass (`alb`) and its IngressClassParams are rendered here as objects, not by the
+ * chart: the chart's own copy is created before the controller's webhook can validate it (its values.yaml says so),
+ * while ours sync in a later resource-level wave, once the controller is Healthy. The chart's class is turned off.
+ */
+import type { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { IngressClassParams, IngressClassParamsSpecScheme, IngressClassParamsSpecTargetType } from '../../imports/elbv2-ingressclassparams-elbv2.k8s.aws.ts';
+import { SYNC_WAVE } from '../../apps/labels.ts';
+import { int, optional, str } from '../../config/schema.ts';
+import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import type { Cluster } from '../../config/cluster.ts';
+import { CUSTOM_RESOURCE_WAVE, defineAddon, type IgnoreDifference } from '../addon.ts';
+import { RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+import { ALB_INGRESS_CLASS, clusterIngressGroup, type ResolvedIngressGroup } from './alb-ingress-group.ts';
+
+export interface AlbControllerProps {
+  /** Replicas (one leads, the others serve the webhooks); with 2 or more a PodDisruptionBudget keeps one up. @default 2 */
+  readonly replicas?: number;
+  /** Controller log level. @default "info" */
+  readonly logLevel?: 'info' | 'debug';
+}
+
+const NAME = 'aws-load-balancer-controller';
+const SA = SERVICE_ACCOUNTS['alb-controller'];
+/** The chart names its webhook objects and TLS Secret with the chart name minus "-controller". */
+const WEBHOOK = 'aws-load-balancer-webhook';
+const WEBHOOK_TLS_SECRET = 'aws-load-balancer-tls';
+export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+
+export function albControllerValues(cluster: Cluster, props: AlbControllerProps = {}): Record<string, unknown> {
+  const replicas = props.replicas ?? 2;
+  const group = clusterIngressGroup(cluster);
+  return {
+    // Set explicitly: the nodes require IMDSv2 with a hop limit of 1, so pods cannot ask the metadata service.
+    clusterName: cluster.name,
+    region: cluster.aws.region,
+    vpcId: cluster.network.vpcId,
+    replicaCount: replicas,
+    // The chart renders it only when replicaCount > 1.
+    podDisruptionBudget: { maxUnavailable: 1 },
+    serviceAccount: {
+      create: true,
+      name: SA.name,
+      annotations: { 'eks.amazonaws.com/role-arn': cluster.facts.roleArns['alb-controller'] ?? roleArn(cluster, 'alb-controller') },
+    },
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] } },
+    topologySpreadConstraints: zoneSpread({ 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME }),
+    logLevel: props.logLevel ?? 'info',
+    // The controller handles class `alb`; the class object itself is rendered by this add-on (see the file comment).
+    ingressClass: ALB_INGRESS_CLASS,
+    createIngressClassResource: false,
+    ingressClassParams: { create: false },
+    ingressClassConfig: { default: false },
+    // VPC CNI gives pods VPC addresses, so targets are pods (no NodePort hop); TLS policy as the ingress group's.
+    defaultTargetType: 'ip',
+    defaultSSLPolicy: group.sslPolicy,
+    defaultTags: { 'eks-platform/cluster': cluster.name },
+  };
+}
+
+/** The default IngressClass and its parameters: scheme, IngressGroup, TLS policy (and certificate) of the shared ALB. */
+export function renderIngressClass(scope: Chart, group: ResolvedIngressGroup): void {
+  new IngressClassParams(scope, 'ingress-class-params', {
+    metadata: { name: ALB_INGRESS_CLASS, labels: { 'app.kubernetes.io/part-of': 'eks-platform' } },
+    spec: {
+      scheme: group.scheme === 'internal' ? IngressClassParamsSpecScheme.INTERNAL : IngressClassParamsSpecScheme.INTERNET_HYPHEN_FACING,
+      group: { name: group.groupName },
+      sslPolicy: group.sslPolicy,
+      // For every Ingress of the class: without it each one would look up an ACM certificate for its own hosts.
+      ...(group.certificateArn ? { certificateArn: [group.certificateArn] } : {}),
+      targetType: IngressClassParamsSpecTargetType.IP,
+    },
+  });
+  new k8s.KubeIngressClass(scope, 'ingress-class', {
+    metadata: {
+      name: ALB_INGRESS_CLASS,
+      labels: { 'app.kubernetes.io/part-of': 'eks-platform' },
+      // With its parameters, not before: an Ingress admitted in between would get the controller's defaults.
+      annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true', [SYNC_WAVE]: CUSTOM_RESOURCE_WAVE },
+    },
+    spec: {
+      controller: 'ingress.k8s.aws/alb',
+      parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: ALB_INGRESS_CLASS },
+    },
+  });
+}
+
+/**
+ * The chart generates a new CA and webhook certificate on every render (Helm `genCA`; Argo CD cannot use the
+ * chart's `lookup` to keep the old one). Ignoring them, with RespectIgnoreDifferences, keeps the pair created at
+ * install (valid 10 years) instead of showing OutOfSync forever or rotating the CA under running webhooks.
+ */
+export function albControllerIgnoreDifferences(): IgnoreDifference[] {
+  const caBundle = ['.webhooks[]?.clientConfig.caBundle'];
+  return [
+    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', name: WEBHOOK, jqPathExpressions: caBundle },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: WEBHOOK, jqPathExpressions: caBundle },
+    { group: '', kind: 'Secret', name: WEBHOOK_TLS_SECRET, namespace: SA.namespace, jsonPointers: ['/data'] },
+  ];
+}
+
+export const albController = defineAddon<AlbControllerProps>({
+  id: 'alb-controller',
+  description: 'AWS Load Balancer Controller: ALBs for Ingresses, NLBs for Services, and the default IngressClass',
+  namespace: SA.namespace,
+  chart: { repoURL: 'https://aws.github.io/eks-charts', chart: NAME, version: '3.5.0', releaseName: NAME },
+  settings: {
+    replicas: optional(int({ min: 1, max: 5 })),
+    logLevel: optional(str({ oneOf: ['info', 'debug'] as const })),
+  },
+  chartClusterKinds: [
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+  ],
+  values: ({ cluster, settings }) => albControllerValues(cluster, settings),
+  manifests: (scope, { cluster }) => renderIngressClass(scope, clusterIngressGroup(cluster)),
+  ignoreDifferences: () => albControllerIgnoreDifferences(),
+});

@@ -1,0 +1,125 @@
+/**
+ * cert-manager: issues and renews TLS certificates. Two ClusterIssuers for Let's Encrypt (staging to try, production
+ * to serve) solve ACME DNS-01 challenges in the cluster's Route 53 hosted zone with the controller's IRSA role, so
+ * certificates work for internal hosts and wildcards too.
+ * Chart: cert-manager v1.21.1 from oci://quay.io/jetstack/charts/cert-manager (values checked against its
+ * values.schema.json). The issuers are custom resources: they sync in a later resource-level wave than the chart.
+ */
+import type { Chart } from 'cdk8s';
+import { ClusterIssuer } from '../../imports/cert-manager-clusterissuer-cert-manager.io.ts';
+import { int, optional, str } from '../../config/schema.ts';
+import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import type { Cluster } from '../../config/cluster.ts';
+import { defineAddon } from '../addon.ts';
+import { RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+
+export interface CertManagerProps {
+  /** ACME account contact (Let's Encrypt no longer mails expiry notices, but uses it for account and policy notices). @default none */
+  readonly email?: string;
+  /** Replicas of the controller, webhook and cainjector; with 2 or more each gets a PodDisruptionBudget. @default 2 */
+  readonly replicas?: number;
+}
+
+const NAME = 'cert-manager';
+const SA = SERVICE_ACCOUNTS['cert-manager'];
+
+/** Let's Encrypt ACME directories by issuer name. */
+export const ISSUERS = {
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+  'letsencrypt-production': 'https://acme-v02.api.letsencrypt.org/directory',
+} as const;
+
+export type IssuerName = keyof typeof ISSUERS;
+
+export function certManagerValues(cluster: Cluster, props: CertManagerProps = {}): Record<string, unknown> {
+  const replicas = props.replicas ?? 2;
+  const pdb = { enabled: replicas > 1, minAvailable: 1 };
+  const spread = (component: string) => zoneSpread({ 'app.kubernetes.io/instance': NAME, 'app.kubernetes.io/component': component });
+  const container = { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] } };
+  return {
+    // The chart's current key; `installCRDs` is deprecated. `keep` leaves the CRDs (and so every Certificate) in place
+    // if the Application is ever deleted.
+    crds: { enabled: true, keep: true },
+    global: {
+      // Default is kube-system; keeping the lease (and its Role) in cert-manager's own namespace.
+      leaderElection: { namespace: SA.namespace },
+    },
+    replicaCount: replicas,
+    podDisruptionBudget: pdb,
+    serviceAccount: {
+      create: true,
+      name: SA.name,
+      annotations: { 'eks.amazonaws.com/role-arn': cluster.facts.roleArns['cert-manager'] ?? roleArn(cluster, 'cert-manager') },
+    },
+    // fsGroup makes the projected IRSA token group-readable for the non-root controller.
+    securityContext: { runAsNonRoot: true, fsGroup: 1001, seccompProfile: { type: 'RuntimeDefault' } },
+    containerSecurityContext: container,
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    topologySpreadConstraints: spread('controller'),
+    webhook: {
+      replicaCount: replicas,
+      podDisruptionBudget: pdb,
+      containerSecurityContext: container,
+      resources: { requests: { cpu: '20m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+      topologySpreadConstraints: spread('webhook'),
+    },
+    cainjector: {
+      replicaCount: replicas,
+      podDisruptionBudget: pdb,
+      containerSecurityContext: container,
+      // It caches the Secrets it injects from, so it needs more memory than the webhook.
+      resources: { requests: { cpu: '20m', memory: '128Mi' }, limits: { cpu: '200m', memory: '512Mi' } },
+      topologySpreadConstraints: spread('cainjector'),
+    },
+    startupapicheck: {
+      containerSecurityContext: container,
+      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+    },
+  };
+}
+
+/** Let's Encrypt staging and production ClusterIssuers, DNS-01 through the cluster's Route 53 hosted zone. */
+export function renderClusterIssuers(scope: Chart, cluster: Cluster, props: CertManagerProps = {}): void {
+  for (const [name, server] of Object.entries(ISSUERS)) {
+    new ClusterIssuer(scope, name, {
+      metadata: { name, labels: { 'app.kubernetes.io/part-of': 'eks-platform' } },
+      spec: {
+        acme: {
+          server,
+          ...(props.email ? { email: props.email } : {}),
+          privateKeySecretRef: { name: `${name}-account-key` },
+          solvers: [
+            {
+              // Only names in the cluster's zone; the IAM role may change records in that hosted zone only.
+              selector: { dnsZones: [cluster.dns.domain] },
+              // No credentials: ClusterIssuers use the controller's ambient credentials, here its IRSA role.
+              dns01: { route53: { region: cluster.aws.region, hostedZoneId: cluster.dns.hostedZoneId } },
+            },
+          ],
+        },
+      },
+    });
+  }
+}
+
+export const certManager = defineAddon<CertManagerProps>({
+  id: 'cert-manager',
+  description: "TLS certificates from Let's Encrypt (ACME DNS-01 through Route 53)",
+  namespace: SA.namespace,
+  chart: { repoURL: 'oci://quay.io/jetstack/charts/cert-manager', chart: '', version: 'v1.21.1', releaseName: NAME },
+  settings: {
+    email: optional(str({ pattern: /^[^\s@]+@[^\s@]+\.[a-z]{2,63}$/i, patternText: 'an e-mail address such as "platform@example.com"' })),
+    replicas: optional(int({ min: 1, max: 5 })),
+  },
+  // The CRDs are too large for client-side apply's last-applied annotation.
+  serverSideApply: true,
+  chartClusterKinds: [
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+  ],
+  values: ({ cluster, settings }) => certManagerValues(cluster, settings),
+  manifests: (scope, { cluster, settings }) => renderClusterIssuers(scope, cluster, settings),
+});

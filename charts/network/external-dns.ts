@@ -1,0 +1,72 @@
+/**
+ * external-dns: publishes the hosts of Ingresses and Services as Route 53 records in the cluster's hosted zone.
+ * Chart: external-dns 1.21.1 from https://kubernetes-sigs.github.io/external-dns/ (values checked against its
+ * values.yaml and values.schema.json).
+ *
+ * One replica: external-dns has no leader election, two replicas would race on the same records. It is not on the
+ * request path (DNS keeps answering while it restarts), so a short outage only delays record changes.
+ */
+import { optional, str } from '../../config/schema.ts';
+import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import type { Cluster } from '../../config/cluster.ts';
+import { defineAddon } from '../addon.ts';
+
+export type DnsPolicy = 'upsert-only' | 'sync';
+
+export interface ExternalDnsProps {
+  /**
+   * `upsert-only` creates and updates records but never deletes them; `sync` also deletes the records it owns
+   * when their Ingress or Service goes away (only records whose TXT owner is this cluster). @default "upsert-only"
+   */
+  readonly policy?: DnsPolicy;
+  /** How often to reconcile all records (Route 53 allows 5 API requests per second per account). @default "1m" */
+  readonly interval?: string;
+}
+
+const NAME = 'external-dns';
+const SA = SERVICE_ACCOUNTS['external-dns'];
+
+/** TXT registry owner: unique per cluster, so two clusters sharing a zone never take over each other's records. */
+export function txtOwnerId(cluster: Pick<Cluster, 'name'>): string {
+  return `eks-platform-${cluster.name}`;
+}
+
+export function externalDnsValues(cluster: Cluster, props: ExternalDnsProps = {}): Record<string, unknown> {
+  return {
+    provider: { name: 'aws' },
+    // The nodes require IMDSv2 with a hop limit of 1, so the region cannot come from the metadata service.
+    env: [{ name: 'AWS_DEFAULT_REGION', value: cluster.aws.region }],
+    sources: ['ingress', 'service'],
+    policy: props.policy ?? 'upsert-only',
+    registry: 'txt',
+    txtOwnerId: txtOwnerId(cluster),
+    domainFilters: [cluster.dns.domain],
+    // The IAM role may change this hosted zone only; filtering by id also skips zones of the same name elsewhere.
+    extraArgs: [`--zone-id-filter=${cluster.dns.hostedZoneId}`],
+    interval: props.interval ?? '1m',
+    logFormat: 'json',
+    serviceAccount: {
+      create: true,
+      name: SA.name,
+      annotations: { 'eks.amazonaws.com/role-arn': cluster.facts.roleArns['external-dns'] ?? roleArn(cluster, 'external-dns') },
+    },
+    // The chart's pod and container security contexts are already restricted (non-root 65532, read-only, no capabilities).
+    resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+  };
+}
+
+export const externalDns = defineAddon<ExternalDnsProps>({
+  id: 'external-dns',
+  description: 'Route 53 records for the hosts of Ingresses and Services',
+  namespace: SA.namespace,
+  chart: { repoURL: 'https://kubernetes-sigs.github.io/external-dns/', chart: NAME, version: '1.21.1', releaseName: NAME },
+  settings: {
+    policy: optional(str({ oneOf: ['upsert-only', 'sync'] as const })),
+    interval: optional(str({ pattern: /^([1-9]\d*(s|m|h))+$/, patternText: 'a Go duration such as "1m" or "90s"' })),
+  },
+  chartClusterKinds: [
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  ],
+  values: ({ cluster, settings }) => externalDnsValues(cluster, settings),
+});

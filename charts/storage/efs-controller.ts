@@ -1,0 +1,186 @@
+/**
+ * Amazon EFS CSI driver and the StorageClass of the EFS file system the bootstrap creates. EFS volumes are regional
+ * (any zone can mount them), so the class is a good cluster default for small shared or stateful workloads.
+ * Chart: aws-efs-csi-driver 4.4.1 from https://kubernetes-sigs.github.io/aws-efs-csi-driver/ (no values.schema.json;
+ * every key checked against its values.yaml).
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { bool, int, optional, str } from '../../config/schema.ts';
+import type { Problem } from '../../config/schema.ts';
+import type { Cluster } from '../../config/cluster.ts';
+import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { defineAddon } from '../addon.ts';
+
+export interface EfsControllerProps {
+  /** Controller replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. @default 2 */
+  readonly replicas?: number;
+  /** Name of the StorageClass. @default "efs" */
+  readonly storageClassName?: string;
+  /** Mark the class as the cluster's default StorageClass (PVCs without `storageClassName` get EFS). @default true */
+  readonly defaultClass?: boolean;
+  /**
+   * What happens to the access point and its data when the PVC is deleted: `Delete` removes the access point,
+   * `Retain` keeps it for manual recovery. @default "Delete"
+   */
+  readonly reclaimPolicy?: 'Delete' | 'Retain';
+  /** Permissions of each volume's root directory on EFS (octal). @default "700" */
+  readonly directoryPerms?: string;
+  /** Directory on the file system under which volumes are created. @default "/dynamic_provisioning" */
+  readonly basePath?: string;
+  /** First POSIX GID given to an access point (each volume gets its own owner GID). @default 50000 */
+  readonly gidRangeStart?: number;
+  /** Last POSIX GID; the range bounds the number of volumes (EFS allows 10,000 access points per file system). @default 7000000 */
+  readonly gidRangeEnd?: number;
+}
+
+const NAME = 'aws-efs-csi-driver';
+const SA = SERVICE_ACCOUNTS['efs-csi'];
+/** Karpenter labels every node it launches with its NodePool; Fargate nodes never carry it. */
+const KARPENTER_NODE_LABEL = 'karpenter.sh/nodepool';
+/** `fs-` plus 8 (old style) or 17 hex characters. */
+export const EFS_FILE_SYSTEM_ID = /^fs-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * The driver cannot run on Fargate (no privileged pods, no host mounts): require a Karpenter node and exclude
+ * Fargate and hybrid nodes explicitly, so a future Fargate profile for kube-system cannot capture these pods either.
+ */
+export function karpenterNodesOnly(excludedComputeTypes: readonly string[]): Record<string, unknown> {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key: KARPENTER_NODE_LABEL, operator: 'Exists' },
+              { key: 'eks.amazonaws.com/compute-type', operator: 'NotIn', values: [...excludedComputeTypes] },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** requests and limits of one container. */
+const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws'>, props: EfsControllerProps = {}): Record<string, unknown> {
+  const replicas = props.replicas ?? 2;
+  return {
+    controller: {
+      replicaCount: replicas,
+      serviceAccount: { create: true, name: SA.name, annotations: { 'eks.amazonaws.com/role-arn': roleArn(cluster, 'efs-csi') } },
+      // Regional STS keeps IRSA working when the global endpoint is impaired and stays in the cluster's region.
+      regionalStsEndpoints: true,
+      // Access points the driver creates carry the cluster's name, so they can be told apart on a shared file system.
+      tags: { 'eks-platform/cluster': cluster.name },
+      // Kept false so the controller never mounts the file system and can drop `privileged` (upstream's default is true).
+      deleteAccessPointRootDir: false,
+      containerSecurityContext: { privileged: false, allowPrivilegeEscalation: false },
+      podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+      resources: res('10m', '64Mi', '200m', '256Mi'),
+      affinity: karpenterNodesOnly(['fargate']),
+      // The chart adds the label selector itself (see values.yaml).
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+    },
+    node: {
+      // Each TLS mount runs an efs-proxy process inside this container, so memory grows with the mounts on a node.
+      resources: res('20m', '128Mi', '1', '1Gi'),
+      affinity: karpenterNodesOnly(['fargate', 'hybrid']),
+    },
+    sidecars: {
+      livenessProbe: { resources: res('10m', '16Mi', '100m', '64Mi') },
+      nodeDriverRegistrar: { resources: res('10m', '16Mi', '100m', '64Mi') },
+      csiProvisioner: { resources: res('10m', '32Mi', '200m', '128Mi') },
+    },
+    // Argo CD turns Helm hooks into sync hooks that are deleted and recreated on every sync; a plain resource is tracked.
+    useHelmHooksForCSIDriver: false,
+  };
+}
+
+/** The StorageClass, built from the settings and the `efsFileSystemId` fact (checked by validate()). */
+export function efsStorageClass(scope: Construct, fileSystemId: string, props: EfsControllerProps = {}): k8s.KubeStorageClass {
+  const isDefault = props.defaultClass ?? true;
+  return new k8s.KubeStorageClass(scope, 'StorageClass', {
+    metadata: {
+      name: props.storageClassName ?? 'efs',
+      annotations: {
+        'storageclass.kubernetes.io/is-default-class': String(isDefault),
+        // Parameters of a StorageClass are immutable: on a change Argo CD deletes and recreates the class. Existing
+        // volumes are not affected (a PV keeps its own copy of the parameters).
+        'argocd.argoproj.io/sync-options': 'Replace=true,Force=true',
+      },
+    },
+    provisioner: 'efs.csi.aws.com',
+    parameters: {
+      provisioningMode: 'efs-ap',
+      fileSystemId,
+      directoryPerms: props.directoryPerms ?? '700',
+      basePath: props.basePath ?? '/dynamic_provisioning',
+      // Readable directories on EFS (`<namespace>/<pvc>`); the unique suffix keeps a re-created PVC off old data.
+      subPathPattern: '${.PVC.namespace}/${.PVC.name}',
+      ensureUniqueDirectory: 'true',
+      gidRangeStart: String(props.gidRangeStart ?? 50000),
+      gidRangeEnd: String(props.gidRangeEnd ?? 7000000),
+    },
+    // No mountOptions: the driver always mounts access points with TLS (in-transit encryption; a `tls` option is
+    // deprecated there). Encryption at rest is a property of the file system, which the bootstrap creates encrypted.
+    reclaimPolicy: props.reclaimPolicy ?? 'Delete',
+    // EFS is regional: there is no zone to wait for, so binding at once is safe and gives early errors.
+    volumeBindingMode: 'Immediate',
+    // EFS has no size; expansion is a no-op, allowed so resizing a PVC never fails.
+    allowVolumeExpansion: true,
+  });
+}
+
+export const efsController = defineAddon<EfsControllerProps>({
+  id: 'efs-controller',
+  description: 'Amazon EFS CSI driver and the encrypted, regional EFS StorageClass',
+  namespace: SA.namespace,
+  chart: { repoURL: 'https://kubernetes-sigs.github.io/aws-efs-csi-driver/', chart: NAME, version: '4.4.1', releaseName: NAME },
+  settings: {
+    replicas: optional(int({ min: 1, max: 5 })),
+    storageClassName: optional(str({ pattern: /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, patternText: 'a StorageClass name (lowercase DNS subdomain)' })),
+    defaultClass: optional(bool()),
+    reclaimPolicy: optional(str({ oneOf: ['Delete', 'Retain'] as const })),
+    directoryPerms: optional(str({ pattern: /^[0-7]{3,4}$/, patternText: 'quoted octal permissions such as "700"' })),
+    basePath: optional(str({ pattern: /^\/[A-Za-z0-9._/-]*$/, patternText: 'an absolute path such as "/dynamic_provisioning"' })),
+    gidRangeStart: optional(int({ min: 1, max: 2147483647 })),
+    gidRangeEnd: optional(int({ min: 1, max: 2147483647 })),
+  },
+  validate: ({ cluster, settings }) => {
+    const problems: Problem[] = [];
+    const id = cluster.facts.efsFileSystemId;
+    if (id === undefined || !EFS_FILE_SYSTEM_ID.test(id)) {
+      problems.push({
+        path: 'facts.efsFileSystemId',
+        message:
+          `the efs-controller StorageClass needs the fact efsFileSystemId in ${cluster.files.facts ?? `config/facts/${cluster.name}.yaml`} ` +
+          `(got ${id === undefined ? 'nothing' : JSON.stringify(id)}); allowed: "fs-" and 8 or 17 lowercase hex characters, ` +
+          `written by \`npm run facts -- pull --cluster ${cluster.name}\` after the bootstrap, or disable addons.efs-controller`,
+      });
+    }
+    const start = settings.gidRangeStart ?? 50000;
+    const end = settings.gidRangeEnd ?? 7000000;
+    if (start >= end) {
+      problems.push({
+        path: 'addons.efs-controller.gidRangeEnd',
+        message: `got ${end}, not above gidRangeStart ${start}; allowed: a GID greater than gidRangeStart`,
+      });
+    }
+    return problems;
+  },
+  values: ({ cluster, settings }) => efsControllerValues(cluster, settings),
+  manifests: (scope, { cluster, settings }) => {
+    efsStorageClass(scope, cluster.facts.efsFileSystemId!, settings);
+  },
+  chartClusterKinds: [
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'storage.k8s.io', kind: 'CSIDriver' },
+  ],
+});

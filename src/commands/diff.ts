@@ -1,0 +1,53 @@
+import { writeFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../cli.ts';
+
+interface DiffArgs extends GlobalArgs {
+  readonly base?: string;
+  readonly format: 'text' | 'markdown';
+  readonly 'exit-code': boolean;
+  readonly cluster: string[];
+  readonly 'base-dir'?: string;
+  readonly 'head-dir'?: string;
+  readonly output?: string;
+}
+
+export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
+  command: 'diff',
+  describe: 'Compare the rendered output of a git revision (rendered with its own code) with the working tree',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .option('base', { type: 'string', describe: 'Revision to compare with [default: merge base of HEAD with the main branch]' })
+      .option('format', { choices: ['text', 'markdown'] as const, default: 'text' as const, describe: 'markdown: a pull-request comment' })
+      .option('exit-code', { type: 'boolean', default: false, describe: 'Exit 1 when there are differences (errors exit 2)' })
+      .option('cluster', { type: 'string', array: true, default: [] as string[], describe: 'Only this cluster (repeatable)' })
+      .option('base-dir', { type: 'string', describe: 'Use this rendered folder as the base instead of rendering --base' })
+      .option('head-dir', { type: 'string', describe: 'Use this rendered folder instead of rendering the working tree' })
+      .option('output', { type: 'string', describe: 'Also write the report to this file' })
+      .conflicts('base', 'base-dir')
+      .example('$0 diff', 'what this branch changes, compared with the main branch')
+      .example('$0 diff --base HEAD --exit-code', 'uncommitted changes; exit 1 if any')
+      .example('$0 diff --format markdown --output diff.md', 'a pull-request comment') as unknown as Argv<DiffArgs>,
+  // cli.ts uses a returned number as the exit code; yargs' type says void, hence the cast.
+  handler: (async (args: DiffArgs) => {
+    const { runDiff } = await import('../diff/run.ts');
+    try {
+      const { report, output } = await runDiff({
+        base: args.base,
+        baseDir: args['base-dir'],
+        headDir: args['head-dir'],
+        format: args.format,
+        config: args.config,
+        clusters: args.cluster,
+      });
+      process.stdout.write(output);
+      if (args.output) writeFileSync(args.output, output);
+      return args['exit-code'] && report.hasChanges ? 1 : 0;
+    } catch (err) {
+      // Errors exit 2, so `--exit-code` keeps 1 for "there are differences".
+      const { report } = await import('../cli.ts');
+      report(err);
+      return 2;
+    }
+  }) as unknown as CommandModule<GlobalArgs, DiffArgs>['handler'],
+};

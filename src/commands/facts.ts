@@ -1,0 +1,28 @@
+import { relative, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { PROJECT_ROOT } from '../paths.ts';
+import type { GlobalArgs } from '../cli.ts';
+
+interface FactsArgs extends GlobalArgs {
+  readonly action: 'pull';
+  readonly cluster: string;
+  readonly region?: string;
+}
+
+export const factsCommand: CommandModule<GlobalArgs, FactsArgs> = {
+  command: 'facts <action>',
+  describe: "Pull a cluster's facts from SSM Parameter Store (what the bootstrap published) into config/facts/<cluster>.yaml",
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('action', { choices: ['pull'] as const, describe: 'pull: read /<cluster>/facts and write the facts file' })
+      .option('cluster', { type: 'string', demandOption: true, describe: 'Cluster name (a file in config/clusters)' })
+      .option('region', { type: 'string', describe: "AWS region of the parameters (default: the cluster's aws.region)" })
+      .example('$0 facts pull --cluster dev', 'write config/facts/dev.yaml from /dev/facts/* in SSM') as unknown as Argv<FactsArgs>,
+  handler: async (args) => {
+    const { factsTarget, pullFacts } = await import('../facts.ts');
+    const target = factsTarget(resolve(PROJECT_ROOT, args.config), args.cluster);
+    const result = await pullFacts({ target: args.region ? { ...target, region: args.region } : target });
+    const file = relative(process.cwd(), result.file) || result.file;
+    console.log(`${args.cluster}: ${result.parameters} parameters -> ${file} (${result.changed ? 'updated' : 'unchanged'}); commit it, then run synth`);
+  },
+};

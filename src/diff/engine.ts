@@ -1,0 +1,485 @@
+/**
+ * The semantic diff: compares two rendered trees (cluster → path → content) object by object, groups the changes
+ * per cluster and per Argo CD Application, and extracts what a reviewer must not miss: chart version, image, wave,
+ * project and destination changes, and warnings for prunes, CRD/Namespace deletions and immutable-field changes.
+ * Everything it returns is already redacted. Pure: no I/O.
+ */
+import { dump, load } from 'js-yaml';
+import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
+import { SYNC_WAVE } from '../../apps/labels.ts';
+import { diffTemplates, isReplacement, type CfnTemplateDiff } from './cfn.ts';
+import { redactPair } from './redact.ts';
+import type { RenderedTree } from './tree.ts';
+import { unifiedDiff } from './unified.ts';
+
+export type Change = 'added' | 'removed' | 'changed';
+
+export type WarningKind =
+  | 'prune'
+  | 'application-removed'
+  | 'crd-deleted'
+  | 'namespace-deleted'
+  | 'replacement'
+  | 'destination-changed'
+  | 'cluster-removed'
+  | 'cfn-replacement'
+  | 'cfn-removal';
+
+export interface Warning {
+  readonly cluster: string;
+  /** The Application (or group) the warning belongs to. */
+  readonly group: string;
+  readonly kind: WarningKind;
+  readonly message: string;
+}
+
+export interface ResourceChange {
+  /** Path relative to the cluster folder. */
+  readonly path: string;
+  /** `Kind namespace/name`, or the file path for non-Kubernetes files. */
+  readonly label: string;
+  readonly change: Change;
+  /** Unified diff of the redacted objects (YAML, keys sorted). */
+  readonly diff: string;
+}
+
+export interface FromTo {
+  readonly what: string;
+  /** Absent when added. */
+  readonly from?: string;
+  /** Absent when removed. */
+  readonly to?: string;
+}
+
+export type GroupType = 'application' | 'root' | 'bootstrap' | 'aws' | 'other';
+
+export interface GroupDiff {
+  /** The Application's name, or a label for files no add-on Application owns. */
+  readonly name: string;
+  readonly type: GroupType;
+  /** For an Application: whether the Application itself was added or removed. */
+  readonly change: Change;
+  readonly wave: number | null;
+  /** Terraform-style resource counts. */
+  readonly counts: { readonly add: number; readonly change: number; readonly destroy: number };
+  readonly charts: readonly FromTo[];
+  readonly images: readonly FromTo[];
+  readonly waves: readonly FromTo[];
+  readonly projects: readonly FromTo[];
+  readonly destinations: readonly FromTo[];
+  /** Helm values leaves that changed (redacted). */
+  readonly values: readonly FromTo[];
+  readonly resources: readonly ResourceChange[];
+  /** CloudFormation templates (aws group only). */
+  readonly templates: ReadonlyArray<{ readonly path: string; readonly diff: CfnTemplateDiff }>;
+  readonly warnings: readonly Warning[];
+}
+
+export interface ClusterDiff {
+  readonly name: string;
+  readonly change: Change | 'unchanged';
+  readonly applications: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] };
+  readonly groups: readonly GroupDiff[];
+  readonly warnings: readonly Warning[];
+  /** Files compared (both sides, review files excluded). */
+  readonly files: number;
+}
+
+export interface DiffReport {
+  readonly clusters: readonly ClusterDiff[];
+  readonly warnings: readonly Warning[];
+  readonly hasChanges: boolean;
+  readonly filesCompared: number;
+}
+
+type Obj = Record<string, unknown>;
+type K8s = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string>; finalizers?: string[]; labels?: Record<string, string> };
+  spec?: Obj;
+  [k: string]: unknown;
+};
+
+const isMap = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** JSON with sorted keys: two objects are equal when their canonical forms are. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isMap(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+function parseFile(path: string, content: string): unknown {
+  if (/\.ya?ml$/.test(path)) return load(content);
+  if (path.endsWith('.json')) return JSON.parse(content);
+  return content;
+}
+
+function labelOf(path: string, obj: unknown): string {
+  const o = obj as K8s;
+  if (!isMap(o) || !o.kind) return path;
+  const ns = o.metadata?.namespace;
+  return `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? '?'}`;
+}
+
+function toText(path: string, obj: unknown): string {
+  if (obj === undefined) return '';
+  if (typeof obj === 'string') return obj;
+  if (path.endsWith('.json')) return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
+  return dump(obj, { lineWidth: -1, noRefs: true, sortKeys: true });
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  return v;
+}
+
+function get(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const k of path.split('.')) cur = isMap(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+/** A short one-line rendering of a value for summaries and warnings. */
+export function short(v: unknown, max = 80): string {
+  if (v === undefined) return '(none)';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+// Fields Kubernetes refuses to change in place: an apply fails until the object is deleted and re-created.
+const IMMUTABLE: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ['spec.selector'],
+  ReplicaSet: ['spec.selector'],
+  DaemonSet: ['spec.selector'],
+  StatefulSet: ['spec.selector', 'spec.serviceName', 'spec.volumeClaimTemplates', 'spec.podManagementPolicy'],
+  Job: ['spec.selector', 'spec.template', 'spec.completionMode'],
+  Service: ['spec.clusterIP', 'spec.clusterIPs'],
+  PersistentVolumeClaim: ['spec.storageClassName', 'spec.accessModes', 'spec.volumeName', 'spec.volumeMode', 'spec.selector', 'spec.dataSource', 'spec.dataSourceRef'],
+  PersistentVolume: ['spec.csi', 'spec.nfs', 'spec.awsElasticBlockStore', 'spec.volumeMode'],
+  StorageClass: ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'],
+  RoleBinding: ['roleRef'],
+  ClusterRoleBinding: ['roleRef'],
+  CSIDriver: ['spec'],
+  IngressClass: ['spec.controller'],
+  CustomResourceDefinition: ['spec.scope'],
+};
+
+const WORKLOADS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+
+function podSpecOf(o: K8s): Obj | undefined {
+  if (o.kind === 'Pod') return o.spec;
+  if (o.kind === 'CronJob') return get(o, 'spec.jobTemplate.spec.template.spec') as Obj | undefined;
+  return get(o, 'spec.template.spec') as Obj | undefined;
+}
+
+/** Images of a workload's containers, keyed `Kind name container`. */
+function workloadImages(o: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const k = o as K8s;
+  if (!isMap(k) || !WORKLOADS.has(String(k.kind))) return out;
+  const pod = podSpecOf(k);
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const c of (pod?.[list] as Array<{ name?: string; image?: string }> | undefined) ?? []) {
+      if (c.image) out.set(`${k.kind} ${k.metadata?.name} container ${c.name}`, c.image);
+    }
+  }
+  return out;
+}
+
+type Source = { repoURL?: string; chart?: string; path?: string; targetRevision?: string; helm?: { valuesObject?: unknown } };
+
+function sourcesOf(o: unknown): Source[] {
+  const spec = (o as K8s)?.spec;
+  if (!isMap(spec)) return [];
+  if (Array.isArray(spec.sources)) return spec.sources as Source[];
+  return isMap(spec.source) ? [spec.source as Source] : [];
+}
+
+function chartKey(s: Source): string | undefined {
+  if (s.chart) return s.chart;
+  if (s.repoURL?.startsWith('oci://')) return s.repoURL.replace(/^.*\//, '');
+  return undefined;
+}
+
+/** Chart name → version of an Application's chart sources. */
+function charts(o: unknown): Map<string, string> {
+  return new Map(sourcesOf(o).flatMap((s) => (chartKey(s) ? [[chartKey(s)!, String(s.targetRevision ?? '')] as const] : [])));
+}
+
+/** Leaves of a value tree as `a.b[0].c` → value. */
+function leaves(v: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  if (isMap(v) && Object.keys(v).length > 0) for (const [k, x] of Object.entries(v)) leaves(x, prefix ? `${prefix}.${k}` : k, out);
+  else if (Array.isArray(v) && v.length > 0) v.forEach((x, i) => leaves(x, `${prefix}[${i}]`, out));
+  else out.set(prefix, v);
+  return out;
+}
+
+const IMAGE_PART = /^(tag|repository|registry|digest)$/;
+
+/** Image references in Helm values: `image` strings, and `tag`/`repository`/`registry`/`digest` keys (under an image block or anywhere for `tag`). */
+function valuesImages(values: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, v] of leaves(values)) {
+    if (v === undefined || v === null || typeof v === 'object') continue;
+    const parts = path.replace(/\[\d+\]/g, '').split('.');
+    const key = parts[parts.length - 1];
+    const underImage = parts.slice(0, -1).some((p) => /image/i.test(p));
+    if (/^image$/i.test(key) || key === 'tag' || (IMAGE_PART.test(key) && underImage)) out.set(`values ${path}`, String(v));
+  }
+  return out;
+}
+
+function valuesOf(o: unknown): unknown {
+  const vals = sourcesOf(o).filter((s) => chartKey(s)).map((s) => s.helm?.valuesObject ?? {});
+  return vals.length === 1 ? vals[0] : vals;
+}
+
+function compareMaps(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>, out: FromTo[], prefix = ''): void {
+  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    if (a.get(k) !== b.get(k)) out.push({ what: `${prefix}${k}`, ...(a.has(k) ? { from: a.get(k) } : {}), ...(b.has(k) ? { to: b.get(k) } : {}) });
+  }
+}
+
+function waveOf(o: unknown): string | undefined {
+  return (o as K8s)?.metadata?.annotations?.[SYNC_WAVE];
+}
+
+interface Side {
+  readonly files: ReadonlyMap<string, string>;
+  readonly index: ReadonlyMap<string, ManifestEntry>;
+  readonly root?: string;
+  readonly apps: ReadonlySet<string>;
+}
+
+function side(files: ReadonlyMap<string, string> | undefined): Side {
+  const f = new Map([...(files ?? new Map<string, string>())].filter(([p]) => !isReviewFile(p)));
+  const entries = indexFiles(f);
+  const root = entries.find((e) => e.kind === 'Application' && e.path.startsWith('bootstrap/'))?.name;
+  const apps = new Set(entries.filter((e) => e.kind === 'Application' && e.path.startsWith('apps/')).map((e) => e.name));
+  return { files: f, index: new Map(entries.map((e) => [e.path, e])), root, apps };
+}
+
+const BOOTSTRAP = 'bootstrap (applied by hand)';
+const AWS = 'AWS bootstrap (CloudFormation)';
+
+function groupOf(path: string, base: Side, head: Side): { name: string; type: GroupType } {
+  const app = head.index.get(path)?.application ?? base.index.get(path)?.application;
+  if (app) {
+    if (head.apps.has(app) || base.apps.has(app)) return { name: app, type: 'application' };
+    return { name: app, type: app === head.root || app === base.root ? 'root' : 'other' };
+  }
+  if (path.startsWith('bootstrap/')) return { name: BOOTSTRAP, type: 'bootstrap' };
+  if (path.startsWith('aws/')) return { name: AWS, type: 'aws' };
+  return { name: path.split('/')[0], type: 'other' };
+}
+
+interface MutableGroup {
+  name: string;
+  type: GroupType;
+  change: Change;
+  wave: number | null;
+  counts: { add: number; change: number; destroy: number };
+  charts: FromTo[];
+  images: FromTo[];
+  waves: FromTo[];
+  projects: FromTo[];
+  destinations: FromTo[];
+  values: FromTo[];
+  resources: ResourceChange[];
+  templates: Array<{ path: string; diff: CfnTemplateDiff }>;
+  warnings: Warning[];
+}
+
+function prunes(app: unknown): boolean {
+  return (app as K8s)?.spec?.syncPolicy !== undefined && get(app, 'spec.syncPolicy.automated.prune') === true;
+}
+
+function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined): ClusterDiff {
+  const base = side(baseFiles);
+  const head = side(headFiles);
+  const groups = new Map<string, MutableGroup>();
+  const paths = [...new Set([...base.files.keys(), ...head.files.keys()])].sort();
+  const appObject = (s: Side, app: string): unknown => {
+    for (const [p, e] of s.index) if (e.kind === 'Application' && e.name === app && p.startsWith('apps/')) return load(s.files.get(p)!);
+    return undefined;
+  };
+
+  for (const path of paths) {
+    const a = base.files.get(path);
+    const b = head.files.get(path);
+    const oa = a === undefined ? undefined : parseFile(path, a);
+    const ob = b === undefined ? undefined : parseFile(path, b);
+    if (a !== undefined && b !== undefined && canonical(oa) === canonical(ob)) continue;
+
+    const { name: gname, type } = groupOf(path, base, head);
+    let g = groups.get(gname);
+    if (!g) {
+      const entry = head.index.get(path) ?? base.index.get(path);
+      g = {
+        name: gname,
+        type,
+        change: 'changed',
+        wave: type === 'application' ? (entry?.wave ?? null) : null,
+        counts: { add: 0, change: 0, destroy: 0 },
+        charts: [],
+        images: [],
+        waves: [],
+        projects: [],
+        destinations: [],
+        values: [],
+        resources: [],
+        templates: [],
+        warnings: [],
+      };
+      groups.set(gname, g);
+    }
+    const change: Change = oa === undefined ? 'added' : ob === undefined ? 'removed' : 'changed';
+    g.counts[change === 'added' ? 'add' : change === 'removed' ? 'destroy' : 'change']++;
+    const [ra, rb] = redactPair(oa, ob);
+    const label = labelOf(path, oa ?? ob);
+    const warn = (kind: WarningKind, message: string) => g!.warnings.push({ cluster: name, group: gname, kind, message });
+    g.resources.push({
+      path,
+      label,
+      change,
+      diff: unifiedDiff(toText(path, ra), toText(path, rb), {
+        from: oa === undefined ? '/dev/null' : `a/${name}/${path}`,
+        to: ob === undefined ? '/dev/null' : `b/${name}/${path}`,
+      }),
+    });
+
+    if (isCloudFormationFile(path)) {
+      const d = diffTemplates(oa as Obj | undefined, ob as Obj | undefined);
+      g.templates.push({ path, diff: d });
+      for (const r of d.resources) {
+        if (r.change === 'removed') warn('cfn-removal', `${path}: ${r.type} ${r.logicalId} is removed (${r.impact === 'WILL_ORPHAN' ? 'retained, no longer managed by the stack' : 'deleted'})`);
+        else if (r.change === 'modified' && isReplacement(r)) {
+          warn('cfn-replacement', `${path}: ${r.type} ${r.logicalId} ${r.impact === 'WILL_REPLACE' ? 'is' : 'may be'} replaced (changed: ${r.properties.join(', ') || 'resource attributes'})`);
+        }
+      }
+      continue;
+    }
+
+    const ka = oa as K8s | undefined;
+    const kb = ob as K8s | undefined;
+    const kind = (kb ?? ka)?.kind;
+    const isApp = kind === 'Application';
+    if (isApp && (kb ?? ka)?.metadata?.name === gname) g.change = change;
+
+    // Removed objects.
+    if (change === 'removed' && ka) {
+      if (isApp && path.startsWith('apps/')) {
+        const finalizer = ka.metadata?.finalizers?.includes('resources-finalizer.argocd.argoproj.io');
+        const chartText = [...charts(ka)].map(([c, v]) => `${c} ${v}`).join(', ');
+        warn(
+          'application-removed',
+          `Application ${ka.metadata?.name} is removed${chartText ? ` (chart ${chartText})` : ''}: ${
+            finalizer
+              ? 'its resources-finalizer makes Argo CD delete everything it deployed'
+              : 'what it deployed keeps running, no longer managed (no resources-finalizer)'
+          }`,
+        );
+      } else if (!path.startsWith('bootstrap/')) {
+        const owner = appObject(head, gname) ?? appObject(base, gname);
+        warn('prune', `prune: ${label} is removed; ${prunes(owner) ? 'Argo CD deletes it (automated prune)' : 'Argo CD shows it OutOfSync until pruned'}`);
+      }
+      if (kind === 'CustomResourceDefinition') warn('crd-deleted', `CustomResourceDefinition ${ka.metadata?.name} is deleted: Kubernetes deletes every custom resource of this type with it`);
+      if (kind === 'Namespace') warn('namespace-deleted', `Namespace ${ka.metadata?.name} is deleted, with everything in it`);
+    }
+
+    // Changed objects: immutable fields.
+    if (change === 'changed' && ka && kb && ka.kind === kb.kind) {
+      const [rka, rkb] = [ra as K8s, rb as K8s];
+      for (const field of IMMUTABLE[String(kind)] ?? []) {
+        if (canonical(get(ka, field)) !== canonical(get(kb, field))) {
+          warn(
+            'replacement',
+            `${label}: ${field} changed (${short(get(rka, field), 60)} → ${short(get(rkb, field), 60)}); it is immutable, so the sync fails until the object is deleted and re-created (sync option Replace=true, or delete it by hand)`,
+          );
+        }
+      }
+      if (kind === 'Service' && get(ka, 'spec.type') !== get(kb, 'spec.type')) {
+        warn('replacement', `${label}: spec.type ${short(get(ka, 'spec.type') ?? 'ClusterIP')} → ${short(get(kb, 'spec.type') ?? 'ClusterIP')}; the Service's cluster IP, node ports or load balancer are allocated or released`);
+      }
+      if ((kind === 'Secret' || kind === 'ConfigMap') && ka.immutable === true) {
+        for (const field of ['data', 'binaryData', 'stringData']) {
+          if (canonical(ka[field]) !== canonical(kb[field])) warn('replacement', `${label}: ${field} changed on an immutable ${kind}; it must be deleted and re-created`);
+        }
+      }
+    }
+
+    // Waves of any object (Applications: the cluster's sync order; others: order inside their Application).
+    if (waveOf(ka) !== waveOf(kb) && ka && kb) g.waves.push({ what: isApp ? 'wave' : `wave of ${label}`, from: waveOf(ka), to: waveOf(kb) });
+
+    // Images of workloads.
+    compareMaps(workloadImages(ka), workloadImages(kb), g.images);
+
+    if (isApp) {
+      const ca = charts(ka);
+      const cb = charts(kb);
+      for (const c of [...new Set([...ca.keys(), ...cb.keys()])].sort()) {
+        if (ca.get(c) !== cb.get(c)) g.charts.push({ what: c, ...(ca.has(c) ? { from: ca.get(c) } : {}), ...(cb.has(c) ? { to: cb.get(c) } : {}) });
+      }
+      if (ka && kb) {
+        if (ka.spec?.project !== kb.spec?.project) g.projects.push({ what: 'project', from: String(ka.spec?.project), to: String(kb.spec?.project) });
+        const da = get(ka, 'spec.destination') as Obj | undefined;
+        const db = get(kb, 'spec.destination') as Obj | undefined;
+        const dest = (d: Obj | undefined) => `${d?.server ?? d?.name ?? '?'} ${d?.namespace ?? '(no namespace)'}`;
+        if (canonical(da) !== canonical(db)) {
+          g.destinations.push({ what: 'destination', from: dest(da), to: dest(db) });
+          warn('destination-changed', `Application ${kb.metadata?.name}: destination ${dest(da)} → ${dest(db)}; Argo CD deploys to the new destination and prunes what it deployed at the old one`);
+        }
+        compareMaps(valuesImages(valuesOf(ra)), valuesImages(valuesOf(rb)), g.images);
+        const la = leaves(valuesOf(ra));
+        const lb = leaves(valuesOf(rb));
+        for (const k of [...new Set([...la.keys(), ...lb.keys()])].sort()) {
+          if (canonical(la.get(k)) !== canonical(lb.get(k))) {
+            g.values.push({ what: k || '(root)', ...(la.has(k) ? { from: short(la.get(k)) } : {}), ...(lb.has(k) ? { to: short(lb.get(k)) } : {}) });
+          }
+        }
+      }
+    }
+  }
+
+  const order = (g: MutableGroup) => (g.type === 'root' ? 0 : g.type === 'application' ? 1 : g.type === 'other' ? 2 : g.type === 'bootstrap' ? 3 : 4);
+  const sorted = [...groups.values()].sort((x, y) => order(x) - order(y) || (x.wave ?? 0) - (y.wave ?? 0) || x.name.localeCompare(y.name, 'en'));
+  const apps = sorted.filter((g) => g.type === 'application');
+  const warnings = sorted.flatMap((g) => g.warnings);
+  const change: ClusterDiff['change'] =
+    baseFiles === undefined ? 'added' : headFiles === undefined ? 'removed' : sorted.length > 0 ? 'changed' : 'unchanged';
+  if (change === 'removed') warnings.unshift({ cluster: name, group: name, kind: 'cluster-removed', message: `cluster ${name} is removed from dist/: its root Application (applied by hand) must be deleted by hand` });
+  return {
+    name,
+    change,
+    applications: {
+      added: apps.filter((g) => g.change === 'added').map((g) => g.name),
+      removed: apps.filter((g) => g.change === 'removed').map((g) => g.name),
+      changed: apps.filter((g) => g.change === 'changed').map((g) => g.name),
+    },
+    groups: sorted,
+    warnings,
+    files: new Set([...base.files.keys(), ...head.files.keys()]).size,
+  };
+}
+
+/** Compares two rendered trees; clusters present on one side only are added or removed as a whole. */
+export function compareTrees(base: RenderedTree, head: RenderedTree): DiffReport {
+  const names = [...new Set([...base.keys(), ...head.keys()])].sort();
+  const clusters = names.map((n) => compareCluster(n, base.get(n), head.get(n)));
+  return {
+    clusters,
+    warnings: clusters.flatMap((c) => c.warnings),
+    hasChanges: clusters.some((c) => c.change !== 'unchanged'),
+    filesCompared: clusters.reduce((s, c) => s + c.files, 0),
+  };
+}
+

@@ -1,0 +1,80 @@
+/** The `diff` job: render base and head, compare, format. Returns the text to print and whether anything differs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
+import { compareTrees, type DiffReport } from './engine.ts';
+import { formatMarkdown, formatText } from './format.ts';
+import { renderRevision, resolveBase } from './git.ts';
+import { readTree } from './tree.ts';
+
+export type DiffFormat = 'text' | 'markdown';
+
+export interface DiffOptions {
+  /** Git revision to compare with. @default the merge base of HEAD with the main branch */
+  readonly base?: string;
+  /** A rendered folder to use as the base instead of rendering a revision. @default render `base` */
+  readonly baseDir?: string;
+  /** A rendered folder to use as the head instead of rendering the working tree. @default render the working tree */
+  readonly headDir?: string;
+  /** @default "text" */
+  readonly format?: DiffFormat;
+  /** Config folder relative to the project (`--config`). @default "config" */
+  readonly config?: string;
+  /** The project (git working tree). @default PROJECT_ROOT */
+  readonly projectRoot?: string;
+  /** Only these clusters. @default all */
+  readonly clusters?: readonly string[];
+  /** @default 65536 */
+  readonly maxChars?: number;
+}
+
+export interface DiffResult {
+  readonly report: DiffReport;
+  readonly output: string;
+}
+
+export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const config = options.config ?? 'config';
+  const cleanups: Array<() => void> = [];
+  try {
+    let baseDir: string;
+    let baseLabel: string;
+    const notes: string[] = [];
+    if (options.baseDir) {
+      baseDir = resolve(options.baseDir);
+      baseLabel = options.baseDir;
+    } else {
+      const base = resolveBase(projectRoot, options.base);
+      const rendered = renderRevision(projectRoot, base.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() });
+      cleanups.push(rendered.cleanup);
+      baseDir = rendered.outDir;
+      baseLabel = base.label;
+      notes.push(...rendered.notes);
+    }
+
+    let headDir: string;
+    let headLabel: string;
+    if (options.headDir) {
+      headDir = resolve(options.headDir);
+      headLabel = options.headDir;
+    } else {
+      const tmp = mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
+      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+      const { synth } = await import('../synth.ts');
+      synth({ configDir: resolve(projectRoot, config), outDir: tmp });
+      headDir = tmp;
+      headLabel = 'working tree';
+    }
+
+    const only = new Set(options.clusters ?? []);
+    const pick = (dir: string) => new Map([...readTree(dir)].filter(([name]) => only.size === 0 || only.has(name)));
+    const report = compareTrees(pick(baseDir), pick(headDir));
+    const fmt = { baseLabel, headLabel, notes };
+    const output = options.format === 'markdown' ? formatMarkdown(report, { ...fmt, maxChars: options.maxChars }) : formatText(report, fmt);
+    return { report, output };
+  } finally {
+    for (const c of cleanups.reverse()) c();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The security baseline for what is rendered into dist/:
+ * - every container of a rendered workload runs a pinned image (a tag other than `latest`, or a digest), sets CPU
+ *   and memory requests and limits, runs as non-root, and forbids privilege escalation (and is not privileged);
+ * - every Application has a sync wave, a project other than `default`, and pinned sources: a chart at an exact
+ *   version, a foreign git repo at a commit SHA or a version tag, and this repository's dist/ at the cluster's
+ *   configured `gitops.targetRevision` (the branch app-of-apps follows; what is on it is pinned by review);
+ * - no Secret carries data (secrets come from External Secrets, never from git).
+ */
+import { show } from '../../config/schema.ts';
+import { isChartSource } from './helm.ts';
+import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
+import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';
+
+type Map_ = Record<string, unknown>;
+const isMap = (v: unknown): v is Map_ => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/** Where a workload kind keeps its pod spec. */
+const POD_SPEC: Record<string, readonly string[]> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+function at(o: unknown, path: readonly string[]): unknown {
+  let v = o;
+  for (const k of path) v = isMap(v) ? v[k] : undefined;
+  return v;
+}
+
+/** Whether an image reference names a tag other than latest, or a digest. */
+export function pinnedImage(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const last = image.split('/').pop() ?? '';
+  const i = last.lastIndexOf(':');
+  return i > 0 && i < last.length - 1 && last.slice(i + 1) !== 'latest';
+}
+
+function checkWorkload(r: RenderedObject, add: (path: Array<string | number>, message: string) => void): void {
+  const specPath = POD_SPEC[String(r.object.kind)];
+  const podSpec = at(r.object, specPath);
+  if (!isMap(podSpec)) return;
+  const podSc = isMap(podSpec.securityContext) ? podSpec.securityContext : {};
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = Array.isArray(podSpec[list]) ? podSpec[list] : [];
+    containers.forEach((c: unknown, i: number) => {
+      if (!isMap(c)) return;
+      const base = [...specPath, list, i];
+      const image = c.image;
+      if (typeof image !== 'string' || !pinnedImage(image)) {
+        add([...base, 'image'], `got ${show(image)}; allowed: an image pinned by tag (not latest) or digest, e.g. "registry/name:1.2.3"`);
+      }
+      const resources = isMap(c.resources) ? c.resources : {};
+      for (const kind of ['requests', 'limits'] as const) {
+        const r = isMap(resources[kind]) ? (resources[kind] as Map_) : {};
+        for (const res of ['cpu', 'memory']) {
+          if (r[res] === undefined || r[res] === null || r[res] === '') add([...base, 'resources', kind, res], `missing; allowed: a ${res} ${kind === 'requests' ? 'request' : 'limit'} (every container sets CPU and memory requests and limits)`);
+        }
+      }
+      const sc = isMap(c.securityContext) ? c.securityContext : {};
+      const nonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
+      if (nonRoot !== true) add([...base, 'securityContext', 'runAsNonRoot'], `got ${show(nonRoot)}; allowed: true (here or in the pod's securityContext)`);
+      const user = sc.runAsUser ?? podSc.runAsUser;
+      if (user === 0) add([...base, 'securityContext', 'runAsUser'], 'got 0 (root); allowed: a non-zero user id');
+      if (sc.allowPrivilegeEscalation !== false) add([...base, 'securityContext', 'allowPrivilegeEscalation'], `got ${show(sc.allowPrivilegeEscalation)}; allowed: false (Kubernetes defaults to true)`);
+      if (sc.privileged === true) add([...base, 'securityContext', 'privileged'], 'got true; allowed: false or nothing');
+    });
+  }
+}
+
+function checkApplication(r: RenderedObject, tree: ClusterTree, add: (path: Array<string | number>, message: string) => void): void {
+  const o = r.object;
+  const wave = o.metadata?.annotations?.[SYNC_WAVE_ANNOTATION];
+  if (typeof wave !== 'string' || !/^-?\d+$/.test(wave)) {
+    add(['metadata', 'annotations', SYNC_WAVE_ANNOTATION], `got ${show(wave)}; allowed: an integer as a string, the add-on's sync wave`);
+  }
+  const spec = isMap(o.spec) ? o.spec : {};
+  if (typeof spec.project !== 'string' || spec.project === '' || spec.project === 'default') {
+    add(['spec', 'project'], `got ${show(spec.project)}; allowed: the cluster's own AppProject, not "default" (which allows everything)`);
+  }
+  const list: Array<{ path: Array<string | number>; source: Map_ }> = [];
+  if (isMap(spec.source)) list.push({ path: ['spec', 'source'], source: spec.source });
+  if (Array.isArray(spec.sources)) spec.sources.forEach((s, i) => isMap(s) && list.push({ path: ['spec', 'sources', i], source: s }));
+  const s = tree.settings;
+  for (const { path, source } of list) {
+    const rev = source.targetRevision;
+    const where = [...path, 'targetRevision'];
+    if (isChartSource(source)) {
+      if (typeof rev !== 'string' || !EXACT_VERSION.test(rev)) add(where, `got ${show(rev)}; allowed: an exact chart version such as "1.2.3" (no ranges, no latest)`);
+      continue;
+    }
+    const ours = s && tree.name && source.repoURL === s.gitops.repoURL && typeof source.path === 'string' && source.path.startsWith(`${s.gitops.distPath}/${tree.name}/`);
+    if (ours) {
+      if (rev !== s.gitops.targetRevision) add(where, `got ${show(rev)}; allowed: ${show(s.gitops.targetRevision)}, the cluster's gitops.targetRevision (${tree.name}'s dist/ is read from it)`);
+    } else if (typeof rev !== 'string' || !(COMMIT.test(rev) || EXACT_VERSION.test(rev))) {
+      add(where, `got ${show(rev)}; allowed: a full commit SHA or an exact version tag (no HEAD, branches or ranges) for a repository other than this one's dist/`);
+    }
+  }
+}
+
+export function checkBaseline(tree: ClusterTree): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  for (const r of tree.objects) {
+    const add = (path: Array<string | number>, message: string) => problems.push({ file: r.file, object: objectRef(r.object), path: formatPath(path), message, check: 'baseline' });
+    const o: K8sObject = r.object;
+    const core = o.apiVersion === 'v1';
+    if (String(o.kind) in POD_SPEC && (core ? o.kind === 'Pod' || o.kind === 'ReplicationController' : true)) checkWorkload(r, add);
+    if (o.kind === 'Application' && String(o.apiVersion).startsWith('argoproj.io/')) checkApplication(r, tree, add);
+    if (o.kind === 'Secret' && core) {
+      for (const key of ['data', 'stringData']) {
+        if (isMap(o[key]) && Object.keys(o[key] as Map_).length > 0) add([key], `a Secret with ${key} in dist/ (committed to git); allowed: no data — deliver secrets with an ExternalSecret`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,130 @@
+/**
+ * The validator: reads a rendered tree and runs every check on every object. Strict schemas (built-in kinds against
+ * the pinned Kubernetes definitions for the cluster's version, custom resources against their pinned CRD), Helm
+ * values, AppProject preflight and the security baseline. Importing this module does no I/O.
+ */
+import { show } from '../../config/schema.ts';
+import { CLUSTER_SCOPED_KINDS, isCustomResource } from '../kinds.ts';
+import { checkBaseline } from './baseline.ts';
+import { ChartRegistry, chartSources, checkChartSource } from './helm.ts';
+import { fromAjv, objectRef, type ValidationProblem } from './problems.ts';
+import { checkProjects, type Scope } from './project.ts';
+import { allowedFields, SchemaRegistry, versionsFor, type Lookup } from './schemas.ts';
+import type { SchemaSource } from './sources.ts';
+import { readTree, type ClusterTree, type K8sObject, type RenderedObject } from './tree.ts';
+
+export interface ValidateOptions {
+  /** `dist/`, one cluster's folder, or any folder of rendered YAML. */
+  readonly root: string;
+  /** Folder with `clusters/` (each cluster's Kubernetes version and git settings). */
+  readonly configDir: string;
+  readonly source: SchemaSource;
+  /** Paths in messages are relative to this. @default process.cwd() */
+  readonly relativeTo?: string;
+  /** Check built-ins against this Kubernetes version instead of each cluster's. @default the cluster's kubernetesVersion */
+  readonly kubernetesVersion?: string;
+  /** Skip the strict schema check (the kubeconform engine does it instead). @default false */
+  readonly skipSchemas?: boolean;
+  /** Reuse compiled schemas across runs (tests, the kubeconform export). @default a new registry */
+  readonly registry?: SchemaRegistry;
+}
+
+export interface ValidateResult {
+  readonly problems: ValidationProblem[];
+  readonly clusters: ClusterTree[];
+  readonly files: number;
+  readonly objects: number;
+  /** Wall time, and the part spent loading and compiling schemas. */
+  readonly ms: { readonly total: number; readonly schemas: number };
+}
+
+/** Which Kubernetes schema versions check a cluster's built-ins. */
+export async function clusterVersions(registry: SchemaRegistry, tree: ClusterTree, override?: string): Promise<string[]> {
+  return versionsFor(override ?? tree.settings?.kubernetesVersion, await registry.versions());
+}
+
+/** Whether a kind is served by a CRD (a pinned one, or any kind outside Kubernetes' own API groups). */
+async function isCustom(registry: SchemaRegistry, o: K8sObject): Promise<boolean> {
+  return (await registry.crd(String(o.apiVersion), String(o.kind))) !== undefined || isCustomResource(String(o.apiVersion));
+}
+
+/** Schema problems of one object: against each selected Kubernetes version for built-ins, its CRD otherwise. */
+export async function checkSchema(registry: SchemaRegistry, r: RenderedObject, versions: readonly string[]): Promise<ValidationProblem[]> {
+  const o = r.object;
+  const problem = (path: string, message: string): ValidationProblem => ({ file: r.file, object: objectRef(o), path, message, check: 'schema' });
+  if (typeof o.apiVersion !== 'string' || o.apiVersion === '') return [problem('apiVersion', `got ${show(o.apiVersion)}; allowed: a string such as "apps/v1"`)];
+  if (typeof o.kind !== 'string' || o.kind === '') return [problem('kind', `got ${show(o.kind)}; allowed: a string such as "Deployment"`)];
+  const lookups: Array<{ label: string; lookup: Lookup }> = [];
+  if (await isCustom(registry, o)) {
+    lookups.push({ label: 'CRD', lookup: await registry.custom(o.apiVersion, o.kind, versions[versions.length - 1]) });
+  } else {
+    for (const v of versions) lookups.push({ label: v, lookup: await registry.builtin(v, o.apiVersion, o.kind) });
+  }
+  // The same problem in every version is reported once; one only some versions have names them.
+  const found = new Map<string, { path: string; message: string; labels: string[] }>();
+  for (const { label, lookup } of lookups) {
+    let results: Array<{ path: string; message: string }> = [];
+    if ('error' in lookup) {
+      results = [{ path: 'kind', message: `${lookup.error}; allowed: a kind with a pinned schema (an object without a schema is not trusted)` }];
+    } else if (!lookup.schema.validate(o)) {
+      const errors = [...(lookup.schema.validate.errors ?? [])];
+      // Only on failure: load the schema itself to list the fields allowed where unknown ones were found.
+      const allowed = new Map<string, string[]>();
+      const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
+      if (unknown.length > 0) {
+        const schema = await lookup.schema.standalone();
+        for (const e of unknown) allowed.set(e.instancePath, allowedFields(schema, e.instancePath));
+      }
+      results = fromAjv(errors, [], o, allowed).map((p) => ({ ...p, message: `${p.message} (${lookup.schema.label})` }));
+    }
+    for (const p of results) {
+      // An unknown field is one problem even where versions allow different fields; the newest list is shown.
+      const key = `${p.path}\n${p.message.startsWith('unknown field') ? p.message.split(';')[0] : p.message.replace(/ \(Kubernetes v[\d.]+\)$/, '')}`;
+      const seen = found.get(key);
+      if (seen) {
+        seen.labels.push(label);
+        seen.message = p.message;
+      } else found.set(key, { ...p, labels: [label] });
+    }
+  }
+  return [...found.values()].map((p) => {
+    const all = p.labels.length === lookups.length;
+    const message = !all && lookups.length > 1 ? p.message.replace(/ \(Kubernetes v[\d.]+\)$/, ` (Kubernetes ${p.labels.join(', ')} only)`) : p.message.replace(/ \(Kubernetes v[\d.]+\)$/, ` (Kubernetes ${p.labels.join(', ')})`);
+    return problem(p.path, message);
+  });
+}
+
+export async function validateTree(options: ValidateOptions): Promise<ValidateResult> {
+  const start = performance.now();
+  const problems: ValidationProblem[] = [];
+  const registry = options.registry ?? new SchemaRegistry(options.source);
+  const before = registry.loadMs;
+  const charts = new ChartRegistry(options.source, registry.cache);
+  const trees = readTree(options.root, { configDir: options.configDir, relativeTo: options.relativeTo }, problems);
+
+  const scopeOf = async (o: K8sObject): Promise<Scope> => {
+    const crd = await registry.crd(String(o.apiVersion), String(o.kind));
+    if (crd) return crd.scope;
+    return CLUSTER_SCOPED_KINDS.has(String(o.kind)) ? 'Cluster' : 'Namespaced';
+  };
+
+  let objects = 0;
+  for (const tree of trees) {
+    const versions = await clusterVersions(registry, tree, options.kubernetesVersion);
+    for (const r of tree.objects) {
+      objects++;
+      if (!options.skipSchemas) problems.push(...(await checkSchema(registry, r, versions)));
+      if (r.object.kind === 'Application' && String(r.object.apiVersion).startsWith('argoproj.io/')) {
+        for (const cs of chartSources(r.object)) {
+          for (const p of await checkChartSource(cs, charts)) problems.push({ file: r.file, object: objectRef(r.object), path: p.path, message: p.message, check: 'helm' });
+        }
+      }
+    }
+    if (tree.name && tree.settings) problems.push(...(await checkProjects(tree, scopeOf)));
+    problems.push(...checkBaseline(tree));
+  }
+  registry.cache.flush();
+  const files = new Set(trees.flatMap((t) => t.objects.map((o) => o.file))).size;
+  problems.sort((a, b) => (a.file === b.file ? a.path.localeCompare(b.path) : a.file < b.file ? -1 : 1));
+  return { problems, clusters: trees, files, objects, ms: { total: performance.now() - start, schemas: registry.loadMs - before } };
+}

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { certManagerValues, ISSUERS } from '../charts/network/cert-manager.ts';
+import { SERVICE_ACCOUNTS } from '../config/naming.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { renderCluster } from '../src/render.ts';
+import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+
+const APP = (c: string) => `apps/application_argocd_${c}-cert-manager.yaml`;
+const ISSUER = (name: string) => `addons/cert-manager/clusterissuer_${name}.yaml`;
+const isMap = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Unknown fields forbidden wherever the CRD lists properties and does not preserve unknown fields. */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (!isMap(schema)) return schema;
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [k, k === 'properties' && isMap(v) ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strict(s)])) : strict(v)]),
+  );
+  if (isMap(schema.properties) && schema.additionalProperties === undefined && !schema['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  return out;
+}
+
+function crdValidator(file: string) {
+  const crd = load(readFileSync(join(upstreamDir(), 'crds', 'cert-manager', file), 'utf8')) as any;
+  const v1 = crd.spec.versions.find((v: any) => v.name === 'v1');
+  const schema = strict(v1.schema.openAPIV3Schema) as Record<string, any>;
+  schema.properties.metadata = { type: 'object' };
+  return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+}
+
+function chartSource(app: Record<string, any>) {
+  return app.spec.sources.find((s: any) => s.helm);
+}
+
+describe('cert-manager values', () => {
+  it('installs the CRDs through crds.enabled (not the removed installCRDs) and keeps them', () => {
+    const values = chartSource(parse(render('prod'), APP('prod'))).helm.valuesObject;
+    expect(values.crds).toEqual({ enabled: true, keep: true });
+    expect(values).not.toHaveProperty('installCRDs');
+  });
+
+  it('runs 2 replicas of controller, webhook and cainjector with PodDisruptionBudgets by default (prod)', () => {
+    const values = chartSource(parse(render('prod'), APP('prod'))).helm.valuesObject;
+    for (const part of [values, values.webhook, values.cainjector]) {
+      expect(part.replicaCount).toBe(2);
+      expect(part.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+      expect(part.resources.requests.memory).toMatch(/Mi$/);
+      expect(part.resources.limits.memory).toMatch(/Mi$/);
+      expect(part.containerSecurityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    }
+  });
+
+  it('dev runs single replicas without budgets', () => {
+    const values = chartSource(parse(render('dev'), APP('dev'))).helm.valuesObject;
+    expect([values.replicaCount, values.webhook.replicaCount, values.cainjector.replicaCount]).toEqual([1, 1, 1]);
+    expect(values.podDisruptionBudget.enabled).toBe(false);
+  });
+
+  it('annotates the shared service account with the IRSA role by the naming convention', () => {
+    const values = chartSource(parse(render('dev'), APP('dev'))).helm.valuesObject;
+    expect(SERVICE_ACCOUNTS['cert-manager']).toEqual({ namespace: 'cert-manager', name: 'cert-manager' });
+    expect(values.serviceAccount).toEqual({
+      create: true,
+      name: 'cert-manager',
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/dev-cert-manager' },
+    });
+    expect(values.global.leaderElection.namespace).toBe('cert-manager');
+  });
+
+  it('uses a role ARN from the facts when the bootstrap published a different one', () => {
+    const dev = exampleCluster('dev');
+    const arn = 'arn:aws:iam::111111111111:role/custom-cert-manager';
+    const values = certManagerValues({ ...dev, facts: { ...dev.facts, roleArns: { 'cert-manager': arn } } });
+    expect((values.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
+  });
+
+  it('is valid against the pinned chart values.schema.json (which forbids unknown keys)', () => {
+    const schema = JSON.parse(readFileSync(join(upstreamDir(), 'charts', 'cert-manager', 'values.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    for (const cluster of ['dev', 'prod']) {
+      const values = chartSource(parse(render(cluster), APP(cluster))).helm.valuesObject;
+      expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    }
+    // The check can fail: a misspelled key is rejected.
+    expect(validate({ crds: { enable: true } })).toBe(false);
+  });
+});
+
+describe('cert-manager Application', () => {
+  it('is a multi-source Application at wave 60: the pinned OCI chart with server-side apply, then the issuers', () => {
+    const app = parse(render('dev'), APP('dev'));
+    expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('60');
+    expect(app.spec.destination.namespace).toBe('cert-manager');
+    const chart = chartSource(app);
+    expect(chart).toMatchObject({ repoURL: 'oci://quay.io/jetstack/charts/cert-manager', path: '.', targetRevision: 'v1.21.1' });
+    expect(app.spec.sources[1]).toEqual({ repoURL: 'https://github.com/example-org/platform-gitops.git', targetRevision: 'main', path: 'dist/dev/addons/cert-manager' });
+    expect(app.spec.syncPolicy.syncOptions).toEqual(expect.arrayContaining(['ServerSideApply=true', 'SkipDryRunOnMissingResource=true']));
+  });
+});
+
+describe('cert-manager ClusterIssuers', () => {
+  it("renders Let's Encrypt staging and production in the custom-resource wave", () => {
+    const rendered = render('prod');
+    for (const [name, server] of Object.entries(ISSUERS)) {
+      const issuer = parse(rendered, ISSUER(name));
+      expect(issuer.metadata.name).toBe(name);
+      expect(issuer.metadata).not.toHaveProperty('namespace');
+      expect(issuer.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('10');
+      expect(issuer.spec.acme.server).toBe(server);
+      expect(issuer.spec.acme.privateKeySecretRef).toEqual({ name: `${name}-account-key` });
+    }
+    expect(ISSUERS['letsencrypt-staging']).toContain('acme-staging-v02');
+    expect(ISSUERS['letsencrypt-production']).toBe('https://acme-v02.api.letsencrypt.org/directory');
+  });
+
+  it("solves DNS-01 in the cluster's Route 53 hosted zone and region, with the e-mail from config", () => {
+    const dev = parse(render('dev'), ISSUER('letsencrypt-production'));
+    expect(dev.spec.acme.email).toBe('platform-dev@example.com');
+    expect(dev.spec.acme.solvers).toEqual([
+      { selector: { dnsZones: ['dev.platform.example.com'] }, dns01: { route53: { region: 'eu-west-1', hostedZoneID: 'Z0DEV1234567890ABCDE' } } },
+    ]);
+    const prod = parse(render('prod'), ISSUER('letsencrypt-staging'));
+    expect(prod.spec.acme.email).toBe('platform@example.com');
+    expect(prod.spec.acme.solvers[0].dns01.route53).toEqual({ region: 'us-east-1', hostedZoneID: 'Z0PROD234567890ABCDE' });
+    // Ambient IRSA credentials: no static keys, no role to assume.
+    expect(prod.spec.acme.solvers[0].dns01.route53).not.toHaveProperty('accessKeyID');
+  });
+
+  it('leaves the ACME contact out when no e-mail is configured', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => delete doc.addons['cert-manager'].email);
+    const issuer = parse(renderCluster(exampleCluster('dev', dir)), ISSUER('letsencrypt-staging'));
+    expect(issuer.spec.acme).not.toHaveProperty('email');
+  });
+
+  it('are valid against the pinned ClusterIssuer CRD (v1.21.1)', () => {
+    const validate = crdValidator('cert-manager.io_clusterissuers.yaml');
+    for (const cluster of ['dev', 'prod']) {
+      const rendered = render(cluster);
+      for (const name of Object.keys(ISSUERS)) {
+        const issuer = parse(rendered, ISSUER(name));
+        expect(validate(issuer), JSON.stringify(validate.errors)).toBe(true);
+      }
+    }
+    // The check can fail: a misspelled solver field is rejected.
+    const bad = parse(render('dev'), ISSUER('letsencrypt-staging'));
+    bad.spec.acme.solvers[0].dns01.route53.hostedZoneId = 'Z1';
+    expect(validate(bad)).toBe(false);
+  });
+
+  it('fails on an invalid e-mail, naming the file, key and value', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => (doc.addons['cert-manager'].email = 'platform-at-example'));
+    expect(configErrors(dir)).toContain(
+      'clusters/dev.yaml: addons.cert-manager.email: got "platform-at-example" (string); allowed: an e-mail address such as "platform@example.com"',
+    );
+  });
+
+  it('fails on replicas out of range', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (doc) => (doc.addons['cert-manager'].replicas = 0));
+    expect(configErrors(dir)).toContain('clusters/prod.yaml: addons.cert-manager.replicas: got 0 (number); allowed: a whole number >= 1 and <= 5');
+  });
+});

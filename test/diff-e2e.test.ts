@@ -1,0 +1,160 @@
+/**
+ * End to end: a temporary git repository holding a copy of this project, two real commits (a chart version bump,
+ * a changed value, an image tag, a removed add-on, a changed secret-like value), and the diff command run in it.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderRevision } from '../src/diff/git.ts';
+import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
+
+let tmp: string;
+let repo: string;
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function initRepo(dir: string): void {
+  git(dir, 'init', '--quiet', '-b', 'main');
+  git(dir, 'config', 'user.email', 'test@example.com');
+  git(dir, 'config', 'user.name', 'test');
+  git(dir, 'config', 'commit.gpgsign', 'false');
+}
+
+function commit(dir: string, message: string): void {
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '--quiet', '-m', message);
+}
+
+type Config = { addons: Record<string, Record<string, unknown>> };
+function editConfig(cluster: string, edit: (c: Config) => void): void {
+  const file = join(repo, 'config', 'clusters', `${cluster}.yaml`);
+  const config = load(readFileSync(file, 'utf8')) as Config;
+  config.addons ??= {};
+  edit(config);
+  writeFileSync(file, dump(config));
+}
+
+const webhook = (v: string) => ({ reloader: { deployment: { env: { secret: { ALERT_WEBHOOK_URL: `https://hooks.slack.com/services/T000/B000/${v}` } } } } });
+
+function diff(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, PLATFORM_UPSTREAM: upstreamDir() };
+  delete env.GITHUB_BASE_REF;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'diff', ...args], { cwd: repo, env, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'diff-e2e-'));
+  repo = join(tmp, 'repo');
+  // The project as it is now (tracked and new files), without touching its git state.
+  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  for (const f of files) {
+    const src = join(PROJECT_ROOT, f);
+    if (!existsSync(src)) continue;
+    mkdirSync(dirname(join(repo, f)), { recursive: true });
+    copyFileSync(src, join(repo, f));
+  }
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
+  // `node_modules/` would not match the symlink.
+  writeFileSync(join(repo, '.gitignore'), `${readFileSync(join(repo, '.gitignore'), 'utf8')}\nnode_modules\n`);
+  initRepo(repo);
+  editConfig('prod', (c) => (c.addons.reloader = { ...c.addons.reloader, values: webhook('base-value') }));
+  commit(repo, 'base');
+  editConfig('dev', (c) => {
+    const ms = c.addons['metrics-server'] ?? {};
+    c.addons['metrics-server'] = { ...ms, version: '3.13.2', replicas: 2, values: { ...(ms.values as object), image: { tag: 'v0.8.1' } } };
+    c.addons.reloader = { ...c.addons.reloader, enabled: false };
+  });
+  editConfig('prod', (c) => (c.addons.reloader = { ...c.addons.reloader, values: webhook('head-value') }));
+  commit(repo, 'bump metrics-server, remove reloader from dev, rotate the webhook');
+}, 60_000);
+
+afterAll(() => {
+  if (existsSync(join(repo, 'node_modules'))) unlinkSync(join(repo, 'node_modules'));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('npm run diff in a git repository', () => {
+  it('summarizes a chart bump, a changed value, an image and a removed add-on, warns about the prune, and exits 1 with --exit-code', () => {
+    const r = diff('--base', 'HEAD~1', '--exit-code');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    const out = r.stdout;
+    expect(out).toMatch(/^Platform diff: HEAD~1 \([0-9a-f]{7}\) → working tree\n/);
+    expect(out).toContain('Cluster dev: Applications 0 added, 1 changed, 1 removed');
+    expect(out).toContain('  ~ dev-metrics-server (wave 40): 0 to add, 1 to change, 0 to destroy');
+    expect(out).toContain('      chart metrics-server: 3.13.1 → 3.13.2');
+    expect(out).toContain('      image values image.tag: (new) v0.8.1');
+    expect(out).toContain('      values.replicas: 1 → 2');
+    expect(out).toContain('  - dev-reloader (wave 50): 0 to add, 0 to change, 1 to destroy');
+    expect(out).toContain('Cluster prod: Applications 0 added, 1 changed, 0 removed');
+    expect(out).toContain(
+      '  ! dev/dev-reloader: Application dev-reloader is removed (chart reloader 2.2.16): its resources-finalizer makes Argo CD delete everything it deployed',
+    );
+    // The webhook URL is a credential: never printed, but its change is.
+    expect(out).not.toContain('hooks.slack.com');
+    expect(out).toContain('      values.reloader.deployment.env.secret.ALERT_WEBHOOK_URL: <redacted> → <redacted (changed)>');
+    expect(out).toContain('-    targetRevision: 3.13.1\n+    targetRevision: 3.13.2');
+  }, 60_000);
+
+  it('exits 0 with differences when --exit-code is not given, and writes a markdown comment', () => {
+    const r = diff('--base', 'HEAD~1', '--format', 'markdown', '--cluster', 'dev');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| dev | 0 | 1 | 1 |');
+    expect(r.stdout).not.toContain('| prod |');
+    expect(r.stdout).toContain('<details><summary><code>~ dev-metrics-server (wave 40): 0 to add, 1 to change, 0 to destroy</code> · chart metrics-server: 3.13.1 → 3.13.2</summary>');
+    expect(r.stdout).toContain('> [!WARNING]');
+  }, 60_000);
+
+  it('says there are no changes against HEAD on a clean tree and exits 0', () => {
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+    const r = diff('--base', 'HEAD', '--exit-code');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/No changes: HEAD \([0-9a-f]{7}\) and working tree render the same objects \(2 clusters, \d+ files compared\)\./);
+  }, 60_000);
+
+  it('fails with exit 2 and a clear message for an unknown base', () => {
+    const r = diff('--base', 'no-such-branch', '--exit-code');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--base no-such-branch: no such commit in');
+    expect(r.stderr).toContain('allowed: a branch, tag or commit (e.g. main, HEAD~1, origin/main)');
+  }, 60_000);
+});
+
+describe('renderRevision', () => {
+  it('says when the base has no src/cli.ts synth and falls back to its committed dist/', () => {
+    const old = join(tmp, 'old');
+    mkdirSync(join(old, 'dist', 'dev', 'apps'), { recursive: true });
+    writeFileSync(join(old, 'dist', 'dev', 'apps', 'x.yaml'), 'kind: ConfigMap\n');
+    initRepo(old);
+    commit(old, 'old layout');
+    const sha = git(old, 'rev-parse', 'HEAD');
+    const r = renderRevision(old, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() });
+    try {
+      expect(r.notes).toEqual([`The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code; compared with its committed dist/ instead.`]);
+      expect(readFileSync(join(r.outDir, 'dev', 'apps', 'x.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
+    } finally {
+      r.cleanup();
+    }
+    expect(existsSync(r.outDir)).toBe(false);
+  });
+
+  it('fails when the base has neither synth nor dist/', () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'README'), 'x\n');
+    initRepo(empty);
+    commit(empty, 'nothing');
+    const sha = git(empty, 'rev-parse', 'HEAD');
+    expect(() => renderRevision(empty, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() })).toThrow(
+      `The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code, and no committed dist/ either; pass a newer --base`,
+    );
+  });
+});

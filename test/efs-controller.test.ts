@@ -1,0 +1,222 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { efsControllerValues } from '../charts/storage/efs-controller.ts';
+import { SERVICE_ACCOUNTS, KARPENTER_NAMESPACE } from '../config/naming.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+
+const CHART = join(upstreamDir(), 'charts', 'aws-efs-csi-driver');
+const APP = 'apps/application_argocd_dev-efs-controller.yaml';
+const CLASS = 'addons/efs-controller/storageclass_efs.yaml';
+
+/**
+ * Keys of `ours` that the chart's values.yaml does not have. A key whose chart default is empty, a list or a scalar
+ * is taken as a whole (free-form maps such as resources or annotations); `passThrough` names maps the templates copy
+ * with toYaml although their default is not empty.
+ */
+function unknownKeys(ours: unknown, chart: unknown, passThrough: readonly string[], path = ''): string[] {
+  if (!isMap(ours)) return [];
+  return Object.entries(ours).flatMap(([key, value]) => {
+    const at = path ? `${path}.${key}` : key;
+    if (!isMap(chart) || !(key in chart)) return [at];
+    const def = chart[key];
+    if (passThrough.includes(at) || !isMap(def) || Object.keys(def).length === 0) return [];
+    return unknownKeys(value, def, passThrough, at);
+  });
+}
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A Kubernetes definition with unknown fields forbidden, so a misspelt field fails. */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (!isMap(schema)) return schema;
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'properties' && isMap(v) ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strict(s)])) : strict(v)]));
+  if (isMap(schema.properties) && schema.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
+function k8sValidator(version: string, definition: string) {
+  const defs = JSON.parse(readFileSync(join(upstreamDir(), 'kubernetes-schemas', version, '_definitions.json'), 'utf8')) as { definitions: Record<string, unknown> };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  return ajv.compile({ definitions: strict(defs.definitions), $ref: `#/definitions/${definition}` });
+}
+
+describe('efs-controller', () => {
+  const dev = render('dev');
+  const app = parse(dev, APP);
+  const source = app.spec.sources[0];
+  const values = source.helm.valuesObject;
+
+  it('installs the pinned chart into kube-system at wave 110, with the StorageClass from git', () => {
+    expect(source).toMatchObject({ repoURL: 'https://kubernetes-sigs.github.io/aws-efs-csi-driver/', chart: 'aws-efs-csi-driver', targetRevision: '4.4.1' });
+    const chartYaml = load(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
+    expect([chartYaml.name, chartYaml.version]).toEqual([source.chart, source.targetRevision]);
+    expect(app.spec.destination.namespace).toBe('kube-system');
+    expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('110');
+    expect(app.spec.sources[1].path).toBe('dist/dev/addons/efs-controller');
+  });
+
+  it('sets only keys the pinned chart has', () => {
+    const chartValues = load(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    expect(unknownKeys(values, chartValues, ['controller.containerSecurityContext'])).toEqual([]);
+    // The check itself catches a misspelt key.
+    expect(unknownKeys({ controller: { replicas: 2 } }, chartValues, [])).toEqual(['controller.replicas']);
+  });
+
+  it('runs 2 controller replicas with a PDB, IRSA on the shared service account, requests and limits everywhere', () => {
+    expect(values.controller.replicaCount).toBe(2);
+    expect(values.controller.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+    expect(SERVICE_ACCOUNTS['efs-csi']).toEqual({ namespace: app.spec.destination.namespace, name: values.controller.serviceAccount.name });
+    expect(values.controller.serviceAccount).toEqual({
+      create: true,
+      name: 'efs-csi-controller-sa',
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/dev-efs-csi' },
+    });
+    expect(values.controller.containerSecurityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false });
+    expect(values.controller.deleteAccessPointRootDir).toBe(false);
+    expect(values.useHelmHooksForCSIDriver).toBe(false);
+    for (const r of [values.controller.resources, values.node.resources, ...Object.values(values.sidecars).map((s: any) => s.resources)]) {
+      expect(Object.keys(r.requests).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(r.limits).sort()).toEqual(['cpu', 'memory']);
+    }
+  });
+
+  it('keeps controller and node pods off Fargate and on Karpenter nodes', () => {
+    for (const [affinity, excluded] of [
+      [values.controller.affinity, ['fargate']],
+      [values.node.affinity, ['fargate', 'hybrid']],
+    ]) {
+      expect(affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+        {
+          matchExpressions: [
+            { key: 'karpenter.sh/nodepool', operator: 'Exists' },
+            { key: 'eks.amazonaws.com/compute-type', operator: 'NotIn', values: excluded },
+          ],
+        },
+      ]);
+    }
+    // Fargate runs only Karpenter's namespace; the driver is elsewhere.
+    expect(app.spec.destination.namespace).not.toBe(KARPENTER_NAMESPACE);
+  });
+
+  it('renders the EFS StorageClass from the fact and the defaults', () => {
+    const sc = parse(dev, CLASS);
+    expect(sc).toMatchObject({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'efs', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      provisioner: 'efs.csi.aws.com',
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
+    });
+    expect(sc.parameters).toEqual({
+      provisioningMode: 'efs-ap',
+      fileSystemId: 'fs-0a1b2c3d4e5f60101',
+      directoryPerms: '700',
+      basePath: '/dynamic_provisioning',
+      subPathPattern: '${.PVC.namespace}/${.PVC.name}',
+      ensureUniqueDirectory: 'true',
+      gidRangeStart: '50000',
+      gidRangeEnd: '7000000',
+    });
+    expect(sc.metadata.namespace).toBeUndefined();
+  });
+
+  it('takes class settings per cluster: prod retains volumes in its own GID range', () => {
+    const sc = parse(render('prod'), 'addons/efs-controller/storageclass_efs.yaml');
+    expect(sc.reclaimPolicy).toBe('Retain');
+    expect(sc.parameters).toMatchObject({ fileSystemId: 'fs-0f1e2d3c4b5a60202', gidRangeStart: '100000', gidRangeEnd: '200000' });
+  });
+
+  it('switches the default-class annotation and the class name from config', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['efs-controller'] = { defaultClass: false, storageClassName: 'efs-shared', directoryPerms: '750', basePath: '/k8s' };
+    });
+    const out = render('dev', dir);
+    expect(out.files.has(CLASS)).toBe(false);
+    const sc = parse(out, 'addons/efs-controller/storageclass_efs-shared.yaml');
+    expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('false');
+    expect(sc.parameters).toMatchObject({ directoryPerms: '750', basePath: '/k8s' });
+  });
+
+  it('renders a StorageClass valid against the Kubernetes 1.28 and 1.36 schemas', () => {
+    const sc = parse(dev, CLASS);
+    for (const version of ['v1.28.0', 'v1.36.0']) {
+      const validate = k8sValidator(version, 'io.k8s.api.storage.v1.StorageClass');
+      expect(validate(sc), JSON.stringify(validate.errors)).toBe(true);
+      expect(validate({ ...sc, reclaimPolcy: 'Delete' })).toBe(false);
+    }
+  });
+
+  it('deep-merges the cluster values over the defaults', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['efs-controller'] = { replicas: 3, values: { controller: { logLevel: 5 } } };
+    });
+    const v = parse(render('dev', dir), APP).spec.sources[0].helm.valuesObject;
+    expect(v.controller).toMatchObject({ replicaCount: 3, logLevel: 5, serviceAccount: { name: 'efs-csi-controller-sa' } });
+    expect(efsControllerValues(exampleCluster('dev'), { replicas: 1 })).toMatchObject({ controller: { replicaCount: 1, podDisruptionBudget: { enabled: false } } });
+  });
+
+  it('fails without the efsFileSystemId fact, naming the fact, the facts file and the command', () => {
+    const dir = tempConfig();
+    const file = join(dir, 'facts', 'dev.yaml');
+    const text = readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*\n/m, '');
+    writeFileSync(file, text);
+    const errors = configErrors(dir, ['dev']);
+    expect(errors).toEqual([
+      'clusters/dev.yaml: facts.efsFileSystemId: the efs-controller StorageClass needs the fact efsFileSystemId in facts/dev.yaml (got nothing); ' +
+        'allowed: "fs-" and 8 or 17 lowercase hex characters, written by `npm run facts -- pull --cluster dev` after the bootstrap, or disable addons.efs-controller',
+    ]);
+  });
+
+  it('fails on a malformed efsFileSystemId', () => {
+    for (const bad of ['fs-123', 'fs-0123456789ABCDEF0', 'fsap-0123456789abcdef0', 'fs-0123456789abcdef0 ']) {
+      const dir = tempConfig();
+      const file = join(dir, 'facts', 'dev.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*$/m, `efsFileSystemId: "${bad}"`));
+      const errors = configErrors(dir, ['dev']);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`facts.efsFileSystemId: the efs-controller StorageClass needs the fact efsFileSystemId in facts/dev.yaml (got ${JSON.stringify(bad)})`);
+      expect(errors[0]).toContain('npm run facts -- pull --cluster dev');
+    }
+  });
+
+  it('accepts both file-system id lengths and needs no fact when the add-on is disabled', () => {
+    for (const good of ['fs-01234567', 'fs-0123456789abcdef0']) {
+      const dir = tempConfig();
+      const file = join(dir, 'facts', 'dev.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*$/m, `efsFileSystemId: ${good}`));
+      expect(configErrors(dir, ['dev'])).toEqual([]);
+    }
+    const dir = tempConfig();
+    const file = join(dir, 'facts', 'dev.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*\n/m, ''));
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['efs-controller'] = { enabled: false };
+    });
+    expect(configErrors(dir, ['dev'])).toEqual([]);
+    expect([...render('dev', dir).files.keys()].some((f) => f.includes('efs-controller'))).toBe(false);
+  });
+
+  it('fails on a GID range that is empty and on bad class settings', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['efs-controller'] = { gidRangeStart: 5000, gidRangeEnd: 5000, reclaimPolicy: 'Recycle', directoryPerms: 700 };
+    });
+    expect(configErrors(dir, ['dev'])).toEqual([
+      'clusters/dev.yaml: addons.efs-controller.reclaimPolicy: got "Recycle" (string); allowed: one of "Delete", "Retain"',
+      'clusters/dev.yaml: addons.efs-controller.directoryPerms: got 700 (number); allowed: quoted octal permissions such as "700"',
+    ]);
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['efs-controller'] = { gidRangeStart: 5000, gidRangeEnd: 5000 };
+    });
+    expect(configErrors(dir, ['dev'])).toEqual([
+      'clusters/dev.yaml: addons.efs-controller.gidRangeEnd: got 5000, not above gidRangeStart 5000; allowed: a GID greater than gidRangeStart',
+    ]);
+  });
+});

@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { externalSecretsIamPolicy, externalSecretsOperator, externalSecretsValues } from '../charts/operators/external-secrets-operator.ts';
+import type { Cluster } from '../config/cluster.ts';
+import { SERVICE_ACCOUNTS } from '../config/naming.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { renderCluster } from '../src/render.ts';
+import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+
+const CHART = join(upstreamDir(), 'charts', 'external-secrets');
+const CRDS = join(upstreamDir(), 'crds', 'external-secrets');
+const STORE = 'addons/external-secrets-operator/clustersecretstore_aws-parameter-store.yaml';
+const SECRET = 'addons/external-secrets-operator/externalsecret_echo-server_echo-server-config.yaml';
+const app = (cluster: string) => `apps/application_argocd_${cluster}-external-secrets-operator.yaml`;
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Keys of `ours` missing from the chart's values.yaml (empty maps, lists and scalars there are taken whole). */
+function unknownKeys(ours: unknown, chart: unknown, path = ''): string[] {
+  if (!isMap(ours)) return [];
+  return Object.entries(ours).flatMap(([key, value]) => {
+    const at = path ? `${path}.${key}` : key;
+    if (!isMap(chart) || !(key in chart)) return [at];
+    const def = chart[key];
+    return !isMap(def) || Object.keys(def).length === 0 ? [] : unknownKeys(value, def, at);
+  });
+}
+
+/** Unknown fields forbidden wherever the CRD lists properties and does not preserve unknown fields. */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (!isMap(schema)) return schema;
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [k, k === 'properties' && isMap(v) ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strict(s)])) : strict(v)]),
+  );
+  if (isMap(schema.properties) && schema.additionalProperties === undefined && !schema['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  return out;
+}
+
+/** Validator of a CRD's served v1 schema (the only API version 2.9.0 serves). */
+function crdValidator(file: string) {
+  const crd = load(readFileSync(join(CRDS, file), 'utf8')) as any;
+  const v1 = crd.spec.versions.find((v: any) => v.name === 'v1');
+  expect(v1.served).toBe(true);
+  const schema = strict(v1.schema.openAPIV3Schema) as Record<string, any>;
+  // metadata is checked by the API server, not the CRD schema.
+  schema.properties.metadata = { type: 'object' };
+  return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+}
+
+/** The example cluster with echo-server enabled, whether or not that add-on is registered yet. */
+function withEchoServer(cluster: Cluster, enabled = true): Cluster {
+  return { ...cluster, addons: { ...cluster.addons, 'echo-server': { enabled, values: {}, settings: {} } } };
+}
+
+describe('external-secrets-operator', () => {
+  const prod = render('prod');
+  const prodApp = parse(prod, app('prod'));
+  const values = prodApp.spec.sources[0].helm.valuesObject;
+
+  it('installs the pinned chart into external-secrets at wave 120 with server-side apply', () => {
+    const source = prodApp.spec.sources[0];
+    expect(source).toMatchObject({ repoURL: 'https://charts.external-secrets.io', chart: 'external-secrets', targetRevision: '2.9.0' });
+    const chartYaml = load(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
+    expect([chartYaml.name, chartYaml.version]).toEqual([source.chart, source.targetRevision]);
+    expect(prodApp.spec.destination.namespace).toBe('external-secrets');
+    expect(prodApp.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('120');
+    expect(prodApp.spec.syncPolicy.syncOptions).toEqual(
+      expect.arrayContaining(['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'SkipDryRunOnMissingResource=true']),
+    );
+  });
+
+  it('sets only keys the chart has, with types its values.schema.json accepts', () => {
+    const chartValues = load(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    expect(unknownKeys(values, chartValues)).toEqual([]);
+    expect(unknownKeys({ webhook: { replicas: 2 } }, chartValues)).toEqual(['webhook.replicas']);
+    const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8'));
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...values, replicaCount: '3' })).toBe(false);
+  });
+
+  it('installs the CRDs from the chart and runs production replicas of all three components with PDBs', () => {
+    expect(values.installCRDs).toBe(true);
+    expect(values.replicaCount).toBe(3);
+    expect(values.leaderElect).toBe(true);
+    expect(values.webhook.replicaCount).toBe(3);
+    expect(values.certController.replicaCount).toBe(3);
+    expect(values.certController.extraArgs).toEqual({ 'enable-leader-election': true });
+    for (const pdb of [values.podDisruptionBudget, values.webhook.podDisruptionBudget, values.certController.podDisruptionBudget]) {
+      expect(pdb).toEqual({ enabled: true, minAvailable: 1 });
+    }
+    for (const r of [values.resources, values.webhook.resources, values.certController.resources]) {
+      expect(Object.keys(r.requests).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(r.limits).sort()).toEqual(['cpu', 'memory']);
+    }
+    expect(values.webhook.topologySpreadConstraints[0].labelSelector.matchLabels['app.kubernetes.io/name']).toBe('external-secrets-webhook');
+    // dev runs one of each: no leader election, no PDB that would block node drains.
+    const dev = parse(render('dev'), app('dev')).spec.sources[0].helm.valuesObject;
+    expect([dev.replicaCount, dev.leaderElect, dev.podDisruptionBudget.enabled, dev.certController.extraArgs]).toEqual([1, false, false, {}]);
+  });
+
+  it('annotates the shared service account with the IRSA role of the naming convention', () => {
+    expect(values.serviceAccount).toEqual({
+      create: true,
+      name: 'external-secrets',
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::222222222222:role/prod-external-secrets' },
+    });
+    expect(SERVICE_ACCOUNTS['external-secrets']).toEqual({ namespace: prodApp.spec.destination.namespace, name: values.serviceAccount.name });
+  });
+
+  it('ignores exactly the fields the cert-controller writes', () => {
+    expect(prodApp.spec.ignoreDifferences).toEqual([
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'secretstore-validate', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'externalsecret-validate', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+      {
+        group: 'apiextensions.k8s.io',
+        kind: 'CustomResourceDefinition',
+        jqPathExpressions: [
+          '.spec.conversion.webhook.clientConfig.caBundle',
+          '.spec.conversion.webhook.clientConfig.service.name',
+          '.spec.conversion.webhook.clientConfig.service.namespace',
+        ],
+      },
+    ]);
+  });
+
+  it('renders the ClusterSecretStore on SSM Parameter Store in the cluster region, IRSA auth, restricted namespaces, later wave', () => {
+    const store = parse(prod, STORE);
+    expect(store).toEqual({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: 'aws-parameter-store', annotations: { 'argocd.argoproj.io/sync-wave': '10' } },
+      spec: {
+        provider: {
+          aws: {
+            service: 'ParameterStore',
+            region: 'us-east-1',
+            auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } },
+          },
+        },
+        conditions: [{ namespaces: ['echo-server'] }],
+        refreshInterval: '10m',
+      },
+    });
+    const validate = crdValidator('external-secrets.io_clustersecretstores.yaml');
+    expect(validate(store), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...store, spec: { ...store.spec, provider: { aws: { ...store.spec.provider.aws, service: 'SSM' } } } })).toBe(false);
+  });
+
+  it('takes the allowed namespaces from config', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['external-secrets-operator'].allowedNamespaces = ['echo-server', 'payments'];
+    });
+    expect(parse(render('dev', dir), STORE).spec.conditions).toEqual([{ namespaces: ['echo-server', 'payments'] }]);
+  });
+
+  it('gives echo-server its message from the cluster prefix: explicit refresh, Owner creation policy, valid v1', () => {
+    const out = renderCluster(withEchoServer(exampleCluster('dev')));
+    const es = parse(out, SECRET);
+    expect(es).toEqual({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'echo-server-config', namespace: 'echo-server', annotations: { 'argocd.argoproj.io/sync-wave': '10' } },
+      spec: {
+        refreshInterval: '5m',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-parameter-store' },
+        target: { name: 'echo-server-config', creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+        data: [
+          {
+            secretKey: 'message',
+            remoteRef: { key: '/dev/apps/echo-server/message', conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' },
+          },
+        ],
+      },
+    });
+    const validate = crdValidator('external-secrets.io_externalsecrets.yaml');
+    expect(validate(es), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...es, spec: { ...es.spec, target: { ...es.spec.target, creationPolicy: 'Always' } } })).toBe(false);
+    // prod refreshes hourly.
+    expect(parse(renderCluster(withEchoServer(exampleCluster('prod'))), SECRET).spec.refreshInterval).toBe('1h');
+    // The AppProject lets the ESO Application write into echo-server's namespace.
+    const project = parse(out, 'apps/appproject_argocd_dev-platform.yaml');
+    expect(project.spec.destinations).toContainEqual({ server: 'https://kubernetes.default.svc', namespace: 'echo-server' });
+  });
+
+  it('renders no ExternalSecret when echo-server is disabled (its namespace would not exist)', () => {
+    const out = renderCluster(withEchoServer(exampleCluster('dev'), false));
+    expect(out.files.has(SECRET)).toBe(false);
+    expect(out.files.has(STORE)).toBe(true);
+  });
+
+  it('scopes the IAM policy to the application prefix and SSM-mediated decryption', () => {
+    const policy = externalSecretsIamPolicy(exampleCluster('prod'), 'arn:aws:kms:us-east-1:222222222222:key/abcd') as any;
+    expect(policy.Statement[0].Resource).toEqual(['arn:aws:ssm:us-east-1:222222222222:parameter/prod/apps/*']);
+    expect(policy.Statement[0].Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'DecryptApplicationParameters',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: ['arn:aws:kms:us-east-1:222222222222:key/abcd'],
+      Condition: { StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' } },
+    });
+    expect(JSON.stringify(policy)).not.toContain('parameter/prod/facts');
+  });
+
+  it('fails when echo-server is enabled but its namespace is not allowed', () => {
+    const cluster = withEchoServer(exampleCluster('dev'));
+    const config = cluster.addons['external-secrets-operator'];
+    const settings = { ...config.settings, allowedNamespaces: ['payments'] };
+    expect(externalSecretsOperator.validate!({ cluster, config, settings })).toEqual([
+      {
+        path: 'addons.external-secrets-operator.allowedNamespaces',
+        message:
+          'got ["payments"], which leaves out "echo-server" where echo-server\'s ExternalSecret lives; allowed: a list that includes "echo-server" (or disable addons.echo-server)',
+      },
+    ]);
+    expect(externalSecretsOperator.validate!({ cluster: withEchoServer(exampleCluster('dev'), false), config, settings })).toEqual([]);
+    expect(externalSecretsOperator.validate!({ cluster, config, settings: { ...settings, allowedNamespaces: ['payments', 'echo-server'] } })).toEqual([]);
+  });
+
+  it('fails on bad settings: namespace names, empty list, durations, replicas', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['external-secrets-operator'] = { allowedNamespaces: ['Echo_Server'], refreshInterval: '1 hour', replicas: 0 };
+    });
+    expect(configErrors(dir, ['dev'])).toEqual([
+      'clusters/dev.yaml: addons.external-secrets-operator.replicas: got 0 (number); allowed: a whole number >= 1 and <= 5',
+      'clusters/dev.yaml: addons.external-secrets-operator.allowedNamespaces[0]: got "Echo_Server" (string); allowed: a namespace name',
+      'clusters/dev.yaml: addons.external-secrets-operator.refreshInterval: got "1 hour" (string); allowed: a Go duration such as "1h" or "15m"',
+    ]);
+    editCluster(dir, 'dev', (doc) => {
+      doc.addons['external-secrets-operator'] = { allowedNamespaces: [] };
+    });
+    expect(configErrors(dir, ['dev'])).toEqual([
+      'clusters/dev.yaml: addons.external-secrets-operator.allowedNamespaces: got [] (a list); allowed: a list of at least 1 of a namespace name, without repeats',
+    ]);
+  });
+
+  it('builds values from props alone', () => {
+    expect(externalSecretsValues(exampleCluster('dev'))).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
+  });
+});

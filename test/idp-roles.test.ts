@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { WAVES } from '../charts/addon.ts';
+import { aggregationLabel, readsSecrets } from '../charts/foundation/idp-roles.ts';
+import { ACCESS_LEVELS, accessGroup } from '../config/naming.ts';
+import type { RenderedCluster } from '../src/render.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+
+const FOLDER = 'addons/idp-roles';
+const objects = (r: RenderedCluster) => [...r.files.keys()].filter((f) => f.startsWith(`${FOLDER}/`)).map((f) => parse(r, f));
+const role = (r: RenderedCluster, name: string) => parse(r, `${FOLDER}/clusterrole_${name}.yaml`);
+const bindingOf = (r: RenderedCluster, name: string) => parse(r, `${FOLDER}/clusterrolebinding_${name}.yaml`);
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+/** The rendered ClusterRoles whose labels one of `selectors` matches: what an aggregated role is built from (besides built-ins). */
+function aggregatedInto(r: RenderedCluster, name: string): Record<string, any>[] {
+  const selectors: { matchLabels: Record<string, string> }[] = role(r, name).aggregationRule.clusterRoleSelectors;
+  return objects(r).filter(
+    (o) => o.kind === 'ClusterRole' && selectors.some((s) => Object.entries(s.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v)),
+  );
+}
+
+/** Kubernetes' own schema of a kind (pinned v1.36.0), with unknown fields made errors. */
+function k8sValidator(definition: string): ValidateFunction {
+  const { definitions } = JSON.parse(readFileSync(join(upstreamDir(), 'kubernetes-schemas', 'v1.36.0', '_definitions.json'), 'utf8')) as { definitions: Record<string, any> };
+  for (const d of Object.values(definitions)) if (d.properties && !('additionalProperties' in d)) d.additionalProperties = false;
+  return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile({ $ref: `#/definitions/${definition}`, definitions });
+}
+
+describe('idp-roles Application', () => {
+  it.each(['dev', 'prod'])('%s: syncs its folder from git, after the node pools and before metrics-server', (cluster) => {
+    const app = parse(render(cluster), `apps/application_argocd_${cluster}-idp-roles.yaml`);
+    expect(Number(app.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(WAVES['idp-roles']);
+    expect(WAVES['karpenter-node-pools']).toBeLessThan(WAVES['idp-roles']);
+    expect(WAVES['idp-roles']).toBeLessThan(WAVES['metrics-server']);
+    expect(app.spec.source.path).toBe(`dist/${cluster}/${FOLDER}`);
+    // Only built-in kinds: nothing to wait for.
+    expect(app.spec.syncPolicy.syncOptions).not.toContain('SkipDryRunOnMissingResource=true');
+  });
+});
+
+describe('idp-roles bindings', () => {
+  it('binds each level to exactly the group accessGroup returns (the bootstrap maps IAM roles to these)', () => {
+    const r = render('dev');
+    const cluster = exampleCluster('dev');
+    const expected = { admin: 'cluster-admin', 'power-user': 'platform-power-user', observer: 'platform-observer', reader: 'platform-reader' };
+    for (const level of ACCESS_LEVELS) {
+      const b = bindingOf(r, `platform-${level}`);
+      expect(b.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: expected[level] });
+      expect(b.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: accessGroup(cluster, level) }]);
+      expect(accessGroup(cluster, level)).toBe(`platform:${level}`);
+    }
+  });
+
+  it('uses renamed groups from addons.idp-roles.groups', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = { groups: { admin: 'okta:platform-admins', observer: 'okta:everyone' } }));
+    const r = render('dev', dir);
+    expect(bindingOf(r, 'platform-admin').subjects[0].name).toBe('okta:platform-admins');
+    expect(bindingOf(r, 'platform-observer').subjects[0].name).toBe('okta:everyone');
+    expect(bindingOf(r, 'platform-reader').subjects[0].name).toBe('platform:reader');
+    expect(accessGroup(exampleCluster('dev', dir), 'admin')).toBe('okta:platform-admins');
+  });
+
+  it('renders prod custom role with its rules and its own binding, prefixed so it cannot replace another role', () => {
+    const r = render('prod');
+    const custom = role(r, 'platform-custom-oncall-restart');
+    expect(custom.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
+    ]);
+    expect(bindingOf(r, 'platform-custom-oncall-restart').subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'platform:oncall' }]);
+    expect(objects(render('dev')).some((o) => o.metadata.name.startsWith('platform-custom-'))).toBe(false);
+  });
+
+  it('adds a custom role to a level through its aggregation label, without a binding of its own', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = { customRoles: [{ name: 'read-certs', aggregateTo: ['reader'], rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list'] }] }] }));
+    const r = render('dev', dir);
+    expect(role(r, 'platform-custom-read-certs').metadata.labels[aggregationLabel('reader')]).toBe('true');
+    expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-custom-read-certs.yaml`)).toBe(false);
+    expect(aggregatedInto(r, 'platform-reader').map((o) => o.metadata.name)).toContain('platform-custom-read-certs');
+    expect(aggregatedInto(r, 'platform-observer').map((o) => o.metadata.name)).not.toContain('platform-custom-read-certs');
+  });
+});
+
+describe('idp-roles levels', () => {
+  const r = render('dev');
+
+  it('builds observer from view plus nodes and events, so it cannot read Secrets', () => {
+    const observer = role(r, 'platform-observer');
+    expect(observer.rules).toBeUndefined(); // the aggregation controller owns them
+    expect(observer.aggregationRule.clusterRoleSelectors).toEqual([
+      { matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      { matchLabels: { 'eks-platform/aggregate-to-observer': 'true' } },
+    ]);
+    const rules: Rule[] = aggregatedInto(r, 'platform-observer').flatMap((o) => o.rules);
+    expect(rules.some((rule) => rule.resources.includes('nodes') && rule.verbs.includes('list'))).toBe(true);
+    expect(rules.some((rule) => rule.apiGroups.includes('events.k8s.io') && rule.resources.includes('events'))).toBe(true);
+    expect(rules.filter(readsSecrets)).toEqual([]);
+    expect(rules.flatMap((rule) => rule.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+    // The check can fail.
+    expect(readsSecrets({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] })).toBe(true);
+    expect(readsSecrets({ apiGroups: ['*'], resources: ['*'], verbs: ['list'] })).toBe(true);
+  });
+
+  it('gives reader CRDs, StorageClasses and Karpenter objects on top of observer, still read-only and without Secrets', () => {
+    const readerRoles = aggregatedInto(r, 'platform-reader');
+    expect(readerRoles.map((o) => o.metadata.name).sort()).toEqual(['platform-observer-extras', 'platform-reader-extras']);
+    const rules: Rule[] = readerRoles.flatMap((o) => o.rules);
+    const grants = (group: string, resource: string) => rules.some((x) => x.apiGroups.includes(group) && x.resources.includes(resource) && x.verbs.includes('list'));
+    expect(grants('apiextensions.k8s.io', 'customresourcedefinitions')).toBe(true);
+    expect(grants('storage.k8s.io', 'storageclasses')).toBe(true);
+    expect(grants('karpenter.sh', 'nodepools')).toBe(true);
+    expect(grants('karpenter.k8s.aws', 'ec2nodeclasses')).toBe(true);
+    expect(rules.filter(readsSecrets)).toEqual([]);
+    expect(role(r, 'platform-reader').aggregationRule.clusterRoleSelectors).toContainEqual({ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } });
+  });
+
+  it('builds power-user from edit (all namespaces, through a ClusterRoleBinding) plus everything reader sees', () => {
+    const selectors = role(r, 'platform-power-user').aggregationRule.clusterRoleSelectors;
+    expect(selectors).toContainEqual({ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } });
+    expect(selectors).toContainEqual({ matchLabels: { 'eks-platform/aggregate-to-reader': 'true' } });
+    expect(bindingOf(r, 'platform-power-user').kind).toBe('ClusterRoleBinding');
+  });
+
+  it.each(['dev', 'prod'])('%s: every object is valid against the Kubernetes v1.36 schema', (cluster) => {
+    const validators: Record<string, ValidateFunction> = {
+      ClusterRole: k8sValidator('io.k8s.api.rbac.v1.ClusterRole'),
+      ClusterRoleBinding: k8sValidator('io.k8s.api.rbac.v1.ClusterRoleBinding'),
+    };
+    for (const o of objects(render(cluster))) {
+      const validate = validators[o.kind];
+      expect(validate(o) ? [] : validate.errors, `${o.kind} ${o.metadata.name}`).toEqual([]);
+    }
+    expect(validators.ClusterRoleBinding({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'x' }, roleref: {} })).toBe(false);
+  });
+});
+
+describe('idp-roles validation', () => {
+  function errors(block: Record<string, unknown>): string[] {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = block));
+    return configErrors(dir);
+  }
+  const P = 'clusters/dev.yaml: addons.idp-roles';
+  const rule = { resources: ['pods'], verbs: ['get'] };
+
+  it('fails a group level the schema does not know', () => {
+    expect(errors({ groups: { admins: 'x' } })).toEqual([`${P}.groups.admins: unknown key (did you mean "admin"?); allowed: admin, power-user, observer, reader`]);
+  });
+
+  it('fails a system: group', () => {
+    expect(errors({ groups: { admin: 'system:masters' } })).toEqual([`${P}.groups.admin: got "system:masters"; allowed: a group not starting with "system:" (reserved for Kubernetes)`]);
+  });
+
+  it('fails one group for two levels', () => {
+    expect(errors({ groups: { reader: 'platform:observer' } })).toEqual([`${P}.groups.reader: got "platform:observer", the group of observer too; allowed: one group per level`]);
+  });
+
+  it('fails an unknown verb', () => {
+    expect(errors({ customRoles: [{ name: 'x', groups: ['g'], rules: [{ resources: ['pods'], verbs: ['read'] }] }] })).toEqual([
+      `${P}.customRoles[0].rules[0].verbs[0]: got "read" (string); allowed: one of "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "impersonate", "bind", "escalate", "use", "approve", "sign", "*"`,
+    ]);
+  });
+
+  it('fails empty resources and an empty resource name', () => {
+    expect(errors({ customRoles: [{ name: 'x', groups: ['g'], rules: [{ resources: [], verbs: ['get'] }, { resources: [''], verbs: ['get'] }] }] })).toEqual([
+      `${P}.customRoles[0].rules[0].resources: got [] (a list); allowed: a list of at least 1 of a resource such as "pods" or "pods/log", or "*", without repeats`,
+      `${P}.customRoles[0].rules[1].resources[0]: got "" (string); allowed: a resource such as "pods" or "pods/log", or "*"`,
+    ]);
+  });
+
+  it('fails a role that grants nothing', () => {
+    expect(errors({ customRoles: [{ name: 'x', rules: [rule] }] })).toEqual([
+      `${P}.customRoles[0]: got no groups and no aggregateTo, so the role would grant nothing; allowed: at least one group or one level to aggregate to`,
+    ]);
+  });
+
+  it('fails two custom roles with one name', () => {
+    expect(errors({ customRoles: [{ name: 'x', groups: ['g'], rules: [rule] }, { name: 'x', groups: ['h'], rules: [rule] }] })).toEqual([
+      `${P}.customRoles[1].name: got "x", the name of customRoles[0] too; allowed: a name no other custom role has`,
+    ]);
+  });
+
+  it('fails Secrets in a role aggregated to a read-only level', () => {
+    expect(errors({ customRoles: [{ name: 'x', aggregateTo: ['observer'], rules: [{ resources: ['configmaps', 'secrets'], verbs: ['get'] }] }] })).toEqual([
+      `${P}.customRoles[0].rules[0].resources: got ["configmaps","secrets"] in a role aggregated to observer; allowed: rules that do not read Secrets (observer and reader never do)`,
+    ]);
+  });
+
+  it('fails resourceNames with verbs they cannot restrict', () => {
+    expect(errors({ customRoles: [{ name: 'x', groups: ['g'], rules: [{ resources: ['configmaps'], verbs: ['get', 'list'], resourceNames: ['app'] }] }] })).toEqual([
+      `${P}.customRoles[0].rules[0].resourceNames: got resourceNames with verbs ["list"], which resourceNames cannot restrict; allowed: resourceNames only with get, update, patch or delete`,
+    ]);
+  });
+});

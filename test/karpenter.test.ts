@@ -1,0 +1,156 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { WAVES } from '../charts/addon.ts';
+import { fargateSize, karpenter, KARPENTER_VERSION } from '../charts/foundation/karpenter.ts';
+import { KARPENTER_NAMESPACE, SERVICE_ACCOUNTS } from '../config/naming.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { configErrors, editCluster, parse, render, tempConfig } from './helpers.ts';
+
+const app = (cluster: string, dir?: string) => parse(render(cluster, dir), `apps/application_argocd_${cluster}-karpenter.yaml`);
+const chartSource = (a: Record<string, any>) => a.spec.sources.find((s: { repoURL: string }) => s.repoURL.endsWith('/karpenter'));
+const crdSource = (a: Record<string, any>) => a.spec.sources.find((s: { repoURL: string }) => s.repoURL.endsWith('/karpenter-crd'));
+const values = (cluster: string, dir?: string) => chartSource(app(cluster, dir)).helm.valuesObject;
+
+/** Key paths of `ours` that the chart's values.yaml does not have (free-form maps such as `annotations: {}` accept any key). */
+function unknownKeys(ours: Record<string, unknown>, theirs: Record<string, unknown>, path = ''): string[] {
+  return Object.entries(ours).flatMap(([key, value]) => {
+    const at = path ? `${path}.${key}` : key;
+    if (!(key in theirs)) return [at];
+    const upstream = theirs[key];
+    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    return isMap(value) && isMap(upstream) && Object.keys(upstream).length > 0 ? unknownKeys(value, upstream, at) : [];
+  });
+}
+
+describe('karpenter Application', () => {
+  it.each(['dev', 'prod'])('%s: deploys the pinned OCI chart and its CRD chart as one multi-source Application', (cluster) => {
+    const a = app(cluster);
+    expect(a.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(WAVES.karpenter));
+    expect(a.spec.destination.namespace).toBe('karpenter');
+    expect(KARPENTER_NAMESPACE).toBe('karpenter');
+    expect(a.spec.source).toBeUndefined();
+    expect(a.spec.sources).toHaveLength(2);
+    // Argo CD >= 3.1 native OCI: the chart is named in repoURL and read from the artifact's root.
+    expect(chartSource(a)).toMatchObject({
+      repoURL: 'oci://public.ecr.aws/karpenter/karpenter',
+      path: '.',
+      targetRevision: '1.14.1',
+      helm: { releaseName: 'karpenter', skipCrds: true },
+    });
+    expect(chartSource(a).chart).toBeUndefined();
+    expect(crdSource(a)).toEqual({
+      repoURL: 'oci://public.ecr.aws/karpenter/karpenter-crd',
+      path: '.',
+      targetRevision: '1.14.1',
+      helm: { releaseName: 'karpenter-crd' },
+    });
+  });
+
+  it('pins the version of the upstream chart copy and of PROVENANCE.md', () => {
+    const chart = load(readFileSync(join(upstreamDir(), 'charts', 'karpenter', 'Chart.yaml'), 'utf8')) as { version: string; appVersion: string };
+    expect(KARPENTER_VERSION).toBe(chart.version);
+    expect(karpenter.chart?.version).toBe(chart.version);
+    expect(karpenter.crdChart?.version).toBe(chart.version);
+    const provenance = readFileSync(join(upstreamDir(), 'PROVENANCE.md'), 'utf8');
+    expect(provenance).toContain(`Helm repository: \`${karpenter.chart?.repoURL}\``);
+  });
+
+  it('moves the CRD chart with a version override, so CRDs never lag the controller', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons.karpenter.version = '1.14.0'));
+    const a = app('dev', dir);
+    expect(chartSource(a).targetRevision).toBe('1.14.0');
+    expect(crdSource(a).targetRevision).toBe('1.14.0');
+  });
+
+  it('lets the AppProject pull both OCI charts and deploy to the namespaces the chart uses', () => {
+    const project = parse(render('prod'), 'apps/appproject_argocd_prod-platform.yaml');
+    expect(project.spec.sourceRepos).toEqual(expect.arrayContaining(['oci://public.ecr.aws/karpenter/karpenter', 'oci://public.ecr.aws/karpenter/karpenter-crd']));
+    const namespaces = project.spec.destinations.map((d: { namespace: string }) => d.namespace);
+    expect(namespaces).toEqual(expect.arrayContaining(['karpenter', 'kube-system', 'kube-node-lease']));
+    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' });
+  });
+});
+
+describe('karpenter values', () => {
+  it('starts before any node exists: Fargate-friendly DNS, IRSA, requests equal to limits', () => {
+    const v = values('dev');
+    expect(v.dnsPolicy).toBe('Default');
+    expect(v.serviceAccount).toEqual({
+      create: true,
+      name: SERVICE_ACCOUNTS.karpenter.name,
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/dev-karpenter' },
+    });
+    expect(v.controller.resources.requests).toEqual(v.controller.resources.limits);
+    expect(v.controller.resources.requests).toEqual({ cpu: '500m', memory: '768Mi' });
+  });
+
+  it('sets cluster name, interruption queue and endpoint from config and facts', () => {
+    expect(values('dev').settings).toEqual({
+      clusterName: 'dev',
+      interruptionQueue: 'dev-karpenter-interruption',
+      clusterEndpoint: 'https://FEDCBA9876543210FEDCBA9876543210.gr7.eu-west-1.eks.amazonaws.com',
+    });
+    expect(values('prod').settings.interruptionQueue).toBe('prod-karpenter-interruption');
+  });
+
+  it('sizes dev small and prod highly available', () => {
+    expect(values('dev')).toMatchObject({ replicas: 1, logLevel: 'debug' });
+    const prod = values('prod');
+    expect(prod).toMatchObject({ replicas: 2, logLevel: 'info' });
+    expect(prod.controller.resources.limits).toEqual({ cpu: '1', memory: '1792Mi' });
+  });
+
+  it('takes the role ARN and queue name from facts when the bootstrap used other names', () => {
+    const dir = tempConfig();
+    const facts = join(dir, 'facts', 'prod.yaml');
+    writeFileSync(
+      facts,
+      `${readFileSync(facts, 'utf8')}karpenterInterruptionQueue: legacy-queue\nroleArns:\n  karpenter: arn:aws:iam::222222222222:role/LegacyKarpenter\n`,
+    );
+    const v = values('prod', dir);
+    expect(v.settings.interruptionQueue).toBe('legacy-queue');
+    expect(v.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::222222222222:role/LegacyKarpenter');
+  });
+
+  it.each(['dev', 'prod'])('%s: sets only keys the pinned chart has', (cluster) => {
+    const upstream = load(readFileSync(join(upstreamDir(), 'charts', 'karpenter', 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(unknownKeys(values(cluster), upstream)).toEqual([]);
+    // The check itself can fail.
+    expect(unknownKeys({ settings: { clusterName: 'x', interruptionQueueName: 'y' } }, upstream)).toEqual(['settings.interruptionQueueName']);
+  });
+});
+
+describe('karpenter Fargate sizing', () => {
+  it('reports the Fargate size a controller pod is billed as', () => {
+    expect(fargateSize('500m', '768Mi')).toEqual({ cpu: '500m', memoryMiB: 1024 });
+    expect(fargateSize('1', '1792Mi')).toEqual({ cpu: '1', memoryMiB: 2048 });
+    expect(fargateSize('1', '1Gi')).toEqual({ cpu: '1', memoryMiB: 2048 });
+    expect(fargateSize('250m', '2Gi')).toBeUndefined();
+  });
+
+  it('fails memory that fits no Fargate size of the cpu', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => Object.assign(d.addons.karpenter, { cpu: '250m', memory: '2Gi' }));
+    expect(configErrors(dir)).toEqual([
+      `clusters/dev.yaml: addons.karpenter.memory: got "2Gi", which with Fargate's 256Mi fits no Fargate size of 250m vCPU; allowed: at most 1792Mi with cpu "250m", or a larger cpu`,
+    ]);
+  });
+
+  it('fails memory below what the controller needs', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons.karpenter.memory = '128Mi'));
+    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: addons.karpenter.memory: got "128Mi"; allowed: at least 256Mi (the controller is OOM-killed below that)']);
+  });
+
+  it('fails a cpu that is no Fargate size, and a log level the controller does not have', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => Object.assign(d.addons.karpenter, { cpu: '750m', logLevel: 'warning' }));
+    expect(configErrors(dir)).toEqual([
+      'clusters/dev.yaml: addons.karpenter.logLevel: got "warning" (string); allowed: one of "debug", "info", "error"',
+      'clusters/dev.yaml: addons.karpenter.cpu: got "750m" (string); allowed: one of "250m", "500m", "1", "2", "4"',
+    ]);
+  });
+});
