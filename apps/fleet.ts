@@ -11,7 +11,7 @@
  *   it. It is JSON, beside the YAML that Argo CD syncs, because it is applied by that setup, never synced from git.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { load, YAMLException } from 'js-yaml';
@@ -23,7 +23,7 @@ import { obj, show, str, type Infer, type Problem } from '../config/schema.ts';
 import { projectName } from './app-project.ts';
 import { CLUSTER_LABEL, MANAGED_BY } from './labels.ts';
 import { rootApplicationName, rootApplicationSpec } from './root-application.ts';
-import { fileName, toYaml, type Manifest } from '../src/render.ts';
+import { fileName, toYaml, type Manifest } from '../src/manifest-files.ts';
 
 /** Output folder of the fleet's shared objects, beside the cluster folders (cluster names start with a letter). */
 export const FLEET_DIR = '_fleet';
@@ -56,8 +56,10 @@ export const fleetSchema = obj({
 export type FleetSettings = Infer<typeof fleetSchema>;
 
 export interface Fleet extends FleetSettings {
-  /** The file it was read from, relative to the project, for messages and the rendered header. */
+  /** The file it was read from, as messages show it (relative to the working directory, or to `relativeTo`). */
   readonly file: string;
+  /** The file relative to the config folder's parent (`config/fleet.yaml`), for the rendered header: the same from any directory. */
+  readonly source: string;
 }
 
 export interface LoadFleetOptions {
@@ -85,7 +87,7 @@ export function loadFleet(options: LoadFleetOptions): Fleet | undefined {
   const problems: Problem[] = [];
   const settings = fleetSchema.check(raw ?? {}, '', problems);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ ...p, file })));
-  return { ...settings, file };
+  return { ...settings, file, source: relative(dirname(resolve(options.configDir)), path).split(sep).join('/') };
 }
 
 /** Clusters the management Argo CD drives; in-cluster ones run their own Argo CD and keep their hand-applied root. */
@@ -221,7 +223,7 @@ export function renderFleet(fleet: Fleet): RenderedFleet {
   const chart = new Chart(new App(), FLEET_DIR, { disableResourceNameHashes: true });
   new FleetApplicationSet(chart, 'roots', { fleet });
   const files = new Map<string, string>();
-  for (const m of chart.toJson() as Manifest[]) files.set(fileName(m), toYaml(m, fleet.file.split('\\').join('/')));
+  for (const m of chart.toJson() as Manifest[]) files.set(fileName(m), toYaml(m, fleet.source));
   return { name: FLEET_DIR, files, applications: 0, objects: files.size };
 }
 

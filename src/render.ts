@@ -9,7 +9,6 @@
  * Kubernetes names cannot contain `_`, so two objects never share a file.
  */
 import { App, Chart } from 'cdk8s';
-import { dump } from 'js-yaml';
 import { AddonApplication } from '../apps/addon-application.ts';
 import { PlatformProject, projectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
@@ -20,10 +19,10 @@ import type { Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
 import { deepMerge } from './merge.ts';
+import { fileName, toYaml, type Manifest } from './manifest-files.ts';
+import { CLUSTER_SECRET_FILE, clusterSecretFile, isFleetMember, type Fleet } from '../apps/fleet.ts';
 import { addReviewFiles } from './review.ts';
 import { renderBootstrapTemplate } from '../bootstrap/template.ts';
-
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>;
 
 export interface RenderedCluster {
   readonly name: string;
@@ -41,25 +40,23 @@ export class RenderError extends Error {
   }
 }
 
-export function fileName(m: Manifest): string {
-  const kind = m.kind.toLowerCase();
-  return m.metadata.namespace ? `${kind}_${m.metadata.namespace}_${m.metadata.name}.yaml` : `${kind}_${m.metadata.name}.yaml`;
-}
-
-export function toYaml(m: unknown, source: string): string {
-  return `# Rendered by \`npm run synth\` from ${source}. Do not edit: change the config and re-run.\n${dump(m, { lineWidth: -1, noRefs: true })}`;
-}
-
 function manifestsOf(chart: Chart): Manifest[] {
   return chart.toJson() as Manifest[];
 }
 
-/** Renders one cluster. `addons` is the registry, replaceable for tests. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
-export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition<any>[] = ADDONS): RenderedCluster {
+export interface RenderOptions {
+  /** The add-on registry, replaceable for tests. @default ADDONS */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
+  readonly addons?: readonly AddonDefinition<any>[];
+  /** Fleet mode (config/fleet.yaml): a member cluster also gets its Argo CD cluster Secret template. @default none */
+  readonly fleet?: Fleet;
+}
+
+export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderedCluster {
+  const addons = options.addons ?? ADDONS;
   const app = new App();
   const files = new Map<string, string>();
-  let objects = 0;
+  const objects = new Map<string, Manifest>();
   const source = cluster.files.source;
   const add = (folder: string, m: Manifest) => {
     if (!m.metadata?.name) throw new RenderError(cluster.name, `${folder}: a ${m.kind} has no metadata.name`);
@@ -69,7 +66,7 @@ export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition
     const path = `${folder}/${fileName(m)}`;
     if (files.has(path)) throw new RenderError(cluster.name, `two objects render to ${path} (${m.kind} ${m.metadata.name})`);
     files.set(path, toYaml(m, source));
-    objects++;
+    objects.set(path, m);
   };
 
   const appsChart = new Chart(app, 'apps', { disableResourceNameHashes: true });
@@ -127,9 +124,11 @@ export function renderCluster(cluster: Cluster, addons: readonly AddonDefinition
   new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 
+  // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.
+  if (options.fleet && isFleetMember(cluster)) files.set(CLUSTER_SECRET_FILE, clusterSecretFile(cluster, options.fleet));
   files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
   // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
-  addReviewFiles(cluster.name, files);
+  addReviewFiles(cluster.name, files, objects);
   const sortedFiles = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { name: cluster.name, files: sortedFiles, applications, objects };
+  return { name: cluster.name, files: sortedFiles, applications, objects: objects.size };
 }

@@ -69,10 +69,17 @@ function parse(path: string, content: string): K8sObject | undefined {
   return typeof obj === 'object' && obj !== null ? (obj as K8sObject) : undefined;
 }
 
-/** Indexes a cluster's rendered files (README.md and manifest.json excluded), sorted by path. */
-export function indexFiles(files: ReadonlyMap<string, string>): ManifestEntry[] {
+type Parsed = ReadonlyMap<string, K8sObject | undefined>;
+
+/** Each rendered file's object (README.md and manifest.json excluded); `known` objects are used instead of parsing. */
+function parseAll(files: ReadonlyMap<string, string>, known?: ReadonlyMap<string, object>): Parsed {
   const parsed = new Map<string, K8sObject | undefined>();
-  for (const [path, content] of files) if (!isReviewFile(path)) parsed.set(path, parse(path, content));
+  for (const [path, content] of files) if (!isReviewFile(path)) parsed.set(path, (known?.get(path) as K8sObject | undefined) ?? parse(path, content));
+  return parsed;
+}
+
+/** Indexes a cluster's rendered files (README.md and manifest.json excluded), sorted by path. */
+export function indexFiles(files: ReadonlyMap<string, string>, parsed: Parsed = parseAll(files)): ManifestEntry[] {
 
   // Add-on id → its Application (from apps/), and the root Application (bootstrap/, syncs apps/).
   const byAddon = new Map<string, K8sObject>();
@@ -171,15 +178,14 @@ function mermaidId(prefix: string, wave: number): string {
   return `${prefix}_${wave < 0 ? `m${-wave}` : wave}`;
 }
 
-export function renderReadme(cluster: string, files: ReadonlyMap<string, string>, entries: readonly ManifestEntry[]): string {
+export function renderReadme(cluster: string, files: ReadonlyMap<string, string>, entries: readonly ManifestEntry[], parsed: Parsed = parseAll(files)): string {
   const rows: AppRow[] = [];
   let root: { name: string; path: string } | undefined;
   const fileCount = new Map<string, number>();
   for (const e of entries) if (e.application) fileCount.set(e.application, (fileCount.get(e.application) ?? 0) + 1);
   for (const e of entries) {
     if (e.kind !== 'Application' && e.kind !== 'AppProject') continue;
-    const obj = load(files.get(e.path)!) as K8sObject;
-    const spec = obj.spec ?? {};
+    const spec = parsed.get(e.path)?.spec ?? {};
     if (e.path.startsWith('bootstrap/')) {
       root = { name: e.name, path: sourcesOf(spec)[0]?.path ?? '' };
       continue;
@@ -224,7 +230,7 @@ export function renderReadme(cluster: string, files: ReadonlyMap<string, string>
   for (const wave of waves) {
     lines.push(`  subgraph ${mermaidId('wave', wave)} [wave ${wave}]`);
     for (const r of rows.filter((x) => (x.wave ?? 0) === wave)) {
-      const label = r.kind === 'Application' ? [r.name, ...sourcesOfRow(files, entries, r.name)].join('<br/>') : `${r.kind}<br/>${r.name}`;
+      const label = r.kind === 'Application' ? [r.name, ...sourcesOfRow(parsed, entries, r.name)].join('<br/>') : `${r.kind}<br/>${r.name}`;
       lines.push(`    n${n++}["${mermaidText(label).replace(/#lt;br\/#gt;/g, '<br/>')}"]`);
     }
     lines.push('  end');
@@ -254,10 +260,10 @@ export function renderReadme(cluster: string, files: ReadonlyMap<string, string>
   return `${lines.join('\n')}\n`;
 }
 
-function sourcesOfRow(files: ReadonlyMap<string, string>, entries: readonly ManifestEntry[], name: string): string[] {
+function sourcesOfRow(parsed: Parsed, entries: readonly ManifestEntry[], name: string): string[] {
   const e = entries.find((x) => x.kind === 'Application' && x.name === name && x.path.startsWith('apps/'));
   if (!e) return [];
-  return sourcesOf((load(files.get(e.path)!) as K8sObject).spec).map(shortSource);
+  return sourcesOf(parsed.get(e.path)?.spec).map(shortSource);
 }
 
 function countResources(json: string): number | string {
@@ -269,11 +275,15 @@ function countResources(json: string): number | string {
   }
 }
 
-/** Adds README.md and manifest.json to a cluster's rendered files (computed from the other files). */
-export function addReviewFiles(cluster: string, files: Map<string, string>): void {
+/**
+ * Adds README.md and manifest.json to a cluster's rendered files (computed from the other files). `objects` are
+ * the objects the YAML files were dumped from, when the caller has them, to spare parsing them back.
+ */
+export function addReviewFiles(cluster: string, files: Map<string, string>, objects?: ReadonlyMap<string, object>): void {
   for (const f of [README_FILE, MANIFEST_FILE]) files.delete(f);
-  const entries = indexFiles(files);
-  const readme = renderReadme(cluster, files, entries);
+  const parsed = parseAll(files, objects);
+  const entries = indexFiles(files, parsed);
+  const readme = renderReadme(cluster, files, entries, parsed);
   files.set(MANIFEST_FILE, renderManifestJson(cluster, entries));
   files.set(README_FILE, readme);
 }

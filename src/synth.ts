@@ -1,5 +1,5 @@
 /** The synth job: load and validate the config, render every selected cluster in memory, then write dist/ at once. */
-import { CLUSTER_SECRET_FILE, clusterSecretFile, FLEET_DIR, fleetProblems, isFleetMember, loadFleet, renderFleet } from '../apps/fleet.ts';
+import { FLEET_DIR, fleetProblems, loadFleet, renderFleet } from '../apps/fleet.ts';
 import { ConfigError, loadClusters } from '../config/load.ts';
 import { writeDist, type ClusterWriteSummary } from './dist.ts';
 import { renderCluster, type RenderedCluster } from './render.ts';
@@ -31,12 +31,7 @@ export function synth(options: SynthOptions): SynthResult {
   }
   const rendered = clusters.map((cluster) => {
     const start = performance.now();
-    let result = renderCluster(cluster);
-    if (fleet && isFleetMember(cluster)) {
-      // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.
-      const files = new Map<string, string>([...result.files, [CLUSTER_SECRET_FILE, clusterSecretFile(cluster, fleet)] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      result = { ...result, files, objects: result.objects + 1 };
-    }
+    const result = renderCluster(cluster, { fleet });
     return { ...result, ms: performance.now() - start };
   });
   // The fleet folder holds no per-cluster data, so rendering it on a partial synth never touches other clusters.

@@ -117,7 +117,7 @@ describe('npm run diff in a git repository', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
     const r = diff('--base', 'HEAD', '--exit-code');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/No changes: HEAD \([0-9a-f]{7}\) and working tree render the same objects \(2 clusters, \d+ files compared\)\./);
+    expect(r.stdout).toMatch(/No changes: HEAD \([0-9a-f]{7}\) and working tree render the same objects \(\d+ clusters, \d+ files compared\)\./);
   }, 60_000);
 
   it('fails with exit 2 and a clear message for an unknown base', () => {

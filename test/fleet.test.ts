@@ -19,7 +19,7 @@ import { upstreamDir } from '../src/paths.ts';
 import { synth } from '../src/synth.ts';
 import { configErrors, editCluster, exampleCluster, parse, render, tempConfig, tempDir } from './helpers.ts';
 
-const FLEET: Fleet = { name: 'platform', namespace: 'argocd', file: 'config/fleet.yaml' };
+const FLEET: Fleet = { name: 'platform', namespace: 'argocd', file: 'config/fleet.yaml', source: 'config/fleet.yaml' };
 const APPSET_FILE = 'applicationset_argocd_platform-roots.yaml';
 
 function appSet(fleet: Fleet = FLEET): Record<string, any> {
@@ -191,7 +191,9 @@ describe('synth in fleet mode', () => {
 
   it('is off without fleet.yaml: no _fleet folder, no Secret template', () => {
     const out = tempDir();
-    const result = synth({ configDir: tempConfig(), outDir: out });
+    const dir = tempConfig();
+    rmSync(join(dir, 'fleet.yaml'));
+    const result = synth({ configDir: dir, outDir: out });
     expect(result.fleet).toBeUndefined();
     expect(existsSync(join(out, FLEET_DIR))).toBe(false);
     expect(existsSync(join(out, 'prod', CLUSTER_SECRET_FILE))).toBe(false);
@@ -241,7 +243,7 @@ describe('synth in fleet mode', () => {
   it('reads defaults from an empty fleet.yaml', () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), '# fleet mode on\n');
-    expect(loadFleet({ configDir: dir, relativeTo: dir })).toEqual({ name: 'platform', namespace: 'argocd', file: 'fleet.yaml' });
+    expect(loadFleet({ configDir: dir, relativeTo: dir })).toMatchObject({ name: 'platform', namespace: 'argocd', file: 'fleet.yaml' });
     rmSync(join(dir, 'fleet.yaml'));
     expect(loadFleet({ configDir: dir })).toBeUndefined();
   });

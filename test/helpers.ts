@@ -7,6 +7,7 @@ import { loadClusters } from '../config/load.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
+import { loadFleet } from '../apps/fleet.ts';
 
 export const EXAMPLE_CONFIG = join(PROJECT_ROOT, 'config');
 
@@ -38,7 +39,7 @@ export function exampleCluster(name: string, configDir = EXAMPLE_CONFIG): Cluste
 }
 
 export function render(name: string, configDir = EXAMPLE_CONFIG): RenderedCluster {
-  return renderCluster(exampleCluster(name, configDir));
+  return renderCluster(exampleCluster(name, configDir), { fleet: loadFleet({ configDir }) });
 }
 
 /** Parses a rendered file (one object, after the header comment). */

@@ -161,14 +161,15 @@ describe('first add-ons', () => {
 });
 
 describe('dist/', () => {
-  it('is byte-identical whatever the working directory, time zone or locale', () => {
+  it('is byte-identical whatever the working directory, time zone, locale or launcher', () => {
     const a = tempDir();
     const b = tempDir();
     const cli = join(PROJECT_ROOT, 'src', 'cli.ts');
-    const run = (out: string, cwd: string, env: Record<string, string>) =>
-      execFileSync(process.execPath, ['--import', TSX, cli, 'synth', '--out', out], { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
-    run(a, PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
-    run(b, tempDir(), { TZ: 'Asia/Kolkata', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
+    const run = (args: string[], cwd: string, env: Record<string, string>) =>
+      execFileSync(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
+    // Once through the npm scripts' launcher (cached bundle), once from the sources through tsx, elsewhere.
+    run([join(PROJECT_ROOT, 'bin', 'platform.mjs'), 'synth', '--out', a], PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+    run(['--import', TSX, cli, 'synth', '--out', b], tempDir(), { TZ: 'Asia/Kolkata', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
     expect(snapshotDir(b)).toEqual(snapshotDir(a));
     expect(Object.keys(snapshotDir(a)).length).toBeGreaterThan(8);
   });
@@ -227,12 +228,15 @@ describe('dist/', () => {
     const dir = tempConfig();
     const out = tempDir();
     synth({ configDir: dir, outDir: out });
+    // prod is the only fleet member: without it, fleet mode (config/fleet.yaml) has to go too.
     rmSync(join(dir, 'clusters', 'prod.yaml'));
+    rmSync(join(dir, 'fleet.yaml'));
     synth({ configDir: dir, outDir: out, clusters: ['dev'] });
     expect(existsSync(join(out, 'prod'))).toBe(true);
     const result = synth({ configDir: dir, outDir: out });
     expect(existsSync(join(out, 'prod'))).toBe(false);
     expect(result.prunedClusters.map((p) => p.name)).toEqual(['prod']);
+    expect(existsSync(join(out, '_fleet'))).toBe(false);
   });
 
   it('reports unchanged files on a re-run', () => {
@@ -248,12 +252,12 @@ describe('dist/', () => {
       ...ADDONS.find((a) => a.id === 'reloader')!,
       manifests: (scope) => void new ApiObject(scope, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } }),
     });
-    expect(() => renderCluster(cluster, [broken])).toThrow('cluster dev: addons/reloader: ConfigMap settings needs an explicit metadata.namespace');
+    expect(() => renderCluster(cluster, { addons: [broken] })).toThrow('cluster dev: addons/reloader: ConfigMap settings needs an explicit metadata.namespace');
     const scoped = defineAddon({
       ...broken,
       manifests: (scope) => void new ApiObject(scope, 'sc', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'efs', namespace: 'x' } }),
     });
-    expect(() => renderCluster(cluster, [scoped])).toThrow('cluster dev: addons/reloader: StorageClass efs is cluster-scoped but has namespace x');
+    expect(() => renderCluster(cluster, { addons: [scoped] })).toThrow('cluster dev: addons/reloader: StorageClass efs is cluster-scoped but has namespace x');
   });
 });
 

@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.ts';
 import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
-import { toYaml } from '../src/render.ts';
+import { toYaml } from '../src/manifest-files.ts';
 import { synth } from '../src/synth.ts';
 import { validateTree } from '../src/validate/engine.ts';
 import { builtinFile, crdFile, writeKubeconformSchemas } from '../src/validate/kubeconform.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
-import { toYaml } from '../src/render.ts';
+import { toYaml } from '../src/manifest-files.ts';
 import { synth } from '../src/synth.ts';
 import { validateTree } from '../src/validate/engine.ts';
 import { formatProblem, type ValidationProblem } from '../src/validate/problems.ts';

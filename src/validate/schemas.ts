@@ -126,7 +126,11 @@ export class SchemaRegistry {
   hash(path: string): Promise<string | undefined> {
     let p = this.hashes.get(path);
     if (!p) {
-      p = this.source.read(path).then((t) => (t === undefined ? undefined : sha256(t)));
+      const compute = () => this.source.read(path).then((t) => (t === undefined ? undefined : sha256(t)));
+      // Reading and hashing megabytes of upstream data was a fifth of a warm run; a local file's SHA-256 is
+      // remembered under its path, size and mtime, so an edited file still gets a new key.
+      const fingerprint = this.source.fingerprint?.(path);
+      p = fingerprint ? this.cache.json(['sha256', this.source.description, path, fingerprint], compute) : compute();
       this.hashes.set(path, p);
     }
     return p;

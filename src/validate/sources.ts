@@ -24,6 +24,8 @@ export interface SchemaSource {
   list(folder: string): Promise<string[]>;
   /** A file's text, or undefined when the source does not have it. */
   read(path: string): Promise<string | undefined>;
+  /** Size and modification time of a local file, so its SHA-256 can be remembered instead of recomputed. @default none */
+  fingerprint?(path: string): string | undefined;
 }
 
 /** A folder with the upstream layout (`kubernetes-schemas/`, `crds/`, `charts/`). */
@@ -51,6 +53,11 @@ export class LocalSource implements SchemaSource {
   async read(path: string): Promise<string | undefined> {
     const full = join(this.dir, path);
     return existsSync(full) && statSync(full).isFile() ? readFileSync(full, 'utf8') : undefined;
+  }
+
+  fingerprint(path: string): string | undefined {
+    const stat = statSync(join(this.dir, path), { throwIfNoEntry: false });
+    return stat?.isFile() ? `${stat.size}:${stat.mtimeMs}` : undefined;
   }
 }
 

@@ -1,0 +1,13 @@
+/** How a rendered Kubernetes object becomes a file in dist/: its name and its YAML text. */
+import { dump } from 'js-yaml';
+
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>;
+
+export function fileName(m: Manifest): string {
+  const kind = m.kind.toLowerCase();
+  return m.metadata.namespace ? `${kind}_${m.metadata.namespace}_${m.metadata.name}.yaml` : `${kind}_${m.metadata.name}.yaml`;
+}
+
+export function toYaml(m: unknown, source: string): string {
+  return `# Rendered by \`npm run synth\` from ${source}. Do not edit: change the config and re-run.\n${dump(m, { lineWidth: -1, noRefs: true })}`;
+}
