@@ -20,3 +20,12 @@ export const RESTRICTED_CONTAINER = {
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 } as const;
+
+/** Cluster-scoped kinds that charts install, for an add-on's `chartClusterKinds` (the AppProject whitelist). */
+export const CLUSTER_RBAC = [
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+] as const;
+export const CRD = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' } as const;
+export const MUTATING_WEBHOOK = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' } as const;
+export const VALIDATING_WEBHOOK = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' } as const;

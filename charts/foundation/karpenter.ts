@@ -8,6 +8,7 @@ import { int, optional, str, type Problem } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { interruptionQueueName, KARPENTER_NAMESPACE, roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import { defineAddon } from '../addon.ts';
+import { CLUSTER_RBAC, CRD } from '../common.ts';
 
 /** Karpenter's chart version; karpenter-crd is released with the same number. */
 export const KARPENTER_VERSION = '1.14.1';
@@ -124,9 +125,8 @@ export const karpenter = defineAddon<KarpenterProps>({
     return problems;
   },
   chartClusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    ...CLUSTER_RBAC,
+    CRD,
   ],
   // The chart's Roles: read the kube-dns Service, and delete stale node leases.
   extraNamespaces: ['kube-system', 'kube-node-lease'],

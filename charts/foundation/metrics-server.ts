@@ -4,7 +4,7 @@
  */
 import { int, optional } from '../../config/schema.ts';
 import { defineAddon } from '../addon.ts';
-import { zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, zoneSpread } from '../common.ts';
 
 export interface MetricsServerProps {
   /** Replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. @default 2 */
@@ -32,8 +32,7 @@ export const metricsServer = defineAddon<MetricsServerProps>({
   chart: { repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: NAME, version: '3.13.1', releaseName: NAME },
   settings: { replicas: optional(int({ min: 1, max: 10 })) },
   chartClusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    ...CLUSTER_RBAC,
     { group: 'apiregistration.k8s.io', kind: 'APIService' },
   ],
   values: ({ settings }) => metricsServerValues(settings),

@@ -5,7 +5,7 @@
  */
 import { int, optional, str } from '../../config/schema.ts';
 import { defineAddon } from '../addon.ts';
-import { RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
 
 export interface ReloaderProps {
   /** Replicas; more than one turns on leader election (`enableHA`) and a PodDisruptionBudget. @default 2 */
@@ -48,8 +48,7 @@ export const reloader = defineAddon<ReloaderProps>({
     logLevel: optional(str({ oneOf: ['debug', 'info', 'warning', 'error'] as const })),
   },
   chartClusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    ...CLUSTER_RBAC,
   ],
   values: ({ settings }) => reloaderValues(settings),
 });

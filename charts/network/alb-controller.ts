@@ -14,7 +14,7 @@ import { int, optional, str } from '../../config/schema.ts';
 import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { CUSTOM_RESOURCE_WAVE, defineAddon, type IgnoreDifference } from '../addon.ts';
-import { RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 import { ALB_INGRESS_CLASS, clusterIngressGroup, type ResolvedIngressGroup } from './alb-ingress-group.ts';
 
 export interface AlbControllerProps {
@@ -114,11 +114,10 @@ export const albController = defineAddon<AlbControllerProps>({
     logLevel: optional(str({ oneOf: ['info', 'debug'] as const })),
   },
   chartClusterKinds: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    CRD,
+    ...CLUSTER_RBAC,
+    MUTATING_WEBHOOK,
+    VALIDATING_WEBHOOK,
   ],
   values: ({ cluster, settings }) => albControllerValues(cluster, settings),
   manifests: (scope, { cluster }) => renderIngressClass(scope, clusterIngressGroup(cluster)),

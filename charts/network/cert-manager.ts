@@ -11,7 +11,7 @@ import { int, optional, str } from '../../config/schema.ts';
 import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon } from '../addon.ts';
-import { RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface CertManagerProps {
   /** ACME account contact (Let's Encrypt no longer mails expiry notices, but uses it for account and policy notices). @default none */
@@ -114,11 +114,10 @@ export const certManager = defineAddon<CertManagerProps>({
   // The CRDs are too large for client-side apply's last-applied annotation.
   serverSideApply: true,
   chartClusterKinds: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    CRD,
+    ...CLUSTER_RBAC,
+    MUTATING_WEBHOOK,
+    VALIDATING_WEBHOOK,
   ],
   values: ({ cluster, settings }) => certManagerValues(cluster, settings),
   manifests: (scope, { cluster, settings }) => renderClusterIssuers(scope, cluster, settings),

@@ -10,6 +10,7 @@ import { optional, str } from '../../config/schema.ts';
 import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon } from '../addon.ts';
+import { CLUSTER_RBAC } from '../common.ts';
 
 export type DnsPolicy = 'upsert-only' | 'sync';
 
@@ -65,8 +66,7 @@ export const externalDns = defineAddon<ExternalDnsProps>({
     interval: optional(str({ pattern: /^([1-9]\d*(s|m|h))+$/, patternText: 'a Go duration such as "1m" or "90s"' })),
   },
   chartClusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    ...CLUSTER_RBAC,
   ],
   values: ({ cluster, settings }) => externalDnsValues(cluster, settings),
 });

@@ -24,7 +24,7 @@ import type { Cluster } from '../../config/cluster.ts';
 import { appParameterPrefix, roleArn, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
 import { int, list, optional, str, type Problem } from '../../config/schema.ts';
 import { defineAddon } from '../addon.ts';
-import { zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface ExternalSecretsOperatorProps {
   /** Replicas of the controller, the webhook and the cert-controller; 2 or more add leader election and PDBs. @default 2 */
@@ -198,10 +198,9 @@ export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>
   // The CRDs alone (about 690 KB for the store kinds) exceed the client-side apply annotation limit.
   serverSideApply: true,
   chartClusterKinds: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    CRD,
+    VALIDATING_WEBHOOK,
+    ...CLUSTER_RBAC,
   ],
   // The cert-controller writes its CA into the webhooks and into the CRDs' conversion settings after every apply.
   ignoreDifferences: () => [

@@ -11,6 +11,7 @@ import type { Problem } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import { defineAddon } from '../addon.ts';
+import { CLUSTER_RBAC } from '../common.ts';
 
 export interface EfsControllerProps {
   /** Controller replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. @default 2 */
@@ -179,8 +180,7 @@ export const efsController = defineAddon<EfsControllerProps>({
     efsStorageClass(scope, cluster.facts.efsFileSystemId!, settings);
   },
   chartClusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    ...CLUSTER_RBAC,
     { group: 'storage.k8s.io', kind: 'CSIDriver' },
   ],
 });
