@@ -1,4 +1,6 @@
 /** Small pieces several add-ons share. */
+import type { Cluster } from '../config/cluster.ts';
+import { roleArn, SERVICE_ACCOUNTS, type Controller } from '../config/naming.ts';
 
 /** Spread replicas across zones (best effort, so a single-zone outage or a small cluster never blocks scheduling). */
 export function zoneSpread(matchLabels: Record<string, string>): Record<string, unknown>[] {
@@ -29,3 +31,18 @@ export const CLUSTER_RBAC = [
 export const CRD = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' } as const;
 export const MUTATING_WEBHOOK = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' } as const;
 export const VALIDATING_WEBHOOK = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' } as const;
+
+/** A controller's IAM role: the facts' ARN when the bootstrap used another name, else the naming convention. */
+export function irsaRoleArn(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, controller: Controller): string {
+  return cluster.facts.roleArns[controller] ?? roleArn(cluster, controller);
+}
+
+/**
+ * The Helm `serviceAccount` block of a controller: created by the chart, named as the bootstrap's IRSA trust policy
+ * expects (SERVICE_ACCOUNTS), annotated with its role. The pipeline re-checks the name after the user's values merge.
+ */
+export function irsaServiceAccount(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, controller: Controller): Record<string, unknown> {
+  return { create: true, name: SERVICE_ACCOUNTS[controller].name, annotations: { [IRSA_ANNOTATION]: irsaRoleArn(cluster, controller) } };
+}
+
+export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';

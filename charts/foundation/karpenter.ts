@@ -6,9 +6,9 @@
  */
 import { int, optional, str, type Problem } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { interruptionQueueName, KARPENTER_NAMESPACE, roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { interruptionQueueName, KARPENTER_NAMESPACE } from '../../config/naming.ts';
 import { defineAddon } from '../addon.ts';
-import { CLUSTER_RBAC, CRD } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount } from '../common.ts';
 
 /** Karpenter's chart version; karpenter-crd is released with the same number. */
 export const KARPENTER_VERSION = '1.14.1';
@@ -62,11 +62,6 @@ export function fargateSize(cpu: FargateCpu, memory: string): { cpu: FargateCpu;
   return size === undefined ? undefined : { cpu, memoryMiB: size };
 }
 
-/** The controller's IAM role: from facts when the bootstrap used another name, else the naming convention. */
-export function karpenterRoleArn(cluster: Cluster): string {
-  return cluster.facts.roleArns?.karpenter ?? roleArn(cluster, 'karpenter');
-}
-
 /** The SQS interruption queue: from facts when it differs, else the naming convention. */
 export function karpenterInterruptionQueue(cluster: Cluster): string {
   return cluster.facts.karpenterInterruptionQueue ?? interruptionQueueName(cluster);
@@ -78,12 +73,8 @@ export function karpenterValues(cluster: Cluster, props: KarpenterProps = {}): R
     replicas: props.replicas ?? 2,
     // On a fresh cluster CoreDNS has no node to run on yet; the Fargate host's resolver (the VPC's) always answers.
     dnsPolicy: 'Default',
-    serviceAccount: {
-      create: true,
-      name: SERVICE_ACCOUNTS.karpenter.name,
-      // IRSA: EKS Pod Identity does not work on Fargate. The bootstrap's role trusts exactly this service account.
-      annotations: { 'eks.amazonaws.com/role-arn': karpenterRoleArn(cluster) },
-    },
+    // IRSA: EKS Pod Identity does not work on Fargate. The bootstrap's role trusts exactly this service account.
+    serviceAccount: irsaServiceAccount(cluster, 'karpenter'),
     logLevel: props.logLevel ?? 'info',
     controller: { resources: { requests: resources, limits: resources } },
     settings: {

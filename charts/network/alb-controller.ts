@@ -11,10 +11,10 @@ import { k8s } from 'cdk8s-plus-28';
 import { IngressClassParams, IngressClassParamsSpecScheme, IngressClassParamsSpecTargetType } from '../../imports/elbv2-ingressclassparams-elbv2.k8s.aws.ts';
 import { SYNC_WAVE } from '../../apps/labels.ts';
 import { int, optional, str } from '../../config/schema.ts';
-import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { CUSTOM_RESOURCE_WAVE, defineAddon, type IgnoreDifference } from '../addon.ts';
-import { CLUSTER_RBAC, CRD, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 import { ALB_INGRESS_CLASS, clusterIngressGroup, type ResolvedIngressGroup } from './alb-ingress-group.ts';
 
 export interface AlbControllerProps {
@@ -42,11 +42,7 @@ export function albControllerValues(cluster: Cluster, props: AlbControllerProps 
     replicaCount: replicas,
     // The chart renders it only when replicaCount > 1.
     podDisruptionBudget: { maxUnavailable: 1 },
-    serviceAccount: {
-      create: true,
-      name: SA.name,
-      annotations: { 'eks.amazonaws.com/role-arn': cluster.facts.roleArns['alb-controller'] ?? roleArn(cluster, 'alb-controller') },
-    },
+    serviceAccount: irsaServiceAccount(cluster, 'alb-controller'),
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] } },
     topologySpreadConstraints: zoneSpread({ 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME }),

@@ -8,10 +8,10 @@
 import type { Chart } from 'cdk8s';
 import { ClusterIssuer } from '../../imports/cert-manager-clusterissuer-cert-manager.io.ts';
 import { int, optional, str } from '../../config/schema.ts';
-import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon } from '../addon.ts';
-import { CLUSTER_RBAC, CRD, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface CertManagerProps {
   /** ACME account contact (Let's Encrypt no longer mails expiry notices, but uses it for account and policy notices). @default none */
@@ -46,11 +46,7 @@ export function certManagerValues(cluster: Cluster, props: CertManagerProps = {}
     },
     replicaCount: replicas,
     podDisruptionBudget: pdb,
-    serviceAccount: {
-      create: true,
-      name: SA.name,
-      annotations: { 'eks.amazonaws.com/role-arn': cluster.facts.roleArns['cert-manager'] ?? roleArn(cluster, 'cert-manager') },
-    },
+    serviceAccount: irsaServiceAccount(cluster, 'cert-manager'),
     // fsGroup makes the projected IRSA token group-readable for the non-root controller.
     securityContext: { runAsNonRoot: true, fsGroup: 1001, seccompProfile: { type: 'RuntimeDefault' } },
     containerSecurityContext: container,

@@ -7,10 +7,10 @@
  * request path (DNS keeps answering while it restarts), so a short outage only delays record changes.
  */
 import { optional, str } from '../../config/schema.ts';
-import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon } from '../addon.ts';
-import { CLUSTER_RBAC } from '../common.ts';
+import { CLUSTER_RBAC, irsaServiceAccount } from '../common.ts';
 
 export type DnsPolicy = 'upsert-only' | 'sync';
 
@@ -46,11 +46,7 @@ export function externalDnsValues(cluster: Cluster, props: ExternalDnsProps = {}
     extraArgs: [`--zone-id-filter=${cluster.dns.hostedZoneId}`],
     interval: props.interval ?? '1m',
     logFormat: 'json',
-    serviceAccount: {
-      create: true,
-      name: SA.name,
-      annotations: { 'eks.amazonaws.com/role-arn': cluster.facts.roleArns['external-dns'] ?? roleArn(cluster, 'external-dns') },
-    },
+    serviceAccount: irsaServiceAccount(cluster, 'external-dns'),
     // The chart's pod and container security contexts are already restricted (non-root 65532, read-only, no capabilities).
     resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
   };

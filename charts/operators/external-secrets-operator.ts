@@ -21,10 +21,10 @@ import {
   ExternalSecretSpecTargetDeletionPolicy,
 } from '../../imports/external-secrets-externalsecret-external-secrets.io.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { appParameterPrefix, roleArn, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
+import { appParameterPrefix, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
 import { int, list, optional, str, type Problem } from '../../config/schema.ts';
 import { defineAddon } from '../addon.ts';
-import { CLUSTER_RBAC, CRD, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface ExternalSecretsOperatorProps {
   /** Replicas of the controller, the webhook and the cert-controller; 2 or more add leader election and PDBs. @default 2 */
@@ -53,7 +53,7 @@ const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string)
   limits: { cpu: cpuLimit, memory: memoryLimit },
 });
 
-export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws'>, props: ExternalSecretsOperatorProps = {}): Record<string, unknown> {
+export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: ExternalSecretsOperatorProps = {}): Record<string, unknown> {
   const replicas = props.replicas ?? 2;
   const ha = replicas > 1;
   const pdb = { enabled: ha, minAvailable: 1 };
@@ -63,7 +63,7 @@ export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws'>, pr
     installCRDs: true,
     replicaCount: replicas,
     leaderElect: ha,
-    serviceAccount: { create: true, name: SA.name, annotations: { 'eks.amazonaws.com/role-arn': roleArn(cluster, 'external-secrets') } },
+    serviceAccount: irsaServiceAccount(cluster, 'external-secrets'),
     podDisruptionBudget: pdb,
     resources: res('20m', '64Mi', '500m', '256Mi'),
     topologySpreadConstraints: zoneSpread(selector(NAME)),

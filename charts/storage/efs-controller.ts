@@ -9,9 +9,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { bool, int, optional, str } from '../../config/schema.ts';
 import type { Problem } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { roleArn, SERVICE_ACCOUNTS } from '../../config/naming.ts';
+import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import { defineAddon } from '../addon.ts';
-import { CLUSTER_RBAC } from '../common.ts';
+import { CLUSTER_RBAC, irsaServiceAccount } from '../common.ts';
 
 export interface EfsControllerProps {
   /** Controller replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. @default 2 */
@@ -69,12 +69,12 @@ const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string)
   limits: { cpu: cpuLimit, memory: memoryLimit },
 });
 
-export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws'>, props: EfsControllerProps = {}): Record<string, unknown> {
+export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: EfsControllerProps = {}): Record<string, unknown> {
   const replicas = props.replicas ?? 2;
   return {
     controller: {
       replicaCount: replicas,
-      serviceAccount: { create: true, name: SA.name, annotations: { 'eks.amazonaws.com/role-arn': roleArn(cluster, 'efs-csi') } },
+      serviceAccount: irsaServiceAccount(cluster, 'efs-csi'),
       // Regional STS keeps IRSA working when the global endpoint is impaired and stays in the cluster's region.
       regionalStsEndpoints: true,
       // Access points the driver creates carry the cluster's name, so they can be told apart on a shared file system.
