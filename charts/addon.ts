@@ -6,6 +6,7 @@
 import type { Chart } from 'cdk8s';
 import type { AddonConfig, Cluster } from '../config/cluster.ts';
 import type { Problem, Schema } from '../config/schema.ts';
+import type { Controller } from '../config/naming.ts';
 
 /** The documented sync order. Each position has a fixed wave number, so adding an add-on never renumbers others. */
 export const WAVES = {
@@ -76,6 +77,12 @@ export interface AddonDefinition<S = Record<string, never>> {
    * `chart` is then rendered with `skipCrds`, so each CRD has one owner. @default none (the chart's own `crds/`)
    */
   readonly crdChart?: HelmChartRef & { readonly releaseName: string };
+  /**
+   * The controller whose IAM role the chart's service account assumes (IRSA), and where that `serviceAccount` block
+   * sits in the values. After the user's values are merged, the pipeline checks that it still names the service
+   * account the bootstrap's trust policy allows. @default none (no AWS access)
+   */
+  readonly irsa?: { readonly controller: Controller; readonly valuesPath: readonly string[] };
   /** Schema of the add-on's own keys under `addons.<id>` (besides enabled/version/values). */
   readonly settings?: { readonly [K in keyof S]: Schema<S[K]> };
   /** Cross-field and facts checks that a schema cannot express; return problems with paths from the file's root. */

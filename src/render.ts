@@ -18,7 +18,9 @@ import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
-import { deepMerge } from './merge.ts';
+import { deepMerge, isMap } from './merge.ts';
+import { SERVICE_ACCOUNTS } from '../config/naming.ts';
+import { IRSA_ANNOTATION, irsaRoleArn } from '../charts/common.ts';
 import { fileName, toYaml, type Manifest } from './manifest-files.ts';
 import { CLUSTER_SECRET_FILE, clusterSecretFile, isFleetMember, type Fleet } from '../apps/fleet.ts';
 import { addReviewFiles } from './review.ts';
@@ -42,6 +44,27 @@ export class RenderError extends Error {
 
 function manifestsOf(chart: Chart): Manifest[] {
   return chart.toJson() as Manifest[];
+}
+
+/**
+ * The bootstrap's IAM role trusts exactly one service account per controller; a values override that renames it,
+ * stops the chart from creating it, or moves the add-on would break AWS access at run time, so it fails here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
+function checkIrsa(cluster: Cluster, addon: AddonDefinition<any>, values: Record<string, unknown>): void {
+  const { controller, valuesPath } = addon.irsa!;
+  const expected = SERVICE_ACCOUNTS[controller];
+  const sa = valuesPath.reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), values);
+  const at = `addons.${addon.id}.values.${valuesPath.join('.')}`;
+  const fail = (path: string, got: unknown, allowed: string) =>
+    new RenderError(cluster.name, `${cluster.files.config}: ${path}: got ${JSON.stringify(got)}; allowed: ${allowed}`);
+  if (addon.namespace !== expected.namespace) throw fail(`addons.${addon.id}`, addon.namespace, `namespace "${expected.namespace}", the one the ${controller} IAM role trusts`);
+  if (!isMap(sa) || sa.name !== expected.name) throw fail(`${at}.name`, isMap(sa) ? sa.name : sa, `"${expected.name}", the service account the ${controller} IAM role trusts`);
+  if (sa.create !== true) throw fail(`${at}.create`, sa.create, 'true: the chart must create the annotated service account');
+  const annotations = isMap(sa.annotations) ? sa.annotations : {};
+  if (annotations[IRSA_ANNOTATION] !== irsaRoleArn(cluster, controller)) {
+    throw fail(`${at}.annotations.${IRSA_ANNOTATION}`, annotations[IRSA_ANNOTATION], `"${irsaRoleArn(cluster, controller)}" (naming convention, or roleArns.${controller} in the facts)`);
+  }
 }
 
 export interface RenderOptions {
@@ -103,11 +126,13 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
     clusterKinds.push(...(addon.chartClusterKinds ?? []));
     namespaces.push(addon.namespace, ...(addon.extraNamespaces ?? []));
 
+    const values = addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, config.values) : undefined;
+    if (addon.irsa && values) checkIrsa(cluster, addon, values);
     new AddonApplication(appsChart, addon.id, {
       cluster,
       addon,
       project,
-      values: addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, config.values) : undefined,
+      values,
       version: config.version,
       manifestsPath: manifests.length > 0 ? `${cluster.gitops.distPath}/${cluster.name}/${folder}` : undefined,
       hasCustomResources,

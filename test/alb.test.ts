@@ -84,7 +84,7 @@ describe('default IngressClass', () => {
     const rendered = render('dev');
     const ingressClass = parse(rendered, CLASS);
     expect(ingressClass.spec).toEqual({ controller: 'ingress.k8s.aws/alb', parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: 'alb' } });
-    expect(ingressClass.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('10');
+    expect(ingressClass.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('11');
     const params = parse(rendered, PARAMS);
     expect(params.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('10');
     expect(params.spec).toEqual({ scheme: 'internet-facing', group: { name: 'shared' }, sslPolicy: DEFAULT_SSL_POLICY, targetType: 'ip' });

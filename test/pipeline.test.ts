@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { ApiObject } from 'cdk8s';
 import { defineAddon, WAVES } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
+import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { listFiles, writeDist } from '../src/dist.ts';
 import { renderCluster } from '../src/render.ts';
 import { synth } from '../src/synth.ts';
@@ -258,6 +259,52 @@ describe('dist/', () => {
       manifests: (scope) => void new ApiObject(scope, 'sc', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'efs', namespace: 'x' } }),
     });
     expect(() => renderCluster(cluster, { addons: [scoped] })).toThrow('cluster dev: addons/reloader: StorageClass efs is cluster-scoped but has namespace x');
+  });
+});
+
+describe('IRSA wiring', () => {
+  const controllers = { karpenter: 'karpenter', 'alb-controller': 'alb-controller', 'cert-manager': 'cert-manager', 'external-dns': 'external-dns', 'efs-controller': 'efs-csi', 'external-secrets-operator': 'external-secrets' } as const;
+  const serviceAccountOf = (values: Record<string, any>, addon: string) => (addon === 'efs-controller' ? values.controller.serviceAccount : values.serviceAccount);
+  const valuesOf = (rendered: ReturnType<typeof render>, addon: string) => {
+    const spec = parse(rendered, `apps/application_argocd_dev-${addon}.yaml`).spec;
+    return [spec.source, ...(spec.sources ?? [])].find((s) => s?.helm?.valuesObject).helm.valuesObject;
+  };
+
+  it('gives every controller the service account and role the bootstrap trusts', () => {
+    const rendered = render('dev');
+    for (const [addon, controller] of Object.entries(controllers)) {
+      const sa = serviceAccountOf(valuesOf(rendered, addon), addon);
+      expect(sa, addon).toEqual({ create: true, name: SERVICE_ACCOUNTS[controller].name, annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::111111111111:role/dev-${controller}` } });
+      expect(parse(rendered, `apps/application_argocd_dev-${addon}.yaml`).spec.destination.namespace).toBe(SERVICE_ACCOUNTS[controller].namespace);
+    }
+  });
+
+  it('uses a role ARN from the facts for every controller', () => {
+    const dir = tempConfig();
+    const arns = Object.values(controllers).map((c) => `  ${c}: arn:aws:iam::111111111111:role/custom-${c}`);
+    writeFileSync(join(dir, 'facts', 'dev.yaml'), `${readFileSync(join(dir, 'facts', 'dev.yaml'), 'utf8')}roleArns:\n${arns.join('\n')}\n`);
+    const rendered = render('dev', dir);
+    for (const [addon, controller] of Object.entries(controllers)) {
+      expect(serviceAccountOf(valuesOf(rendered, addon), addon).annotations['eks.amazonaws.com/role-arn'], addon).toBe(`arn:aws:iam::111111111111:role/custom-${controller}`);
+    }
+  });
+
+  it('fails a values override that renames a controller service account', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['efs-controller'] = { ...d.addons['efs-controller'], values: { controller: { serviceAccount: { name: 'efs' } } } }));
+    expect(() => render('dev', dir)).toThrow(
+      'cluster dev: clusters/dev.yaml: addons.efs-controller.values.controller.serviceAccount.name: got "efs"; allowed: "efs-csi-controller-sa", the service account the efs-csi IAM role trusts',
+    );
+  });
+
+  it('fails a values override that stops the chart creating the service account or drops its role', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['external-dns'] = { ...d.addons['external-dns'], values: { serviceAccount: { create: false } } }));
+    expect(() => render('dev', dir)).toThrow('addons.external-dns.values.serviceAccount.create: got false; allowed: true: the chart must create the annotated service account');
+    editCluster(dir, 'dev', (d) => (d.addons['external-dns'].values = { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/other' } } }));
+    expect(() => render('dev', dir)).toThrow(
+      'addons.external-dns.values.serviceAccount.annotations.eks.amazonaws.com/role-arn: got "arn:aws:iam::111111111111:role/other"; allowed: "arn:aws:iam::111111111111:role/dev-external-dns"',
+    );
   });
 });
 

@@ -113,6 +113,8 @@ export function readsSecrets(rule: { apiGroups: readonly string[]; resources: re
 
 // resourceNames cannot narrow these: list/watch/deletecollection act on collections, create has no name yet.
 const UNNAMEABLE_VERBS = ['list', 'watch', 'create', 'deletecollection'];
+/** The only verbs a rule aggregated into the read-only levels may have. */
+const READ_VERBS: readonly string[] = ['get', 'list', 'watch'];
 
 const PATH = 'addons.idp-roles';
 
@@ -137,6 +139,10 @@ export function validateIdpRoles(cluster: Pick<Cluster, 'addons'>, props: IdpRol
     }
     const readOnlyLevel = role.aggregateTo.find((l) => l === 'observer' || l === 'reader');
     role.rules.forEach((rule, j) => {
+      const writes = rule.verbs.filter((v) => !READ_VERBS.includes(v));
+      if (readOnlyLevel && writes.length > 0) {
+        problems.push({ path: `${at}.rules[${j}].verbs`, message: `got ${show(writes)} in a role aggregated to ${readOnlyLevel}; allowed: get, list, watch (observer and reader are read-only)` });
+      }
       if (readOnlyLevel && readsSecrets(rule)) {
         problems.push({ path: `${at}.rules[${j}].resources`, message: `got ${show(rule.resources)} in a role aggregated to ${readOnlyLevel}; allowed: rules that do not read Secrets (observer and reader never do)` });
       }

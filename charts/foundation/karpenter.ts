@@ -92,6 +92,7 @@ export const karpenter = defineAddon<KarpenterProps>({
   id: 'karpenter',
   description: 'Node autoscaler on Fargate: launches and retires the EC2 nodes',
   namespace: KARPENTER_NAMESPACE,
+  irsa: { controller: 'karpenter', valuesPath: ['serviceAccount'] },
   chart: { repoURL: `${CHART_REPO}/karpenter`, chart: 'karpenter', version: KARPENTER_VERSION, releaseName: 'karpenter' },
   crdChart: { repoURL: `${CHART_REPO}/karpenter-crd`, chart: 'karpenter-crd', version: KARPENTER_VERSION, releaseName: 'karpenter-crd' },
   settings: {

@@ -76,8 +76,9 @@ export function renderIngressClass(scope: Chart, group: ResolvedIngressGroup): v
     metadata: {
       name: ALB_INGRESS_CLASS,
       labels: { 'app.kubernetes.io/part-of': 'eks-platform' },
-      // With its parameters, not before: an Ingress admitted in between would get the controller's defaults.
-      annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true', [SYNC_WAVE]: CUSTOM_RESOURCE_WAVE },
+      // After its parameters (within a wave Argo CD applies built-in kinds first): an Ingress admitted in between
+      // would get the controller's defaults.
+      annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true', [SYNC_WAVE]: String(Number(CUSTOM_RESOURCE_WAVE) + 1) },
     },
     spec: {
       controller: 'ingress.k8s.aws/alb',
@@ -104,6 +105,7 @@ export const albController = defineAddon<AlbControllerProps>({
   id: 'alb-controller',
   description: 'AWS Load Balancer Controller: ALBs for Ingresses, NLBs for Services, and the default IngressClass',
   namespace: SA.namespace,
+  irsa: { controller: 'alb-controller', valuesPath: ['serviceAccount'] },
   chart: { repoURL: 'https://aws.github.io/eks-charts', chart: NAME, version: '3.5.0', releaseName: NAME },
   settings: {
     replicas: optional(int({ min: 1, max: 5 })),

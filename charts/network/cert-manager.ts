@@ -102,6 +102,7 @@ export const certManager = defineAddon<CertManagerProps>({
   id: 'cert-manager',
   description: "TLS certificates from Let's Encrypt (ACME DNS-01 through Route 53)",
   namespace: SA.namespace,
+  irsa: { controller: 'cert-manager', valuesPath: ['serviceAccount'] },
   chart: { repoURL: 'oci://quay.io/jetstack/charts/cert-manager', chart: '', version: 'v1.21.1', releaseName: NAME },
   settings: {
     email: optional(str({ pattern: /^[^\s@]+@[^\s@]+\.[a-z]{2,63}$/i, patternText: 'an e-mail address such as "platform@example.com"' })),

@@ -56,6 +56,7 @@ export const externalDns = defineAddon<ExternalDnsProps>({
   id: 'external-dns',
   description: 'Route 53 records for the hosts of Ingresses and Services',
   namespace: SA.namespace,
+  irsa: { controller: 'external-dns', valuesPath: ['serviceAccount'] },
   chart: { repoURL: 'https://kubernetes-sigs.github.io/external-dns/', chart: NAME, version: '1.21.1', releaseName: NAME },
   settings: {
     policy: optional(str({ oneOf: ['upsert-only', 'sync'] as const })),

@@ -171,6 +171,7 @@ export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>
   id: 'external-secrets-operator',
   description: 'External Secrets Operator: Secrets from SSM Parameter Store under the cluster prefix',
   namespace: SA.namespace,
+  irsa: { controller: 'external-secrets', valuesPath: ['serviceAccount'] },
   chart: { repoURL: 'https://charts.external-secrets.io', chart: NAME, version: '2.9.0', releaseName: NAME },
   settings: {
     replicas: optional(int({ min: 1, max: 5 })),

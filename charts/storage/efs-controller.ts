@@ -142,6 +142,7 @@ export const efsController = defineAddon<EfsControllerProps>({
   id: 'efs-controller',
   description: 'Amazon EFS CSI driver and the encrypted, regional EFS StorageClass',
   namespace: SA.namespace,
+  irsa: { controller: 'efs-csi', valuesPath: ['controller', 'serviceAccount'] },
   chart: { repoURL: 'https://kubernetes-sigs.github.io/aws-efs-csi-driver/', chart: NAME, version: '4.4.1', releaseName: NAME },
   settings: {
     replicas: optional(int({ min: 1, max: 5 })),
