@@ -16,8 +16,9 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { randomUUID } from 'node:crypto';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { SPOT_ROLE_NAME, SPOT_ROLE_PARAMETER, STATEFUL_RESOURCES } from './template.ts';
+import { DELETION_PROTECTION_PARAMETER, SPOT_ROLE_NAME, SPOT_ROLE_PARAMETER, STATEFUL_RESOURCES } from './template.ts';
 
 /** A failure the user can act on; the CLI prints its message and exits non-zero. */
 export class BootstrapError extends Error {
@@ -41,6 +42,15 @@ export interface BootstrapDeps {
   readonly maxWaitMs?: number;
   /** Attempts on throttling before giving up. @default 8 */
   readonly maxAttempts?: number;
+  /** ClientRequestToken of an ExecuteChangeSet; the stack events of that run carry it. @default a random UUID */
+  readonly requestToken?: () => string;
+}
+
+export interface DeployOptions {
+  /** Execute without asking. @default false */
+  readonly yes?: boolean;
+  /** With `yes`: also execute a change set that replaces or removes the cluster, file system or KMS key. @default false */
+  readonly allowReplace?: boolean;
 }
 
 export interface StackTarget {
@@ -66,6 +76,8 @@ export interface PlanResult {
   readonly noChanges: boolean;
   /** Loud warnings: stateful resources replaced or removed. */
   readonly warnings: readonly string[];
+  /** Changes no flag allows (a create-time-only setting changed); plan and deploy stop on them. */
+  readonly refusals: readonly string[];
 }
 
 export type DeployOutcome = 'deployed' | 'no-changes' | 'cancelled';
@@ -158,6 +170,19 @@ export function statefulWarnings(changes: readonly PlannedChange[]): string[] {
     });
 }
 
+/**
+ * BootstrapClusterCreatorAdminPermissions is create-time only: a change shows as a replacement of the cluster caused
+ * by AccessConfig (AuthenticationMode, the other AccessConfig key, is always API here).
+ */
+export function createTimeRefusals(changes: readonly PlannedChange[]): string[] {
+  return changes
+    .filter((c) => c.logicalId === 'Cluster' && (c.action === 'replace' || c.action === 'may-replace') && c.causes.some((k) => /^AccessConfig\b/.test(k)))
+    .map(
+      () =>
+        'Cluster would be replaced because AccessConfig changed: bootstrap.clusterCreatorAdmin (BootstrapClusterCreatorAdminPermissions) is create-time only and EKS cannot change it on an existing cluster; allowed: its value at create time (grant access with bootstrap.accessEntries instead)',
+    );
+}
+
 const SYMBOL: Record<PlannedChange['action'], string> = { add: '+', modify: '~', replace: '!', 'may-replace': '!', remove: '-', import: '<', dynamic: '?' };
 
 export function formatPlan(target: StackTarget, plan: PlanResult): string[] {
@@ -173,6 +198,7 @@ export function formatPlan(target: StackTarget, plan: PlanResult): string[] {
     `${plan.changes.length} changes: ${count('add')} to add, ${count('modify', 'dynamic')} to modify, ${count('replace', 'may-replace')} to replace, ${count('remove')} to remove.`,
   );
   if (plan.warnings.length > 0) lines.push('', ...plan.warnings, '');
+  if (plan.refusals.length > 0) lines.push('', ...plan.refusals.map((r) => `!!! ${r}`), '');
   return lines;
 }
 
@@ -189,6 +215,8 @@ function changeSetName(now: Date): string {
 async function createChangeSet(deps: BootstrapDeps, target: StackTarget, stack: Stack | undefined): Promise<CreatedChangeSet> {
   const changeSetType = !stack || stack.StackStatus === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
   const spot = await spotRoleExists(deps, stack);
+  // Unprotected only while the first create can still roll back; see DELETION_PROTECTION_PARAMETER.
+  const protection = changeSetType === 'CREATE' ? 'false' : 'true';
   deps.log(`${SPOT_ROLE_NAME}: ${spot === 'true' ? 'exists, not created by this stack' : 'missing or owned by this stack; the stack creates it'}`);
   const created = await withBackoff(deps, 'CreateChangeSet', () =>
     deps.cfn.send(
@@ -197,7 +225,10 @@ async function createChangeSet(deps: BootstrapDeps, target: StackTarget, stack: 
         ChangeSetName: changeSetName(deps.now()),
         ChangeSetType: changeSetType,
         TemplateBody: target.templateBody,
-        Parameters: [{ ParameterKey: SPOT_ROLE_PARAMETER, ParameterValue: spot }],
+        Parameters: [
+          { ParameterKey: SPOT_ROLE_PARAMETER, ParameterValue: spot },
+          { ParameterKey: DELETION_PROTECTION_PARAMETER, ParameterValue: protection },
+        ],
         Capabilities: ['CAPABILITY_NAMED_IAM'],
         Description: `platform bootstrap of cluster ${target.clusterName}`,
         Tags: [{ Key: 'eks-platform/cluster', Value: target.clusterName }],
@@ -219,7 +250,7 @@ async function createChangeSet(deps: BootstrapDeps, target: StackTarget, stack: 
   for (;;) {
     const out = await withBackoff(deps, 'DescribeChangeSet', () => deps.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id, StackName: stackId })));
     if (out.Status === 'FAILED') {
-      if (NO_CHANGES.test(out.StatusReason ?? '')) return { id, stackId, plan: { changeSetType, changes: [], noChanges: true, warnings: [] } };
+      if (NO_CHANGES.test(out.StatusReason ?? '')) return { id, stackId, plan: { changeSetType, changes: [], noChanges: true, warnings: [], refusals: [] } };
       await discard(deps, id, changeSetType === 'CREATE' && !stack ? stackId : undefined);
       throw new BootstrapError(`change set failed: ${out.StatusReason ?? 'no reason given'}`);
     }
@@ -238,7 +269,11 @@ async function createChangeSet(deps: BootstrapDeps, target: StackTarget, stack: 
     await deps.sleep(deps.pollMs ?? 5000);
   }
   const planned = changes.map(toPlanned).filter((c): c is PlannedChange => c !== undefined);
-  return { id, stackId, plan: { changeSetType, changes: planned, noChanges: planned.length === 0, warnings: statefulWarnings(planned) } };
+  return {
+    id,
+    stackId,
+    plan: { changeSetType, changes: planned, noChanges: planned.length === 0, warnings: statefulWarnings(planned), refusals: createTimeRefusals(planned) },
+  };
 }
 
 /** Deletes a change set that will not run, and the empty stack a CREATE change set leaves behind. */
@@ -272,13 +307,14 @@ export async function plan(deps: BootstrapDeps, target: StackTarget): Promise<Pl
   if (!live && stack) {
     const body = JSON.parse(target.templateBody) as { Resources: Record<string, { Type: string; Condition?: string }> };
     const changes = Object.entries(body.Resources).map(([logicalId, r]): PlannedChange => ({ action: 'add', logicalId, type: r.Type, causes: [] }));
-    const result: PlanResult = { changeSetType: 'CREATE', changes, noChanges: false, warnings: [] };
+    const result: PlanResult = { changeSetType: 'CREATE', changes, noChanges: false, warnings: [], refusals: [] };
     formatPlan(target, result).forEach((l) => deps.log(l));
     return result;
   }
   const cs = await createChangeSet(deps, target, live);
   formatPlan(target, cs.plan).forEach((l) => deps.log(l));
   await discard(deps, cs.id, !live ? cs.stackId : undefined);
+  if (cs.plan.refusals.length > 0) throw new BootstrapError(`deploy would refuse this plan:\n${cs.plan.refusals.join('\n')}`);
   return cs.plan;
 }
 
@@ -292,22 +328,26 @@ async function waitForDeletion(deps: BootstrapDeps, stackId: string, started: nu
   }
 }
 
-/** New events of a stack since `since`, oldest first; `seen` keeps event ids already printed. */
-async function newEvents(deps: BootstrapDeps, stackId: string, since: Date, seen: Set<string>): Promise<StackEvent[]> {
+/**
+ * New events of the stack operation started with ClientRequestToken `token`, oldest first; `seen` keeps event ids
+ * already printed. Events come newest first and operations do not overlap, so the first event of another operation
+ * ends the search (no local clock involved: it may be skewed against CloudFormation's).
+ */
+async function newEvents(deps: BootstrapDeps, stackId: string, token: string, seen: Set<string>): Promise<StackEvent[]> {
   const fresh: StackEvent[] = [];
-  let token: string | undefined;
+  let next: string | undefined;
   do {
-    const page = await withBackoff(deps, 'DescribeStackEvents', () => deps.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token })));
+    const page = await withBackoff(deps, 'DescribeStackEvents', () => deps.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: next })));
     let older = false;
     for (const e of page.StackEvents ?? []) {
-      if ((e.Timestamp && e.Timestamp < since) || (e.EventId && seen.has(e.EventId))) {
+      if (e.ClientRequestToken !== token || (e.EventId && seen.has(e.EventId))) {
         older = true;
         break;
       }
       fresh.push(e);
     }
-    token = older ? undefined : page.NextToken;
-  } while (token);
+    next = older ? undefined : page.NextToken;
+  } while (next);
   for (const e of fresh) if (e.EventId) seen.add(e.EventId);
   return fresh.reverse();
 }
@@ -320,9 +360,10 @@ function formatEvent(e: StackEvent): string {
 
 /**
  * Creates a change set, shows it, asks (unless `yes`), executes it and follows the stack events until done.
- * Failure reasons from the events are in the thrown error; termination protection is on after every success.
+ * Failure reasons from the events are in the thrown error; termination protection is on after every success, and
+ * after a first create a second change set turns the cluster's deletion protection on.
  */
-export async function deploy(deps: BootstrapDeps, target: StackTarget, options: { readonly yes?: boolean } = {}): Promise<DeployOutcome> {
+export async function deploy(deps: BootstrapDeps, target: StackTarget, options: DeployOptions = {}): Promise<DeployOutcome> {
   const started = deps.now();
   let stack = await describeStack(deps, target.stackName);
   assertOperable(stack, true);
@@ -344,6 +385,17 @@ export async function deploy(deps: BootstrapDeps, target: StackTarget, options: 
     await protect(deps, stack);
     return 'no-changes';
   }
+  if (cs.plan.refusals.length > 0) {
+    await discard(deps, cs.id, isNew ? cs.stackId : undefined);
+    throw new BootstrapError(`refusing to deploy; nothing was changed:\n${cs.plan.refusals.join('\n')}`);
+  }
+  // --yes is for routine runs (CI, scripts); losing the cluster, its data or its key takes a second, explicit flag.
+  if (cs.plan.warnings.length > 0 && options.yes && !options.allowReplace) {
+    await discard(deps, cs.id, isNew ? cs.stackId : undefined);
+    throw new BootstrapError(
+      'the plan replaces or removes stateful resources (see above) and --yes does not approve that; nothing was changed. Allowed: add --allow-replace, or run without --yes and confirm',
+    );
+  }
   const question = cs.plan.warnings.length > 0 ? 'The plan REPLACES OR REMOVES STATEFUL RESOURCES (see above). Execute it anyway?' : 'Execute this change set?';
   if (!options.yes && !(await deps.confirm(question))) {
     await discard(deps, cs.id, isNew ? cs.stackId : undefined);
@@ -351,15 +403,31 @@ export async function deploy(deps: BootstrapDeps, target: StackTarget, options: 
     return 'cancelled';
   }
 
+  let final = await execute(deps, target, cs);
+  if (isNew) final = await enableDeletionProtection(deps, target, final);
+  await protect(deps, final);
+  deps.log(`Stack ${target.stackName}: ${final?.StackStatus}. Termination protection is on.`);
+  for (const o of final?.Outputs ?? []) deps.log(`  ${o.OutputKey} = ${o.OutputValue}`);
+  return 'deployed';
+}
+
+/**
+ * Executes a change set with a fresh ClientRequestToken and follows that operation's events until the stack settles.
+ * Returns the settled stack; throws with the failure reasons when it did not succeed.
+ */
+async function execute(deps: BootstrapDeps, target: StackTarget, cs: CreatedChangeSet): Promise<Stack | undefined> {
+  const token = deps.requestToken?.() ?? `bootstrap-${randomUUID()}`;
   const executedAt = deps.now();
-  await withBackoff(deps, 'ExecuteChangeSet', () => deps.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: cs.id, StackName: cs.stackId })));
+  await withBackoff(deps, 'ExecuteChangeSet', () =>
+    deps.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: cs.id, StackName: cs.stackId, ClientRequestToken: token })),
+  );
   deps.log(`Executing ${cs.id.split('/').pop()} …`);
   const seen = new Set<string>();
   const events: StackEvent[] = [];
   let final: Stack | undefined;
   for (;;) {
     await deps.sleep(deps.pollMs ?? 5000);
-    const fresh = await newEvents(deps, cs.stackId, executedAt, seen);
+    const fresh = await newEvents(deps, cs.stackId, token, seen);
     events.push(...fresh);
     fresh.forEach((e) => deps.log(formatEvent(e)));
     final = await describeStack(deps, cs.stackId);
@@ -372,7 +440,7 @@ export async function deploy(deps: BootstrapDeps, target: StackTarget, options: 
   const status = final?.StackStatus ?? 'DELETE_COMPLETE';
   if (!SUCCESS.has(status)) {
     // Catch events written between the last poll and the final status.
-    events.push(...(await newEvents(deps, cs.stackId, executedAt, seen)));
+    events.push(...(await newEvents(deps, cs.stackId, token, seen)));
     const reasons = events
       .filter((e) => e.ResourceStatus?.endsWith('_FAILED') && e.ResourceStatusReason && !CANCELLED.test(e.ResourceStatusReason))
       .map((e) => `  ${e.LogicalResourceId} (${e.ResourceType}): ${e.ResourceStatusReason}`);
@@ -381,10 +449,29 @@ export async function deploy(deps: BootstrapDeps, target: StackTarget, options: 
         (status === 'ROLLBACK_COMPLETE' ? '\nThe first create rolled back; run deploy again after fixing the cause (it deletes and recreates the stack).' : ''),
     );
   }
-  await protect(deps, final);
-  deps.log(`Stack ${target.stackName}: ${status}. Termination protection is on.`);
-  for (const o of final?.Outputs ?? []) deps.log(`  ${o.OutputKey} = ${o.OutputValue}`);
-  return 'deployed';
+  return final;
+}
+
+/**
+ * After a first create: the same template as an UPDATE change set, which sets the deletion-protection parameter to
+ * "true". Executed without asking, but only if it changes nothing except the cluster in place.
+ */
+async function enableDeletionProtection(deps: BootstrapDeps, target: StackTarget, created: Stack | undefined): Promise<Stack | undefined> {
+  deps.log('Turning on the cluster\'s deletion protection (off during the first create so that a failure can roll back) …');
+  const cs = await createChangeSet(deps, target, created);
+  if (cs.plan.noChanges) {
+    await discard(deps, cs.id);
+    return created;
+  }
+  const other = cs.plan.changes.filter((c) => !(c.logicalId === 'Cluster' && c.action === 'modify'));
+  if (other.length > 0) {
+    formatPlan(target, cs.plan).forEach((l) => deps.log(l));
+    await discard(deps, cs.id);
+    throw new BootstrapError(
+      `the stack was created, but turning on the cluster's deletion protection would also change ${other.map((c) => `${c.logicalId} (${c.action})`).join(', ')}; nothing more was changed. Run \`bootstrap deploy\` again and review that plan`,
+    );
+  }
+  return execute(deps, target, cs);
 }
 
 async function protect(deps: BootstrapDeps, stack: Stack | undefined): Promise<void> {

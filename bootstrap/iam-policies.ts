@@ -27,7 +27,11 @@ export interface PolicyContext {
 
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
 
-/** Karpenter v1 controller policy, from the getting-started `cloudformation.yaml` of aws/karpenter-provider-aws. */
+/**
+ * Karpenter v1 controller policy, from the v1.14 getting-started `cloudformation.yaml` of aws/karpenter-provider-aws
+ * (website/content/en/v1.14/getting-started/getting-started-with-karpenter/, the chart version we pin), with the
+ * upstream `*` accounts narrowed to this account.
+ */
 export function karpenterControllerPolicy(c: PolicyContext): PolicyDocument {
   const ec2 = (resource: string, account = c.accountId) => `arn:${c.partition}:ec2:${c.region}:${account}:${resource}`;
   const owned = `kubernetes.io/cluster/${c.cluster}`;
@@ -37,8 +41,16 @@ export function karpenterControllerPolicy(c: PolicyContext): PolicyDocument {
     {
       Sid: 'AllowScopedEC2InstanceAccessActions',
       Effect: 'Allow',
-      // AMIs and snapshots belong to their publishers, hence no account in these two ARNs.
-      Resource: [ec2('image/*', ''), ec2('snapshot/*', ''), ec2('security-group/*'), ec2('subnet/*')],
+      // AMIs and snapshots belong to their publishers, hence no account in these two ARNs. Capacity reservations
+      // (EC2NodeClass capacityReservationSelectorTerms) and placement groups must be this account's own.
+      Resource: [
+        ec2('image/*', ''),
+        ec2('snapshot/*', ''),
+        ec2('security-group/*'),
+        ec2('subnet/*'),
+        ec2('capacity-reservation/*'),
+        ec2('placement-group/*'),
+      ],
       Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
     },
     {
@@ -97,11 +109,14 @@ export function karpenterControllerPolicy(c: PolicyContext): PolicyDocument {
       // EC2 Describe* calls support no resource-level permissions; the region condition is the narrowest scope.
       Resource: '*',
       Action: [
+        'ec2:DescribeCapacityReservations',
         'ec2:DescribeImages',
         'ec2:DescribeInstances',
+        'ec2:DescribeInstanceStatus',
         'ec2:DescribeInstanceTypeOfferings',
         'ec2:DescribeInstanceTypes',
         'ec2:DescribeLaunchTemplates',
+        'ec2:DescribePlacementGroups',
         'ec2:DescribeSecurityGroups',
         'ec2:DescribeSpotPriceHistory',
         'ec2:DescribeSubnets',
@@ -159,12 +174,22 @@ export function karpenterControllerPolicy(c: PolicyContext): PolicyDocument {
         StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' },
       },
     },
+    // ListInstanceProfiles has no resource-level permissions (Karpenter lists its profiles to garbage-collect them).
+    { Sid: 'AllowUnscopedInstanceProfileListAction', Effect: 'Allow', Resource: '*', Action: 'iam:ListInstanceProfiles' },
     { Sid: 'AllowInstanceProfileReadActions', Effect: 'Allow', Resource: instanceProfiles, Action: 'iam:GetInstanceProfile' },
     {
       Sid: 'AllowAPIServerEndpointDiscovery',
       Effect: 'Allow',
       Resource: `arn:${c.partition}:eks:${c.region}:${c.accountId}:cluster/${c.cluster}`,
       Action: 'eks:DescribeCluster',
+    },
+    {
+      Sid: 'AllowZonalShiftStatusReadOnly',
+      Effect: 'Allow',
+      // GetManagedResource takes no resource ARN; the condition limits it to this cluster.
+      Resource: '*',
+      Action: 'arc-zonal-shift:GetManagedResource',
+      Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': `arn:${c.partition}:eks:${c.region}:${c.accountId}:cluster/${c.cluster}` } },
     },
   );
 }
@@ -378,11 +403,16 @@ export function efsCsiPolicy(c: PolicyContext): PolicyDocument {
       Condition: { StringLike: { 'aws:RequestTag/efs.csi.aws.com/cluster': 'true' } },
     },
     {
-      Sid: 'TagAccessPoint',
+      // CreateAccessPoint with tags is also authorized as TagResource on the new access point, which has no tags yet:
+      // the condition must be on the request (as in AmazonEFSCSIDriverPolicy), not on aws:ResourceTag.
+      Sid: 'TagNewAccessPoint',
       Effect: 'Allow',
       Action: ['elasticfilesystem:TagResource'],
       Resource: accessPoints,
-      Condition: { StringLike: { 'aws:ResourceTag/efs.csi.aws.com/cluster': 'true' } },
+      Condition: {
+        StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' },
+        StringLike: { 'aws:RequestTag/efs.csi.aws.com/cluster': 'true' },
+      },
     },
     {
       Sid: 'DeleteAccessPoint',
@@ -394,7 +424,12 @@ export function efsCsiPolicy(c: PolicyContext): PolicyDocument {
   );
 }
 
-/** External Secrets (SSM Parameter Store provider): read the cluster's application parameters and decrypt them. */
+/**
+ * External Secrets (SSM Parameter Store provider): read the cluster's application parameters and decrypt them.
+ * By name and by path (`dataFrom.find.path`) only: finding parameters by tag or name regex without a path needs
+ * ssm:DescribeParameters on `*`, which would list every parameter name in the account, and neither our
+ * ClusterSecretStore nor echo-server's ExternalSecret does that, so it is left out.
+ */
 export function externalSecretsPolicy(c: PolicyContext): PolicyDocument {
   const path = c.appParameterPrefix.replace(/^\//, '');
   const ssm = (p: string) => `arn:${c.partition}:ssm:${c.region}:${c.accountId}:parameter/${p}`;

@@ -43,8 +43,16 @@ export function bootstrapProblems(cluster: Cluster): FileProblem[] {
     }
   });
 
-  // Fleet mode: the management cluster's Argo CD signs in with this role, so it needs an access entry here.
-  const argocdRole = (cluster.argocd as { readonly roleArn?: string }).roleArn;
+  // Fleet mode: the management cluster's Argo CD signs in with this role, so it needs an access entry here. Without a
+  // role it would sign in as its own (management-account) identity, which no access entry of this stack names.
+  const argocdRole = cluster.argocd.roleArn;
+  if (cluster.argocd.mode === 'management' && !argocdRole) {
+    problems.push({
+      file,
+      path: 'argocd.roleArn',
+      message: `missing with argocd.mode "management"; allowed: an IAM role ARN in account ${cluster.aws.accountId} that the management Argo CD assumes, with an entry in bootstrap.accessEntries (or use mode "in-cluster")`,
+    });
+  }
   if (argocdRole && !(argocdRole in b.accessEntries)) {
     problems.push({
       file,

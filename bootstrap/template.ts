@@ -29,6 +29,12 @@ export const SPOT_ROLE_PARAMETER = 'SpotServiceLinkedRoleExists';
 export const SPOT_ROLE_CONDITION = 'CreateSpotServiceLinkedRole';
 /** Name of the Spot service-linked role; one per account. */
 export const SPOT_ROLE_NAME = 'AWSServiceRoleForEC2Spot';
+/**
+ * Template parameter for the cluster's DeletionProtection: `bootstrap deploy` sets "false" for the first create and
+ * "true" for every update. EKS refuses to delete a protected ACTIVE cluster, so a protected cluster would turn a
+ * failed first create into ROLLBACK_FAILED instead of a clean rollback.
+ */
+export const DELETION_PROTECTION_PARAMETER = 'ClusterDeletionProtection';
 
 /** Logical ids whose replacement or removal loses state (the cluster, the file system and the key encrypting both). */
 export const STATEFUL_RESOURCES = ['Cluster', 'EfsFileSystem', 'KmsKey'] as const;
@@ -46,7 +52,7 @@ export function stackName(cluster: Pick<Cluster, 'name'>): string {
   return `${cluster.name}-platform-bootstrap`;
 }
 
-/** Kubernetes groups the admin level also gets AmazonEKSClusterAdminPolicy for: see docs/bootstrap.md. */
+/** Kubernetes groups the admin level also gets AmazonEKSClusterAdminPolicy for: see README.md#aws-bootstrap-no-terraform. */
 const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
 
 const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
@@ -95,7 +101,9 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
   // --- KMS: one key for Kubernetes secrets, EFS and the application parameters External Secrets reads.
   resources.KmsKey = {
     Type: 'AWS::KMS::Key',
-    DeletionPolicy: 'Retain',
+    // Kept when the stack is deleted or the key replaced, but deleted when the create that made it rolls back
+    // (plain Retain leaked a key, and its 30-day deletion, on every failed first create).
+    DeletionPolicy: 'RetainExceptOnCreate',
     UpdateReplacePolicy: 'Retain',
     Properties: {
       Description: `Cluster ${name}: EKS secrets encryption, EFS and /${name}/apps parameters`,
@@ -139,12 +147,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
         EndpointPublicAccess: settings.endpoint.public,
         ...(settings.endpoint.public ? { PublicAccessCidrs: [...settings.endpoint.publicCidrs] } : {}),
       },
+      // Create-time only: EKS cannot change it later, a different value replaces the cluster (deploy refuses that).
       AccessConfig: { AuthenticationMode: 'API', BootstrapClusterCreatorAdminPermissions: settings.clusterCreatorAdmin },
       EncryptionConfig: [{ Provider: { KeyArn: getAtt('KmsKey', 'Arn') }, Resources: ['secrets'] }],
       Logging: { ClusterLogging: { EnabledTypes: CONTROL_PLANE_LOGS.map((Type) => ({ Type })) } },
       // Nodes come from Karpenter; the cluster must not install its own unmanaged vpc-cni/kube-proxy/CoreDNS copies.
       BootstrapSelfManagedAddons: false,
-      DeletionProtection: true,
+      DeletionProtection: ref(DELETION_PROTECTION_PARAMETER),
       Tags: tags(cluster),
     },
   };
@@ -236,7 +245,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       RoleName: karpenterNodeRoleName(cluster),
       Description: `Nodes Karpenter launches for cluster ${name}`,
       AssumeRolePolicyDocument: serviceTrustPolicy(`ec2.${urlSuffix}`, ['sts:AssumeRole']),
-      ManagedPolicyArns: ['AmazonEKS_CNI_Policy', 'AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonSSMManagedInstanceCore'].map(managedPolicy),
+      ManagedPolicyArns: ['AmazonEKS_CNI_Policy', 'AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonSSMManagedInstanceCore'].map(managedPolicy),
       Tags: tags(cluster),
     },
   };
@@ -279,6 +288,8 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     ['SpotInterruptionRule', 'aws.ec2', 'EC2 Spot Instance Interruption Warning'],
     ['RebalanceRule', 'aws.ec2', 'EC2 Instance Rebalance Recommendation'],
     ['InstanceStateChangeRule', 'aws.ec2', 'EC2 Instance State-change Notification'],
+    // Short id: rule names (from the id) must fit 64 characters with a 24-character cluster name.
+    ['CapacityReservationRule', 'aws.ec2', 'EC2 Capacity Reservation Instance Interruption Warning'],
   ];
   for (const [id, source, detailType] of rules) {
     resources[id] = {
@@ -324,7 +335,8 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
   };
   resources.EfsFileSystem = {
     Type: 'AWS::EFS::FileSystem',
-    DeletionPolicy: 'Retain',
+    // As the KMS key: kept on stack deletion and replacement, deleted only when its own create rolls back.
+    DeletionPolicy: 'RetainExceptOnCreate',
     UpdateReplacePolicy: 'Retain',
     Properties: {
       Encrypted: true,
@@ -365,7 +377,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
   }
   outputs.ClusterName = { Description: 'EKS cluster name', Value: ref('Cluster') };
   outputs.ClusterSecurityGroupId = {
-    Description: `Tag it ${'karpenter.sh/discovery'}=${name} so Karpenter's nodes join with it (see docs/bootstrap.md)`,
+    Description: `Tag it ${'karpenter.sh/discovery'}=${name} so Karpenter's nodes join with it (see README.md#aws-bootstrap-no-terraform)`,
     Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
   };
   outputs.KarpenterNodeRoleName = { Description: 'Role of the EC2NodeClass', Value: ref('KarpenterNodeRole') };
@@ -379,6 +391,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
         Description: `Whether ${SPOT_ROLE_NAME} already exists in the account; set by \`bootstrap deploy\` after iam:GetRole`,
         AllowedValues: ['true', 'false'],
         // Safe default for a manual deploy: never try to create a role that may exist.
+        Default: 'true',
+      },
+      [DELETION_PROTECTION_PARAMETER]: {
+        Type: 'String',
+        Description: 'DeletionProtection of the EKS cluster; set by `bootstrap deploy`: "false" for the first create (so a failed create can roll back), "true" for updates',
+        AllowedValues: ['true', 'false'],
+        // A manual update must never drop the protection.
         Default: 'true',
       },
     },

@@ -56,7 +56,9 @@ export const baseClusterSchema = {
     namespace: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, patternText: 'a namespace name', default: 'argocd' }),
     /**
      * Fleet mode: IAM role in this cluster's account that the management Argo CD assumes (its cluster Secret's
-     * awsAuthConfig.roleARN); give it an access entry under `bootstrap.accessEntries`. @default none: Argo CD's own IRSA/Pod Identity role
+     * awsAuthConfig.roleARN); give it an access entry under `bootstrap.accessEntries`. Required when `mode` is
+     * `management` (the bootstrap refuses to render without it: nothing else would give that Argo CD access to this
+     * cluster). @default none (only valid with mode "in-cluster")
      */
     roleArn: optional(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN such as "arn:aws:iam::222222222222:role/argocd-manager"' })),
   }),
@@ -74,7 +76,11 @@ export const baseClusterSchema = {
         /** IPv4 CIDRs allowed to reach the public endpoint; required when `public` is true. @default [] */
         publicCidrs: list(str({ pattern: /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, patternText: 'an IPv4 CIDR such as "203.0.113.0/24"' }), { unique: true, default: [] }),
       }),
-      /** Keep the IAM identity that creates the stack as an implicit cluster admin. @default false */
+      /**
+       * Keep the IAM identity that creates the stack as an implicit cluster admin. Create-time only: EKS cannot change
+       * it on an existing cluster (a different value would replace the cluster, so `bootstrap plan`/`deploy` refuse
+       * it); grant later access with `accessEntries`. @default false
+       */
       clusterCreatorAdmin: bool({ default: false }),
       /** EKS managed add-on versions. @default the versions pinned for the cluster's Kubernetes version in bootstrap/settings.ts */
       addonVersions: obj({

@@ -37,8 +37,9 @@ const T0 = Date.parse('2030-01-01T00:00:00Z');
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
 const notFound = () => awsError('ValidationError', `Stack with id ${STACK} does not exist`);
 const stack = (status: string, extra: Partial<Stack> = {}): Stack => ({ StackName: STACK, StackId: STACK_ID, StackStatus: status as Stack['StackStatus'], CreationTime: new Date(T0), ...extra });
-const event = (id: string, logicalId: string, status: string, reason?: string, type = 'AWS::EKS::Cluster') => ({
+const event = (id: string, logicalId: string, status: string, reason?: string, type = 'AWS::EKS::Cluster', token = 'tok-1') => ({
   EventId: id,
+  ClientRequestToken: token,
   StackId: STACK_ID,
   StackName: STACK,
   LogicalResourceId: logicalId,
@@ -55,7 +56,9 @@ let answer: boolean;
 
 function deps(): BootstrapDeps {
   let clock = T0;
+  let executions = 0;
   return {
+    requestToken: () => `tok-${++executions}`,
     cfn: new CloudFormationClient({ region: 'eu-west-1' }),
     iam: new IAMClient({ region: 'eu-west-1' }),
     log: (l) => logs.push(l),
@@ -89,34 +92,58 @@ beforeEach(() => {
 describe('bootstrap deploy', () => {
   it('creates a new stack: CREATE change set, Spot role parameter from iam:GetRole, events, termination protection', async () => {
     iamMock.on(GetRoleCommand).rejects(awsError('NoSuchEntityException'));
+    const created = { Parameters: [{ ParameterKey: 'SpotServiceLinkedRoleExists', ParameterValue: 'false' }, { ParameterKey: 'ClusterDeletionProtection', ParameterValue: 'false' }] };
     cfnMock
       .on(DescribeStacksCommand)
       .rejectsOnce(notFound())
       .resolvesOnce({ Stacks: [stack('CREATE_IN_PROGRESS')] })
-      .resolves({ Stacks: [stack('CREATE_COMPLETE', { Outputs: [{ OutputKey: 'ClusterName', OutputValue: 'dev' }] })] });
-    cfnMock.on(DescribeChangeSetCommand).resolvesOnce({ Status: 'CREATE_PENDING' }).resolves({
-      Status: 'CREATE_COMPLETE',
-      Changes: [
-        { Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'KmsKey', ResourceType: 'AWS::KMS::Key' } },
-        { Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } },
-      ],
-    });
+      .resolvesOnce({ Stacks: [stack('CREATE_COMPLETE', created)] })
+      .resolves({ Stacks: [stack('UPDATE_COMPLETE', { Outputs: [{ OutputKey: 'ClusterName', OutputValue: 'dev' }] })] });
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolvesOnce({ Status: 'CREATE_PENDING' })
+      .resolvesOnce({
+        Status: 'CREATE_COMPLETE',
+        Changes: [
+          { Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'KmsKey', ResourceType: 'AWS::KMS::Key' } },
+          { Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } },
+        ],
+      })
+      // The second change set: only the deletion-protection parameter differs.
+      .resolves({
+        Status: 'CREATE_COMPLETE',
+        Changes: [{ Type: 'Resource', ResourceChange: { Action: 'Modify', Replacement: 'False', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }],
+      });
     cfnMock
       .on(DescribeStackEventsCommand)
       .resolvesOnce({ StackEvents: [event('e1', 'Cluster', 'CREATE_IN_PROGRESS')] })
-      .resolves({ StackEvents: [event('e2', 'Cluster', 'CREATE_COMPLETE'), event('e1', 'Cluster', 'CREATE_IN_PROGRESS')] });
+      .resolvesOnce({ StackEvents: [event('e2', 'Cluster', 'CREATE_COMPLETE'), event('e1', 'Cluster', 'CREATE_IN_PROGRESS')] })
+      .resolves({ StackEvents: [event('p1', 'Cluster', 'UPDATE_COMPLETE', undefined, 'AWS::EKS::Cluster', 'tok-2'), event('e2', 'Cluster', 'CREATE_COMPLETE')] });
 
     await expect(deploy(deps(), target)).resolves.toBe('deployed');
-    const create = cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input;
+    const [create, protect] = cfnMock.commandCalls(CreateChangeSetCommand).map((c) => c.args[0].input);
     expect(create).toMatchObject({
       StackName: STACK,
       ChangeSetType: 'CREATE',
       Capabilities: ['CAPABILITY_NAMED_IAM'],
-      Parameters: [{ ParameterKey: 'SpotServiceLinkedRoleExists', ParameterValue: 'false' }],
+      // Unprotected during the first create, so that a failure can roll back (EKS will not delete a protected cluster).
+      Parameters: [
+        { ParameterKey: 'SpotServiceLinkedRoleExists', ParameterValue: 'false' },
+        { ParameterKey: 'ClusterDeletionProtection', ParameterValue: 'false' },
+      ],
       TemplateBody: target.templateBody,
     });
+    expect(protect).toMatchObject({
+      ChangeSetType: 'UPDATE',
+      TemplateBody: target.templateBody,
+      Parameters: [
+        { ParameterKey: 'SpotServiceLinkedRoleExists', ParameterValue: 'false' },
+        { ParameterKey: 'ClusterDeletionProtection', ParameterValue: 'true' },
+      ],
+    });
     expect(confirms).toEqual(['Execute this change set?']);
-    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(1);
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand).map((c) => c.args[0].input.ClientRequestToken)).toEqual(['tok-1', 'tok-2']);
+    expect(logs.filter((l) => /UPDATE_COMPLETE +Cluster/.test(l))).toHaveLength(1);
     expect(cfnMock.commandCalls(UpdateTerminationProtectionCommand)[0].args[0].input).toEqual({ StackName: STACK_ID, EnableTerminationProtection: true });
     expect(logs.filter((l) => /CREATE_(IN_PROGRESS|COMPLETE) +Cluster/.test(l))).toHaveLength(2); // each event printed once
     expect(logs).toContain('  + add         KmsKey   AWS::KMS::Key');
@@ -132,9 +159,21 @@ describe('bootstrap deploy', () => {
       Status: 'CREATE_COMPLETE',
       Changes: [{ Type: 'Resource', ResourceChange: { Action: 'Modify', Replacement: 'False', LogicalResourceId: 'AddonCoreDns', ResourceType: 'AWS::EKS::Addon' } }],
     });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [event('u1', STACK, 'UPDATE_COMPLETE', undefined, 'AWS::CloudFormation::Stack')] });
+    cfnMock.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        event('u1', STACK, 'UPDATE_COMPLETE', undefined, 'AWS::CloudFormation::Stack'),
+        // An earlier operation's event, stamped "later" than this machine's clock: not this run's, so not printed.
+        { ...event('old', 'KmsKey', 'UPDATE_FAILED', 'from last week', 'AWS::KMS::Key', 'tok-earlier'), Timestamp: new Date(T0 + 86_400_000) },
+      ],
+    });
     await expect(deploy(deps(), target, { yes: true })).resolves.toBe('deployed');
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input).toMatchObject({ ChangeSetType: 'UPDATE', Parameters: [{ ParameterValue: 'false' }] });
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)[0].args[0].input).toEqual({ ChangeSetName: CS_ID, StackName: STACK_ID, ClientRequestToken: 'tok-1' });
+    expect(logs.some((l) => l.includes('from last week'))).toBe(false);
+    expect(logs.filter((l) => l.includes('UPDATE_COMPLETE'))).toHaveLength(2); // the event, and the final status line
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input).toMatchObject({
+      ChangeSetType: 'UPDATE',
+      Parameters: [{ ParameterValue: 'false' }, { ParameterKey: 'ClusterDeletionProtection', ParameterValue: 'true' }],
+    });
     expect(iamMock.commandCalls(GetRoleCommand)).toHaveLength(0);
     expect(confirms).toEqual([]);
     expect(cfnMock.commandCalls(UpdateTerminationProtectionCommand)).toHaveLength(0); // already on
@@ -149,7 +188,10 @@ describe('bootstrap deploy', () => {
     expect(cfnMock.commandCalls(UpdateTerminationProtectionCommand)).toHaveLength(1);
     expect(logs).toContain('  no changes');
     expect(iamMock.commandCalls(GetRoleCommand)).toHaveLength(1);
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input.Parameters).toEqual([{ ParameterKey: 'SpotServiceLinkedRoleExists', ParameterValue: 'true' }]);
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input.Parameters).toEqual([
+      { ParameterKey: 'SpotServiceLinkedRoleExists', ParameterValue: 'true' },
+      { ParameterKey: 'ClusterDeletionProtection', ParameterValue: 'true' },
+    ]);
   });
 
   it('flags replacement of the cluster loudly and executes nothing when the user declines', async () => {
@@ -180,6 +222,57 @@ describe('bootstrap deploy', () => {
     expect(cfnMock.commandCalls(DeleteChangeSetCommand)).toHaveLength(1);
   });
 
+  it('does not let --yes replace the cluster without --allow-replace', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE', { EnableTerminationProtection: true })] });
+    cfnMock.on(DescribeChangeSetCommand).resolves({
+      Status: 'CREATE_COMPLETE',
+      Changes: [
+        {
+          ResourceChange: {
+            Action: 'Modify',
+            Replacement: 'True',
+            LogicalResourceId: 'Cluster',
+            ResourceType: 'AWS::EKS::Cluster',
+            Details: [{ Target: { Attribute: 'Properties', Name: 'Name', RequiresRecreation: 'Always' } }],
+          },
+        },
+      ],
+    });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    await expect(deploy(deps(), target, { yes: true })).rejects.toThrow(
+      'the plan replaces or removes stateful resources (see above) and --yes does not approve that; nothing was changed. Allowed: add --allow-replace, or run without --yes and confirm',
+    );
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
+    expect(cfnMock.commandCalls(DeleteChangeSetCommand)).toHaveLength(1);
+
+    await expect(deploy(deps(), target, { yes: true, allowReplace: true })).resolves.toBe('deployed');
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(1);
+    expect(confirms).toEqual([]);
+  });
+
+  it('refuses a change of clusterCreatorAdmin (replacement of the cluster by AccessConfig), in plan and deploy, even with --allow-replace', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(DescribeChangeSetCommand).resolves({
+      Status: 'CREATE_COMPLETE',
+      Changes: [
+        {
+          ResourceChange: {
+            Action: 'Modify',
+            Replacement: 'True',
+            LogicalResourceId: 'Cluster',
+            ResourceType: 'AWS::EKS::Cluster',
+            Details: [{ Target: { Attribute: 'Properties', Name: 'AccessConfig', RequiresRecreation: 'Always' } }],
+          },
+        },
+      ],
+    });
+    const refusal = /bootstrap\.clusterCreatorAdmin \(BootstrapClusterCreatorAdminPermissions\) is create-time only and EKS cannot change it on an existing cluster; allowed: its value at create time/;
+    await expect(plan(deps(), target)).rejects.toThrow(refusal);
+    await expect(deploy(deps(), target, { yes: true, allowReplace: true })).rejects.toThrow(refusal);
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
+    expect(cfnMock.commandCalls(DeleteChangeSetCommand)).toHaveLength(2);
+  });
+
   it('fails with the reasons from the stack events (not the cancellations)', async () => {
     cfnMock.on(DescribeStacksCommand).rejectsOnce(notFound()).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
     cfnMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [{ ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }] });
@@ -206,7 +299,10 @@ describe('bootstrap deploy', () => {
       .resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] })
       .resolvesOnce({ Stacks: [stack('DELETE_COMPLETE')] })
       .resolves({ Stacks: [stack('CREATE_COMPLETE')] });
-    cfnMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [{ ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }] });
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolvesOnce({ Status: 'CREATE_COMPLETE', Changes: [{ ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }] })
+      .resolves({ Status: 'CREATE_COMPLETE', Changes: [{ ResourceChange: { Action: 'Modify', Replacement: 'False', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }] });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     await expect(deploy(deps(), target)).resolves.toBe('deployed');
     expect(confirms[0]).toBe(`Delete stack ${STACK} and create it again?`);

@@ -64,6 +64,36 @@ describe('IAM documents of the bootstrap templates', () => {
     expect(resourcesOf(identity('EfsCsiRole'), 'elasticfilesystem:CreateAccessPoint')).toEqual([{ 'Fn::GetAtt': ['EfsFileSystem', 'Arn'] }]);
   });
 
+  it('lets EFS CSI tag only access points it is creating, with the cluster tag (tag-on-create)', () => {
+    const tag = allowed(identity('EfsCsiRole')).filter((s) => ([] as string[]).concat(s.Action).includes('elasticfilesystem:TagResource'));
+    expect(tag).toHaveLength(1);
+    expect(tag[0].Resource).toBe('arn:aws:elasticfilesystem:eu-west-1:111111111111:access-point/*');
+    expect(tag[0].Condition).toEqual({
+      StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' },
+      StringLike: { 'aws:RequestTag/efs.csi.aws.com/cluster': 'true' },
+    });
+  });
+
+  it('gives Karpenter the v1.14 permissions: capacity reservations, placement groups, instance-profile listing, zonal shift', () => {
+    const k = identity('KarpenterRole');
+    const run = resourcesOf(k, 'ec2:RunInstances');
+    expect(run).toContain('arn:aws:ec2:eu-west-1:111111111111:capacity-reservation/*');
+    expect(run).toContain('arn:aws:ec2:eu-west-1:111111111111:placement-group/*');
+    const reads = allowed(k).find((s) => s.Sid === 'AllowRegionalReadActions')!;
+    expect(reads.Action).toEqual(expect.arrayContaining(['ec2:DescribeCapacityReservations', 'ec2:DescribeInstanceStatus', 'ec2:DescribePlacementGroups']));
+    expect(resourcesOf(k, 'iam:ListInstanceProfiles')).toEqual(['*']);
+    const zonal = allowed(k).find((s) => s.Action === 'arc-zonal-shift:GetManagedResource')!;
+    expect(zonal.Condition).toEqual({ StringEquals: { 'arc-zonal-shift:ResourceIdentifier': 'arn:aws:eks:eu-west-1:111111111111:cluster/dev' } });
+    const node = devT.Resources.KarpenterNodeRole.Properties.ManagedPolicyArns as string[];
+    expect(node).toContain('arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly');
+  });
+
+  it('does not let External Secrets list parameters account-wide (no ssm:DescribeParameters: no find by tag)', () => {
+    const actions = allowed(identity('ExternalSecretsRole')).flatMap((s) => ([] as string[]).concat(s.Action));
+    expect(actions).not.toContain('ssm:DescribeParameters');
+    expect(actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']));
+  });
+
   it("keeps every role's inline policies under IAM's 10,240-character limit", () => {
     for (const [id, r] of Object.entries(devT.Resources)) {
       if (r.Type !== 'AWS::IAM::Role') continue;

@@ -74,7 +74,17 @@ describe('bootstrap template rendering', () => {
     expect(c.Logging.ClusterLogging.EnabledTypes.map((t: Props) => t.Type)).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
     expect(ofType(devT, 'AWS::EKS::Nodegroup')).toEqual([]);
     expect(props(devT, 'KmsKey').EnableKeyRotation).toBe(true);
-    expect(devT.Resources.KmsKey.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps the key and the file system on deletion and replacement, but not after a failed create of their own', () => {
+    for (const id of ['KmsKey', 'EfsFileSystem']) {
+      expect(devT.Resources[id], id).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('takes the cluster deletion protection from a parameter (deploy: off for the first create), protected by default', () => {
+    expect(props(devT, 'Cluster').DeletionProtection).toEqual({ Ref: 'ClusterDeletionProtection' });
+    expect(devT.Parameters.ClusterDeletionProtection).toMatchObject({ AllowedValues: ['true', 'false'], Default: 'true' });
   });
 
   it('maps access entries to the idp-roles groups, admins with the EKS cluster-admin policy', () => {
@@ -85,7 +95,10 @@ describe('bootstrap template rendering', () => {
     expect(byArn['arn:aws:iam::222222222222:role/auditors']).toMatchObject({ Type: 'STANDARD', KubernetesGroups: ['platform:reader'] });
     expect(byArn['arn:aws:iam::222222222222:role/auditors'].AccessPolicies).toBeUndefined();
     expect(byArn['node-role']).toEqual({ ClusterName: { Ref: 'Cluster' }, PrincipalArn: { 'Fn::GetAtt': ['KarpenterNodeRole', 'Arn'] }, Type: 'EC2_LINUX' });
-    expect(entries).toHaveLength(4);
+    // The management Argo CD's role (argocd.roleArn) is an admin too.
+    expect(byArn['arn:aws:iam::222222222222:role/argocd-manager']).toMatchObject({ KubernetesGroups: [accessGroup(prod, 'admin')] });
+    expect(byArn['arn:aws:iam::222222222222:role/argocd-manager'].AccessPolicies).toHaveLength(1);
+    expect(entries).toHaveLength(5);
   });
 
   it('pins the managed add-ons and runs CoreDNS on Fargate next to Karpenter', () => {
@@ -108,7 +121,16 @@ describe('bootstrap template rendering', () => {
     expect(props(devT, 'KarpenterNodeRole').RoleName).toBe(karpenterNodeRoleName(dev));
     expect(props(devT, 'InterruptionQueue')).toMatchObject({ QueueName: interruptionQueueName(dev), SqsManagedSseEnabled: true });
     const rules = ofType(devT, 'AWS::Events::Rule').map(([, r]) => (r.Properties as Props).EventPattern['detail-type'][0]);
-    expect(rules).toEqual(['AWS Health Event', 'EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation', 'EC2 Instance State-change Notification']);
+    expect(rules).toEqual([
+      'AWS Health Event',
+      'EC2 Spot Instance Interruption Warning',
+      'EC2 Instance Rebalance Recommendation',
+      'EC2 Instance State-change Notification',
+      'EC2 Capacity Reservation Instance Interruption Warning',
+    ]);
+    // Rule names must fit EventBridge's 64 characters even for a 24-character cluster name.
+    const longest = Math.max(...ofType(devT, 'AWS::Events::Rule').map(([, r]) => ((r.Properties as Props).Name as string).length - 'dev'.length));
+    expect(longest + 24).toBeLessThanOrEqual(64);
   });
 
   it('creates the Spot service-linked role only under the deploy-time condition, and retains it', () => {
@@ -220,6 +242,19 @@ describe('bootstrap settings validation', () => {
       doc.argocd = { mode: 'in-cluster', roleArn: 'arn:aws:iam::111111111111:role/argocd-manager' };
     });
     expect(message).toMatch(/bootstrap\.accessEntries: has no entry for argocd\.roleArn "arn:aws:iam::111111111111:role\/argocd-manager"; allowed: add it/);
+  });
+
+  it('fails management mode without argocd.roleArn (the management Argo CD would have no access entry)', () => {
+    let message = '';
+    try {
+      buildBootstrapTemplate(loadEdited('prod', (doc) => delete (doc.argocd as Record<string, unknown>).roleArn));
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(
+      /clusters\/prod\.yaml: argocd\.roleArn: missing with argocd\.mode "management"; allowed: an IAM role ARN in account 222222222222 that the management Argo CD assumes, with an entry in bootstrap\.accessEntries \(or use mode "in-cluster"\)/,
+    );
   });
 
   it('fails on an unknown access level, a non-role ARN and an unknown EFS transition (schema)', () => {

@@ -123,7 +123,7 @@ describe('cluster Secret template', () => {
     expect(secret.stringData.name).toBe('prod');
     expect(secret.stringData.server).toBe(prod.facts.clusterEndpoint);
     const config = JSON.parse(secret.stringData.config);
-    expect(config).toEqual({ awsAuthConfig: { clusterName: 'prod' }, tlsClientConfig: { insecure: false } });
+    expect(config).toEqual({ awsAuthConfig: { clusterName: 'prod', roleARN: 'arn:aws:iam::222222222222:role/argocd-manager' }, tlsClientConfig: { insecure: false } });
     expect(secret.stringData.config).not.toMatch(/bearerToken|password|keyData|certData|execProviderConfig|username/);
   });
 

@@ -9,6 +9,9 @@ interface BootstrapArgs extends GlobalArgs {
   readonly cluster: string[];
   readonly out: string;
   readonly yes: boolean;
+  /** `--allow-replace`; yargs also sets the camel-case key. */
+  readonly 'allow-replace': boolean;
+  readonly allowReplace: boolean;
   readonly profile?: string;
   readonly region?: string;
 }
@@ -24,12 +27,18 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
       .positional('action', { choices: ['render', 'plan', 'deploy'] as const, describe: 'render: write and check the templates (part of synth); plan/deploy: through a change set' })
       .option('cluster', { type: 'string', array: true, default: [] as string[], describe: 'Cluster name (plan/deploy: exactly one; render: repeatable, default all)' })
       .option('out', { type: 'string', default: 'dist', describe: 'Output folder holding <cluster>/aws/cloudformation.json' })
-      .option('yes', { type: 'boolean', default: false, describe: 'deploy without asking for confirmation' })
+      .option('yes', { type: 'boolean', default: false, describe: 'deploy without asking for confirmation (not when the plan replaces or removes the cluster, EFS or KMS key; see --allow-replace)' })
+      .option('allow-replace', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --yes: also execute a plan that replaces or removes the cluster, the EFS file system or the KMS key (their data is lost)',
+      })
       .option('profile', { type: 'string', describe: 'AWS named profile (default: the SDK default credential chain)' })
       .option('region', { type: 'string', describe: "AWS region (default and only allowed value: the cluster's aws.region)" })
       .example('$0 bootstrap render', 'render and check every template into dist/')
       .example('$0 bootstrap plan --cluster dev --profile dev-admin', 'show what a deploy would change')
-      .example('$0 bootstrap deploy --cluster dev --profile dev-admin', 'apply it after confirmation') as Argv<BootstrapArgs>,
+      .example('$0 bootstrap deploy --cluster dev --profile dev-admin', 'apply it after confirmation')
+      .epilog('Details: README.md, section "AWS bootstrap (no Terraform)" (README.md#aws-bootstrap-no-terraform).') as Argv<BootstrapArgs>,
   // Returns the exit code (see src/cli.ts); yargs' type says void.
   handler: (async (args: BootstrapArgs): Promise<number> => {
     const configDir = resolve(PROJECT_ROOT, args.config);
@@ -69,8 +78,10 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
       await plan(deps, target);
       return 0;
     }
-    const outcome = await deploy(deps, target, { yes: args.yes });
-    if (outcome === 'deployed') console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then install Argo CD and the root app (docs/bootstrap.md).`);
+    const outcome = await deploy(deps, target, { yes: args.yes, allowReplace: args.allowReplace });
+    if (outcome === 'deployed') {
+      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then install Argo CD and the root app (README.md#aws-bootstrap-no-terraform).`);
+    }
     return outcome === 'cancelled' ? 1 : 0;
   }) as unknown as CommandModule<GlobalArgs, BootstrapArgs>['handler'],
 };
