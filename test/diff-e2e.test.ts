@@ -1,6 +1,7 @@
 /**
  * End to end: a temporary git repository holding a copy of this project, two real commits (a chart version bump,
- * a changed value, an image tag, a removed add-on, a changed secret-like value), and the diff command run in it.
+ * a changed value, an image tag, a removed add-on, a node pool removed from a kept add-on, a changed secret-like
+ * value), and the diff command run in it.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -66,14 +67,20 @@ beforeAll(() => {
   writeFileSync(join(repo, '.gitignore'), `${readFileSync(join(repo, '.gitignore'), 'utf8')}\nnode_modules\n`);
   initRepo(repo);
   editConfig('prod', (c) => (c.addons.reloader = { ...c.addons.reloader, values: webhook('base-value') }));
+  // A second node pool, removed again by the head commit: one object of a kept Application goes away.
+  editConfig('dev', (c) => {
+    const pools = c.addons['karpenter-node-pools'].pools as object[];
+    c.addons['karpenter-node-pools'].pools = [...pools, { name: 'batch', limits: { cpu: 16, memory: '64Gi' } }];
+  });
   commit(repo, 'base');
   editConfig('dev', (c) => {
     const ms = c.addons['metrics-server'] ?? {};
     c.addons['metrics-server'] = { ...ms, version: '3.13.2', replicas: 2, values: { ...(ms.values as object), image: { tag: 'v0.8.1' } } };
     c.addons.reloader = { ...c.addons.reloader, enabled: false };
+    c.addons['karpenter-node-pools'].pools = (c.addons['karpenter-node-pools'].pools as Array<{ name: string }>).filter((p) => p.name !== 'batch');
   });
   editConfig('prod', (c) => (c.addons.reloader = { ...c.addons.reloader, values: webhook('head-value') }));
-  commit(repo, 'bump metrics-server, remove reloader from dev, rotate the webhook');
+  commit(repo, 'bump metrics-server, remove reloader and the batch node pool from dev, rotate the webhook');
 }, 60_000);
 
 afterAll(() => {
@@ -82,13 +89,13 @@ afterAll(() => {
 });
 
 describe('npm run diff in a git repository', () => {
-  it('summarizes a chart bump, a changed value, an image and a removed add-on, warns about the prune, and exits 1 with --exit-code', () => {
+  it('summarizes a chart bump, a changed value, an image and a removed add-on, warns about the prunes, and exits 1 with --exit-code', () => {
     const r = diff('--base', 'HEAD~1', '--exit-code');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
     const out = r.stdout;
     expect(out).toMatch(/^Platform diff: HEAD~1 \([0-9a-f]{7}\) → working tree\n/);
-    expect(out).toContain('Cluster dev: Applications 0 added, 1 changed, 1 removed');
+    expect(out).toContain('Cluster dev: Applications 0 added, 2 changed, 1 removed');
     expect(out).toContain('  ~ dev-metrics-server (wave 40): 0 to add, 1 to change, 0 to destroy');
     expect(out).toContain('      chart metrics-server: 3.13.1 → 3.13.2');
     expect(out).toContain('      image values image.tag: (new) v0.8.1');
@@ -98,6 +105,9 @@ describe('npm run diff in a git repository', () => {
     expect(out).toContain(
       '  ! dev/dev-reloader: Application dev-reloader is removed (chart reloader 2.2.16): its resources-finalizer makes Argo CD delete everything it deployed',
     );
+    // A resource removed inside an Application that stays: Argo CD's automated prune deletes it.
+    expect(out).toMatch(/\n {2}~ dev-karpenter-node-pools \(wave \d+\): 0 to add, 0 to change, 1 to destroy\n {6}- NodePool batch\n/);
+    expect(out).toContain('  ! dev/dev-karpenter-node-pools: prune: NodePool batch is removed; Argo CD deletes it (automated prune)');
     // The webhook URL is a credential: never printed, but its change is.
     expect(out).not.toContain('hooks.slack.com');
     expect(out).toContain('      values.reloader.deployment.env.secret.ALERT_WEBHOOK_URL: <redacted> → <redacted (changed)>');
@@ -107,7 +117,8 @@ describe('npm run diff in a git repository', () => {
   it('exits 0 with differences when --exit-code is not given, and writes a markdown comment', () => {
     const r = diff('--base', 'HEAD~1', '--format', 'markdown', '--cluster', 'dev');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('| dev | 0 | 1 | 1 |');
+    expect(r.stdout).toContain('| dev | 0 | 2 | 1 |');
+    expect(r.stdout.startsWith('<!-- platform-diff -->\n')).toBe(true);
     expect(r.stdout).not.toContain('| prod |');
     expect(r.stdout).toContain('<details><summary><code>~ dev-metrics-server (wave 40): 0 to add, 1 to change, 0 to destroy</code> · chart metrics-server: 3.13.1 → 3.13.2</summary>');
     expect(r.stdout).toContain('> [!WARNING]');
@@ -117,7 +128,8 @@ describe('npm run diff in a git repository', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
     const r = diff('--base', 'HEAD', '--exit-code');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/No changes: HEAD \([0-9a-f]{7}\) and working tree render the same objects \(\d+ clusters, \d+ files compared\)\./);
+    // dist/_fleet is the fleet, not a third cluster.
+    expect(r.stdout).toMatch(/No changes: HEAD \([0-9a-f]{7}\) and working tree render the same objects \(2 clusters and the fleet, \d+ files compared\)\./);
   }, 60_000);
 
   it('fails with exit 2 and a clear message for an unknown base', () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dump } from 'js-yaml';
 import { compareTrees, type DiffReport } from '../src/diff/engine.ts';
-import { formatMarkdown, formatText } from '../src/diff/format.ts';
-import { isSensitiveKey, redact, redactPair, REDACTED, REDACTED_CHANGED } from '../src/diff/redact.ts';
+import { FLEET_DIR } from '../apps/fleet.ts';
+import { COMMENT_MARKER, formatMarkdown, formatText } from '../src/diff/format.ts';
+import { entryNameAsKey, isSensitiveKey, redact, redactPair, REDACTED, REDACTED_CHANGED } from '../src/diff/redact.ts';
+import { FLEET_FOLDER } from '../src/diff/tree.ts';
 import { unifiedDiff } from '../src/diff/unified.ts';
 
 type Obj = Record<string, unknown>;
@@ -200,6 +202,26 @@ describe('compareTrees', () => {
     expect(r.warnings[0]).toMatchObject({ cluster: 'dev', kind: 'cluster-removed' });
   });
 
+  it('labels dist/_fleet as the fleet, not a cluster, and leaves it out of the cluster count', () => {
+    expect(FLEET_FOLDER).toBe(FLEET_DIR);
+    const fleet = (ns: string) => new Map([['applicationset_argocd_platform-roots.yaml', yaml({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'platform-roots', namespace: ns }, spec: {} })]]);
+    const base = new Map([...tree({ dev: baseObjects() }), [FLEET_FOLDER, fleet('argocd')]]);
+    expect(text(compareTrees(base, base))).toContain('render the same objects (1 clusters and the fleet, 12 files compared)');
+    const r = compareTrees(base, new Map([...tree({ dev: baseObjects() }), [FLEET_FOLDER, fleet('argo')]]));
+    const out = text(r);
+    expect(out).toContain('\nFleet (management Argo CD): Applications 0 added, 0 changed, 0 removed\n');
+    expect(out).toContain('\nCluster dev: no changes\n');
+    expect(out).not.toContain('Cluster _fleet');
+    expect(out).toContain('### Fleet (management Argo CD) / ');
+    const md = formatMarkdown(r, { baseLabel: 'a', headLabel: 'b' });
+    expect(md).toContain('| Fleet (management Argo CD) | 0 | 0 | 0 | 0 / 1 / 0 |');
+    expect(md).toContain('### Fleet (management Argo CD)\n');
+    expect(md).not.toContain('_fleet |');
+    const removed = compareTrees(base, tree({ dev: baseObjects() }));
+    expect(text(removed)).toContain('Fleet (management Argo CD) (removed): ');
+    expect(removed.warnings[0].message).toBe('dist/_fleet is removed: its ApplicationSet was applied by hand (kubectl apply -f dist/_fleet/) and must be deleted by hand');
+  });
+
   it('lists CloudFormation resources added, modified, replaced and removed', () => {
     const template = (resources: Obj) => ({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources });
     const base = new Map([['aws/cloudformation.json', JSON.stringify(template({ Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'dev-karpenter', AssumeRolePolicyDocument: {} } }, Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } }))]]);
@@ -255,6 +277,12 @@ describe('formatMarkdown', () => {
     const r = compare(() => {});
     expect(formatMarkdown(r, { baseLabel: 'a', headLabel: 'b' })).toContain('No changes: a and b render the same objects');
   });
+
+  it('starts with the marker the workflow finds its own comment by, changes or not', () => {
+    expect(COMMENT_MARKER).toBe('<!-- platform-diff -->');
+    expect(formatMarkdown(compare(() => {}), { baseLabel: 'a', headLabel: 'b' }).startsWith(`${COMMENT_MARKER}\n## Platform diff: `)).toBe(true);
+    expect(formatMarkdown(compare((m) => m.delete('addons/demo/service_demo_web.yaml')), { baseLabel: 'a', headLabel: 'b' }).startsWith(`${COMMENT_MARKER}\n`)).toBe(true);
+  });
 });
 
 describe('redaction', () => {
@@ -267,6 +295,53 @@ describe('redaction', () => {
     expect(redact({ a: { b: '-----BEGIN RSA PRIVATE KEY-----\nMIIE…' }, c: 'ASIAABCDEFGHIJKLMNOP' })).toEqual({ a: { b: REDACTED }, c: REDACTED });
     expect(redact({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { 'tls.crt': 'Zm9v' } })).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { 'tls.crt': REDACTED } });
     expect(redactPair({ token: 'a', n: 1 }, { token: 'a', n: 2 })).toEqual([{ token: REDACTED, n: 1 }, { token: REDACTED, n: 2 }]);
+  });
+
+  it('treats auth, dockerconfigjson and pwd keys as credentials; an auth map is judged key by key', () => {
+    for (const k of ['auth', 'dockerconfigjson', '.dockerconfigjson', 'pwd', 'dbPwd', 'Authorization', 'htpasswd']) expect(isSensitiveKey(k), k).toBe(true);
+    expect(redact({ auths: { 'ghcr.io': { username: 'bot', auth: 'Ym90OnMzY3IzdA==' } }, dockerconfigjson: '{"auths":{}}', pwd: 'hunter2' })).toEqual({
+      auths: { 'ghcr.io': { username: 'bot', auth: REDACTED } },
+      dockerconfigjson: REDACTED,
+      pwd: REDACTED,
+    });
+    // Under an `auth` settings block only the credentials go: reviewers still see `enabled` flip.
+    expect(redactPair({ auth: { enabled: false } }, { auth: { enabled: true, password: 'hunter2' } })).toEqual([{ auth: { enabled: false } }, { auth: { enabled: true, password: REDACTED } }]);
+  });
+
+  it('redacts the value of a {name, value} entry whose name is a credential (container env, Helm parameters)', () => {
+    expect(entryNameAsKey('DB_PASSWORD')).toBe('dbPassword');
+    const env = (pw: string) => ({ containers: [{ name: 'app', env: [{ name: 'DB_PASSWORD', value: pw }, { name: 'DB_SECRET_NAME', value: 'db' }, { name: 'LOG_LEVEL', value: 'debug' }] }] });
+    expect(redact(env('hunter2'))).toEqual({ containers: [{ name: 'app', env: [{ name: 'DB_PASSWORD', value: REDACTED }, { name: 'DB_SECRET_NAME', value: 'db' }, { name: 'LOG_LEVEL', value: 'debug' }] }] });
+    const [, head] = redactPair(env('hunter2'), env('hunter3')) as Array<{ containers: Array<{ env: Obj[] }> }>;
+    expect(head.containers[0].env[0]).toEqual({ name: 'DB_PASSWORD', value: REDACTED_CHANGED });
+    expect(redact({ helm: { parameters: [{ name: 'auth.password', value: 'hunter2' }, { name: 'replicas', value: '2' }] } })).toEqual({
+      helm: { parameters: [{ name: 'auth.password', value: REDACTED }, { name: 'replicas', value: '2' }] },
+    });
+    // Renamed to a credential name: judged by each side's own name.
+    expect(redactPair({ name: 'MODE', value: 'a' }, { name: 'API_TOKEN', value: 'b' })).toEqual([{ name: 'MODE', value: 'a' }, { name: 'API_TOKEN', value: REDACTED }]);
+  });
+
+  it('redacts credentials inside strings that are YAML or JSON documents (Helm values, argocd-cm *.config)', () => {
+    const r = compare((m) => {
+      const cm = (clientSecret: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: 'argocd' }, data: { url: 'https://argocd.example.com', 'oidc.config': `name: SSO\nissuer: https://sso.example.com\nclientID: argocd\nclientSecret: ${clientSecret}\n`, 'dex.config': '{"connectors":[{"type":"github","config":{"clientSecret":"json-s3cr3t","orgs":["example"]}}]}' } });
+      m.set('addons/demo/configmap_argocd_argocd-cm.yaml', cm('oidc-s3cr3t'));
+      (demo(m).spec.sources[0].helm as Obj).values = 'replicas: 2\nauth:\n  enabled: true\n  password: values-s3cr3t\n';
+    });
+    const out = text(r);
+    for (const secret of ['oidc-s3cr3t', 'json-s3cr3t', 'values-s3cr3t']) expect(out).not.toContain(secret);
+    expect(out).toContain(`clientSecret: ${REDACTED}`);
+    expect(out).toContain(`"clientSecret":"${REDACTED}","orgs":["example"]`);
+    expect(out).toContain(`password: ${REDACTED}`);
+    // What is not a credential stays readable.
+    expect(out).toContain('clientID: argocd');
+    expect(out).toContain('enabled: true');
+    // A changed credential inside a document still shows as changed.
+    const [, head] = redactPair({ v: 'clientID: a\nclientSecret: one\n' }, { v: 'clientID: a\nclientSecret: two\n' });
+    expect(head).toEqual({ v: `clientID: a\nclientSecret: ${REDACTED_CHANGED}\n` });
+    // Clean documents and prose are printed as written (comments kept); documents with anchors are redacted whole.
+    expect(redact({ v: '# tuned\nlimiter: token-bucket\n' })).toEqual({ v: '# tuned\nlimiter: token-bucket\n' });
+    expect(redact({ info: 'External Secrets Operator: Secrets from SSM' })).toEqual({ info: 'External Secrets Operator: Secrets from SSM' });
+    expect(redact({ v: 'a: &x {password: hunter2}\nb: *x\n' })).toEqual({ v: REDACTED });
   });
 });
 

@@ -3,6 +3,22 @@
  * (per cluster, per Application, Terraform-style counts, warnings), then one unified diff per resource.
  */
 import type { ClusterDiff, DiffReport, FromTo, GroupDiff, Warning } from './engine.ts';
+import { FLEET_FOLDER } from './tree.ts';
+
+/** Starts the pull-request comment, so the workflow finds and updates its own comment, never another one's. */
+export const COMMENT_MARKER = '<!-- platform-diff -->';
+
+const FLEET_TITLE = 'Fleet (management Argo CD)';
+
+/** How a top-level folder of dist/ is named in the report: `dist/_fleet` is the fleet, not a cluster. */
+export function clusterTitle(name: string): string {
+  return name === FLEET_FOLDER ? FLEET_TITLE : `Cluster ${name}`;
+}
+
+/** The name column/heading: the cluster's name, or the fleet's title. */
+function shortTitle(name: string): string {
+  return name === FLEET_FOLDER ? FLEET_TITLE : name;
+}
 
 export interface FormatOptions {
   /** What was compared, e.g. `main@1a2b3c4` and `working tree`. */
@@ -63,10 +79,12 @@ export function detailLines(g: GroupDiff): string[] {
 }
 
 function clusterLine(c: ClusterDiff): string {
-  if (c.change === 'unchanged') return `Cluster ${c.name}: no changes`;
+  const title = clusterTitle(c.name);
+  if (c.change === 'unchanged') return `${title}: no changes`;
   const a = c.applications;
-  const what = c.change === 'added' ? ' (new cluster)' : c.change === 'removed' ? ' (cluster removed)' : '';
-  return `Cluster ${c.name}${what}: Applications ${a.added.length} added, ${a.changed.length} changed, ${a.removed.length} removed`;
+  const fleet = c.name === FLEET_FOLDER;
+  const what = c.change === 'added' ? (fleet ? ' (new)' : ' (new cluster)') : c.change === 'removed' ? (fleet ? ' (removed)' : ' (cluster removed)') : '';
+  return `${title}${what}: Applications ${a.added.length} added, ${a.changed.length} changed, ${a.removed.length} removed`;
 }
 
 function totals(report: DiffReport): { add: number; change: number; destroy: number } {
@@ -81,7 +99,9 @@ function planLine(report: DiffReport): string {
 }
 
 function noChanges(report: DiffReport, o: FormatOptions): string {
-  return `No changes: ${o.baseLabel} and ${o.headLabel} render the same objects (${report.clusters.length} clusters, ${report.filesCompared} files compared).`;
+  const clusters = report.clusters.filter((c) => c.name !== FLEET_FOLDER).length;
+  const fleet = clusters < report.clusters.length ? ' and the fleet' : '';
+  return `No changes: ${o.baseLabel} and ${o.headLabel} render the same objects (${clusters} clusters${fleet}, ${report.filesCompared} files compared).`;
 }
 
 function warningLine(w: Warning): string {
@@ -110,7 +130,7 @@ export function formatText(report: DiffReport, o: FormatOptions): string {
     for (const g of c.groups) {
       for (const r of g.resources) {
         if (!r.diff) continue;
-        out.push(`### ${c.name} / ${g.name}: ${MARK[r.change]} ${r.label}`, r.diff);
+        out.push(`### ${shortTitle(c.name)} / ${g.name}: ${MARK[r.change]} ${r.label}`, r.diff);
       }
     }
   }
@@ -144,7 +164,7 @@ function mdSection(c: ClusterDiff, g: GroupDiff, diffBudget = Infinity): { text:
 
 export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
   const max = o.maxChars ?? 65536;
-  const head: string[] = [`## Platform diff: \`${o.baseLabel}\` → \`${o.headLabel}\``, ''];
+  const head: string[] = [COMMENT_MARKER, `## Platform diff: \`${o.baseLabel}\` → \`${o.headLabel}\``, ''];
   for (const n of o.notes ?? []) head.push(`> ${n}`, '');
   if (!report.hasChanges) return `${[...head, noChanges(report, o)].join('\n')}\n`;
 
@@ -153,7 +173,7 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
     const t = { add: 0, change: 0, destroy: 0 };
     for (const g of c.groups) for (const k of ['add', 'change', 'destroy'] as const) t[k] += g.counts[k];
     const a = c.applications;
-    const name = c.change === 'added' ? `${c.name} (new)` : c.change === 'removed' ? `${c.name} (removed)` : c.name;
+    const name = c.change === 'added' ? `${shortTitle(c.name)} (new)` : c.change === 'removed' ? `${shortTitle(c.name)} (removed)` : shortTitle(c.name);
     head.push(`| ${html(name)} | ${a.added.length} | ${a.changed.length} | ${a.removed.length} | ${t.add} / ${t.change} / ${t.destroy} |`);
   }
   head.push('', planLine(report), '');
@@ -177,7 +197,7 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
   const overview: string[] = [];
   for (const c of report.clusters) {
     if (c.groups.length === 0) continue;
-    overview.push(`**${html(c.name)}**`, '');
+    overview.push(`**${html(shortTitle(c.name))}**`, '');
     for (const g of c.groups) {
       const facts = [...g.charts.map((x) => `chart ${fromTo(x)}`), ...g.images.map((x) => `image ${fromTo(x)}`), ...g.waves.map(fromTo), ...g.projects.map(fromTo), ...g.destinations.map(fromTo)];
       overview.push(`- \`${html(groupTitle(g))}\`${facts.length > 0 ? ` · ${html(facts.join(' · '))}` : ''}`);
@@ -199,7 +219,7 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
   let truncated = false;
   let currentCluster = '';
   for (const { c, g } of sections) {
-    const heading = c.name !== currentCluster ? `### ${html(c.name)}\n\n` : '';
+    const heading = c.name !== currentCluster ? `### ${html(shortTitle(c.name))}\n\n` : '';
     const full = mdSection(c, g).text;
     const room = max - reserve - text.length - heading.length;
     if (full.length <= room) {
