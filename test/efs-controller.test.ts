@@ -4,11 +4,10 @@ import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { efsControllerValues } from '../charts/storage/efs-controller.ts';
 import { SERVICE_ACCOUNTS, KARPENTER_NAMESPACE } from '../config/naming.ts';
-import { upstreamDir } from '../src/paths.ts';
 import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
-import { applicationHelmProblems, helmValuesProblems, schemaProblems } from './schema-helpers.ts';
+import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
-const CHART = join(upstreamDir(), 'charts', 'aws-efs-csi-driver');
+const CHART = join(UPSTREAM, 'charts', 'aws-efs-csi-driver');
 const APP = 'apps/application_argocd_dev-efs-controller.yaml';
 const CLASS = 'addons/efs-controller/storageclass_efs.yaml';
 
@@ -18,7 +17,7 @@ describe('efs-controller', () => {
   const source = app.spec.sources[0];
   const values = source.helm.valuesObject;
 
-  it('installs the pinned chart into kube-system at wave 110, with the StorageClass from git', () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('installs the pinned chart into kube-system at wave 110, with the StorageClass from git'), () => {
     expect(source).toMatchObject({ repoURL: 'https://kubernetes-sigs.github.io/aws-efs-csi-driver/', chart: 'aws-efs-csi-driver', targetRevision: '4.4.1' });
     const chartYaml = load(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
     expect([chartYaml.name, chartYaml.version]).toEqual([source.chart, source.targetRevision]);
@@ -27,7 +26,7 @@ describe('efs-controller', () => {
     expect(app.spec.sources[1].path).toBe('dist/dev/addons/efs-controller');
   });
 
-  it('sets only keys the pinned chart has', async () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('sets only keys the pinned chart has'), async () => {
     expect(await applicationHelmProblems(app)).toEqual([]);
     // The check itself catches a misspelt key.
     expect(await helmValuesProblems('aws-efs-csi-driver', '4.4.1', { controller: { replicas: 2 } })).toEqual([
@@ -112,7 +111,7 @@ describe('efs-controller', () => {
     expect(sc.parameters).toMatchObject({ directoryPerms: '750', basePath: '/k8s' });
   });
 
-  it('renders a StorageClass valid against the Kubernetes 1.28 and 1.36 schemas', async () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('renders a StorageClass valid against the Kubernetes 1.28 and 1.36 schemas'), async () => {
     const sc = parse(dev, CLASS);
     for (const version of ['v1.28.0', 'v1.36.0']) {
       expect(await schemaProblems([sc], [version])).toEqual([]);

@@ -5,12 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { externalSecretsIamPolicy, externalSecretsOperator, externalSecretsValues } from '../charts/operators/external-secrets-operator.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../config/naming.ts';
-import { upstreamDir } from '../src/paths.ts';
 import { renderCluster } from '../src/render.ts';
 import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
-import { applicationHelmProblems, helmValuesProblems, schemaProblems } from './schema-helpers.ts';
+import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
-const CHART = join(upstreamDir(), 'charts', 'external-secrets');
+const CHART = join(UPSTREAM, 'charts', 'external-secrets');
 const STORE = 'addons/external-secrets-operator/clustersecretstore_aws-parameter-store.yaml';
 const SECRET = 'addons/external-secrets-operator/externalsecret_echo-server_echo-server-config.yaml';
 const app = (cluster: string) => `apps/application_argocd_${cluster}-external-secrets-operator.yaml`;
@@ -25,7 +24,7 @@ describe('external-secrets-operator', () => {
   const prodApp = parse(prod, app('prod'));
   const values = prodApp.spec.sources[0].helm.valuesObject;
 
-  it('installs the pinned chart into external-secrets at wave 120 with server-side apply', () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('installs the pinned chart into external-secrets at wave 120 with server-side apply'), () => {
     const source = prodApp.spec.sources[0];
     expect(source).toMatchObject({ repoURL: 'https://charts.external-secrets.io', chart: 'external-secrets', targetRevision: '2.9.0' });
     const chartYaml = load(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
@@ -37,7 +36,7 @@ describe('external-secrets-operator', () => {
     );
   });
 
-  it('sets only keys the chart has, with types its values.schema.json accepts', async () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('sets only keys the chart has, with types its values.schema.json accepts'), async () => {
     expect(await applicationHelmProblems(prodApp)).toEqual([]);
     expect(await helmValuesProblems('external-secrets', '2.9.0', { webhook: { replicas: 2 } })).toEqual([
       expect.stringMatching(/^webhook\.replicas: chart external-secrets 2\.9\.0 has no value webhook\.replicas;/),
@@ -92,7 +91,7 @@ describe('external-secrets-operator', () => {
     ]);
   });
 
-  it('renders the ClusterSecretStore on SSM Parameter Store in the cluster region, IRSA auth, restricted namespaces, later wave', async () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('renders the ClusterSecretStore on SSM Parameter Store in the cluster region, IRSA auth, restricted namespaces, later wave'), async () => {
     const store = parse(prod, STORE);
     expect(store).toEqual({
       apiVersion: 'external-secrets.io/v1',
@@ -124,7 +123,7 @@ describe('external-secrets-operator', () => {
     expect(parse(render('dev', dir), STORE).spec.conditions).toEqual([{ namespaces: ['echo-server', 'payments'] }]);
   });
 
-  it('gives echo-server its message from the cluster prefix: explicit refresh, Owner creation policy, valid v1', async () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream('gives echo-server its message from the cluster prefix: explicit refresh, Owner creation policy, valid v1'), async () => {
     const out = renderCluster(withEchoServer(exampleCluster('dev')));
     const es = parse(out, SECRET);
     expect(es).toEqual({

@@ -14,10 +14,9 @@ import {
   type Fleet,
 } from '../apps/fleet.ts';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io.ts';
-import { upstreamDir } from '../src/paths.ts';
 import { synth } from '../src/synth.ts';
 import { configErrors, editCluster, exampleCluster, parse, render, tempConfig, tempDir } from './helpers.ts';
-import { pinnedCrd, schemaProblems } from './schema-helpers.ts';
+import { needsUpstream, pinnedCrd, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const FLEET: Fleet = { name: 'platform', namespace: 'argocd', file: 'config/fleet.yaml', source: 'config/fleet.yaml' };
 const APPSET_FILE = 'applicationset_argocd_platform-roots.yaml';
@@ -58,10 +57,10 @@ function expand(value: unknown, secret: Record<string, any>): unknown {
   return value;
 }
 
-const CRD = join(upstreamDir(), 'crds', 'argo-cd', 'applicationset-crd.yaml');
+const CRD = join(UPSTREAM, 'crds', 'argo-cd', 'applicationset-crd.yaml');
 
 describe('fleet ApplicationSet', () => {
-  it.skipIf(!existsSync(CRD))(`is valid against the pinned ApplicationSet CRD (${CRD})`, async () => {
+  it.skipIf(UPSTREAM_MISSING)(needsUpstream(`is valid against the pinned ApplicationSet CRD (${CRD})`), async () => {
     const obj = appSet();
     expect(obj.apiVersion).toBe('argoproj.io/v1alpha1');
     expect(await pinnedCrd(obj.apiVersion, obj.kind)).toMatchObject({ file: 'crds/argo-cd/applicationset-crd.yaml', group: 'argoproj.io', kind: 'ApplicationSet' });

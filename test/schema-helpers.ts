@@ -4,21 +4,38 @@
  * resources against their pinned CRD (the served version of the object's apiVersion), Helm values against the
  * pinned chart's values.yaml and values.schema.json. One registry per test file, without a disk cache, so nothing
  * is written into the repository.
+ *
+ * All of it needs the pinned upstream data; tests that use it (or read that folder directly) skip with
+ * `it.skipIf(UPSTREAM_MISSING)(needsUpstream('…'), …)` when it is absent, e.g. in a fresh clone without network.
  */
 import { checkSchema } from '../src/validate/engine.ts';
 import { ChartRegistry, chartSources, checkChartSource, type ChartSource } from '../src/validate/helm.ts';
 import { PINNED_CHARTS } from '../src/validate/pinned.ts';
 import { objectRef } from '../src/validate/problems.ts';
 import { SchemaRegistry, type CrdInfo } from '../src/validate/schemas.ts';
-import { LocalSource } from '../src/validate/sources.ts';
+import { LocalSource, schemaSourceMissing } from '../src/validate/sources.ts';
 import type { K8sObject } from '../src/validate/tree.ts';
 import { upstreamDir } from '../src/paths.ts';
+
+/** The pinned upstream data (CRDs, Kubernetes schemas, chart copies, PROVENANCE.md), found as the CLI finds it. */
+export const UPSTREAM = upstreamDir();
+
+/**
+ * Why tests that need the upstream data cannot run (undefined when it is there). The validator's own check, so a
+ * test skips exactly when `npm run validate` would ask for a source; .ci/run sets PLATFORM_UPSTREAM, so CI runs them.
+ */
+export const UPSTREAM_MISSING: string | undefined = schemaSourceMissing(UPSTREAM);
+
+/** A test name with the skip reason appended when the upstream data is missing, so the report says why it was skipped. */
+export function needsUpstream(name: string): string {
+  return UPSTREAM_MISSING ? `${name} (skipped: ${UPSTREAM_MISSING})` : name;
+}
 
 let shared: { registry: SchemaRegistry; charts: ChartRegistry } | undefined;
 
 function registries(): { registry: SchemaRegistry; charts: ChartRegistry } {
   if (!shared) {
-    const registry = new SchemaRegistry(new LocalSource(upstreamDir()));
+    const registry = new SchemaRegistry(new LocalSource(UPSTREAM));
     shared = { registry, charts: new ChartRegistry(registry.source, registry.cache) };
   }
   return shared;
