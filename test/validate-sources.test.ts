@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upstreamDir } from '../src/paths.ts';
-import { PINNED_CHARTS, PINNED_FILES, pinnedUrl } from '../src/validate/pinned.ts';
+import { dataVersion, PINNED_CHARTS, PINNED_FILES, pinnedUrl } from '../src/validate/pinned.ts';
 import { LocalSource, schemaSource, SchemaSourceError, schemaSourceMissing, sha256, UrlSource } from '../src/validate/sources.ts';
 
 const UPSTREAM = upstreamDir();
@@ -29,13 +29,34 @@ describe.skipIf(MISSING)(`pinned table${MISSING ? ` (skipped: ${MISSING})` : ''}
     expect(pinnedUrl(PINNED_FILES[0])).toBe('https://raw.githubusercontent.com/argoproj/argo-cd/109ca7ca71139e514114499d294a492e7910a965/manifests/crds/application-crd.yaml');
   });
 
-  it('gives each chart the version and Helm repositories PROVENANCE.md names', () => {
+  it('reads each chart version from its pinned Chart.yaml (release tag if unstamped) as PROVENANCE.md names it, with its Helm repositories', () => {
     const provenance = readFileSync(join(UPSTREAM, 'PROVENANCE.md'), 'utf8');
-    for (const c of PINNED_CHARTS.filter((c) => !c.withoutData)) {
+    for (const c of PINNED_CHARTS.filter((c) => !c.releasedWith)) {
       const section = provenance.split(`\n### ${c.name}\n`)[1]?.split('\n### ')[0] ?? '';
-      expect(section, c.name).toContain(`Chart version **${c.version}**`);
+      const chartYaml = readFileSync(join(UPSTREAM, 'charts', c.name, 'Chart.yaml'), 'utf8');
+      const version = dataVersion(c, chartYaml);
+      expect(version, c.name).toEqual({ version: expect.any(String) });
+      expect(section, c.name).toContain(`Chart version **${(version as { version: string }).version}**`);
       expect(section, c.name).toContain(`Helm repository: \`${c.repos[0]}\``);
+      // A release tag stands in only for an unstamped Chart.yaml, and is the tag the pinned files come from.
+      if (c.releaseTag) {
+        expect(chartYaml, c.name).toMatch(/^version: v0\.0\.0$/m);
+        expect(provenance, c.name).toContain(`| \`charts/${c.name}/Chart.yaml\` | `);
+        expect(provenance.split('\n').find((l) => l.startsWith(`| \`charts/${c.name}/Chart.yaml\``)), c.name).toContain(`| \`${c.releaseTag}\` |`);
+      }
     }
+    // A chart without data is released with one that has data.
+    for (const c of PINNED_CHARTS.filter((c) => c.releasedWith)) expect(PINNED_CHARTS.find((m) => m.name === c.releasedWith && !m.releasedWith), c.name).toBeDefined();
+  });
+
+  it('fails an unstamped Chart.yaml without a release tag, and one without a version, naming the file', () => {
+    expect(dataVersion({ name: 'x', repos: [] }, 'name: x\nversion: 1.2.3\n')).toEqual({ version: '1.2.3' });
+    expect(dataVersion({ name: 'x', repos: [] }, 'version: "2.9.0"\n')).toEqual({ version: '2.9.0' });
+    expect(dataVersion({ name: 'x', repos: [], releaseTag: 'v1.0.0' }, 'version: v0.0.0\n')).toEqual({ version: 'v1.0.0' });
+    expect(dataVersion({ name: 'x', repos: [] }, 'version: v0.0.0\n')).toEqual({
+      error: 'charts/x/Chart.yaml says version v0.0.0 (unstamped) and the pinned table gives no release tag; allowed: a stamped Chart.yaml, or releaseTag in PINNED_CHARTS',
+    });
+    expect(dataVersion({ name: 'x', repos: [] }, 'name: x\n')).toEqual({ error: 'charts/x/Chart.yaml has no version; allowed: the pinned upstream Chart.yaml' });
   });
 });
 

@@ -226,8 +226,15 @@ describe.skipIf(MISSING)(`validate rendered output${MISSING ? ` (skipped: ${MISS
     const dist = copy();
     const file = 'dev/apps/application_argocd_dev-metrics-server.yaml';
     edit(join(dist, file), (o) => (o.spec.source.targetRevision = '3.12.0'));
-    expect(at(await validate(dist), file, 'spec.source.targetRevision').map((p) => p.message)).toEqual([
+    // karpenter-crd has no data of its own: it is expected at karpenter's version (from karpenter's Chart.yaml).
+    const karpenter = 'dev/apps/application_argocd_dev-karpenter.yaml';
+    edit(join(dist, karpenter), (o) => (o.spec.sources.find((s: { repoURL: string }) => s.repoURL.endsWith('/karpenter-crd')).targetRevision = '1.13.0'));
+    const problems = await validate(dist);
+    expect(at(problems, file, 'spec.source.targetRevision').map((p) => p.message)).toEqual([
       'chart metrics-server version "3.12.0" has no pinned values data to check against; allowed: 3.13.1',
+    ]);
+    expect(problems.filter((p) => p.file === karpenter).map((p) => p.message)).toEqual([
+      'chart karpenter-crd version "1.13.0" has no pinned values data to check against; allowed: 1.14.1',
     ]);
   }, 60_000);
 
@@ -250,12 +257,98 @@ describe.skipIf(MISSING)(`validate rendered output${MISSING ? ` (skipped: ${MISS
     expect(at(problems, 'dev/apps/nodepool_old.yaml', 'kind')[0].message).toMatch(/^NodePool karpenter\.sh\/v1beta1 is not served by the pinned CRD crds\/karpenter\/karpenter\.sh_nodepools\.yaml; allowed: karpenter\.sh\/v1/);
   }, 60_000);
 
-  it('reads only YAML, and reports malformed YAML with its line', async () => {
+  it('reads YAML and the JSON Argo CD syncs, skips manifest.json and the aws/ and bootstrap/ templates, and reports malformed files', async () => {
     const dist = copy();
     writeFileSync(join(dist, 'dev', 'manifest.json'), '{ not json');
+    writeFileSync(join(dist, 'dev', 'aws', 'x.json'), '{ not json');
+    writeFileSync(join(dist, 'dev', 'bootstrap', 'x.json'), '{ not json');
     writeFileSync(join(dist, 'dev', 'apps', 'broken.yaml'), 'kind: [\n');
+    writeFileSync(join(dist, 'dev', 'apps', 'broken.json'), '{ not json');
     const problems = await validate(dist);
-    expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/^dev\/apps\/broken\.yaml: \(file\): \(file\): malformed YAML at line \d+, column \d+: /)]);
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^dev\/apps\/broken\.json: \(file\): \(file\): malformed JSON: .*; allowed: one Kubernetes object as JSON$/),
+      expect.stringMatching(/^dev\/apps\/broken\.yaml: \(file\): \(file\): malformed YAML at line \d+, column \d+: /),
+    ]);
+  }, 60_000);
+
+  it('fails an invalid object in a JSON file under apps/ or addons/', async () => {
+    const dist = copy();
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'j', namespace: 'argocd' }, dataa: {} };
+    writeFileSync(join(dist, 'dev', 'apps', 'configmap_argocd_j.json'), JSON.stringify(cm));
+    writeFileSync(join(dist, 'dev', 'addons', 'cert-manager', 'configmap_cert-manager_j.json'), JSON.stringify({ ...cm, metadata: { name: 'j', namespace: 'cert-manager' } }));
+    const problems = await validate(dist);
+    expect(at(problems, 'dev/apps/configmap_argocd_j.json', 'dataa').map((p) => p.message)).toEqual([expect.stringMatching(/^unknown field \(did you mean "data"\?\)/)]);
+    expect(at(problems, 'dev/addons/cert-manager/configmap_cert-manager_j.json', 'dataa')).toHaveLength(1);
+  }, 60_000);
+
+  it('fails an object without metadata.name', async () => {
+    const dist = copy();
+    plant(dist, 'dev/apps/configmap_argocd_anon.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'argocd', generateName: 'x-' } });
+    const hits = at(await validate(dist), 'dev/apps/configmap_argocd_anon.yaml', 'metadata.name');
+    expect(hits.map((h) => `${h.check}: ${h.object}: ${h.message}`)).toEqual([
+      'schema: ConfigMap/argocd/(no name): got nothing; allowed: a non-empty name (Argo CD applies and tracks objects by name; generateName is not supported)',
+    ]);
+  }, 60_000);
+
+  it('fails the second copy of an object in one cluster, naming both files', async () => {
+    const dist = copy();
+    const d = deployment();
+    plant(dist, 'dev/apps/deployment_argocd_probe.yaml', d);
+    plant(dist, 'dev/apps/deployment_argocd_probe-again.yaml', d);
+    // Another cluster may hold the same object.
+    plant(dist, 'prod/apps/deployment_argocd_probe.yaml', d);
+    const problems = (await validate(dist)).filter((p) => p.check === 'duplicate');
+    expect(problems.map(formatProblem)).toEqual([
+      'dev/apps/deployment_argocd_probe.yaml: Deployment/argocd/probe: metadata.name: the same object (group "apps", kind Deployment, namespace "argocd", name "probe") is also in dev/apps/deployment_argocd_probe-again.yaml; allowed: each object once per cluster (Argo CD would apply one over the other)',
+    ]);
+  }, 60_000);
+
+  it('fails a built-in kind no pinned Kubernetes version has once, naming every version', async () => {
+    const dist = copy();
+    plant(dist, 'dev/apps/gadget_argocd_g.yaml', { apiVersion: 'v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'argocd' } });
+    const hits = at(await validate(dist), 'dev/apps/gadget_argocd_g.yaml', 'kind').filter((p) => p.check === 'schema');
+    expect(hits.map((h) => h.message)).toEqual([
+      'Kubernetes has no Gadget in v1; allowed: a kind with a pinned schema (an object without a schema is not trusted) (Kubernetes v1.28.0, v1.36.0)',
+    ]);
+  }, 60_000);
+
+  it('fails a typo inside a Kubernetes-typed Helm values block, and accepts the chart\'s own keys there', async () => {
+    const dist = copy();
+    const file = 'dev/apps/application_argocd_dev-cert-manager.yaml';
+    edit(join(dist, file), (o) => {
+      const v = o.spec.sources[0].helm.valuesObject;
+      v.containerSecurityContext.runAsNonRot = true;
+      v.webhook.resources.limitz = {};
+      v.affinity = { nodeAffinity: { requiredDuringScheduling: {} } };
+      v.topologySpreadConstraints[0].maxSkeww = 1;
+      // The chart's own probe settings: `enabled` is the chart's, the rest is a Probe.
+      v.livenessProbe = { enabled: true, periodSeconds: 10 };
+    });
+    const problems = (await validate(dist)).filter((p) => p.file === file);
+    const base = 'spec.sources[0].helm.valuesObject';
+    expect(problems.map((p) => `${p.check}: ${p.path}: ${p.message.replace(/; allowed: .*? \(/, '; allowed: … (')}`)).toEqual([
+      `helm: ${base}.affinity.nodeAffinity.requiredDuringScheduling: unknown field; allowed: … (Affinity of Kubernetes v1.28.0, v1.36.0; chart cert-manager passes it into its pods)`,
+      `helm: ${base}.containerSecurityContext.runAsNonRot: unknown field (did you mean "runAsNonRoot"?); allowed: … (SecurityContext of Kubernetes v1.28.0, v1.36.0; chart cert-manager passes it into its pods)`,
+      `helm: ${base}.topologySpreadConstraints[0].maxSkeww: unknown field (did you mean "maxSkew"?); allowed: … (TopologySpreadConstraint of Kubernetes v1.28.0, v1.36.0; chart cert-manager passes it into its pods)`,
+      `helm: ${base}.webhook.resources.limitz: unknown field (did you mean "limits"?); allowed: … (ResourceRequirements of Kubernetes v1.28.0, v1.36.0; chart cert-manager passes it into its pods)`,
+    ]);
+  }, 60_000);
+
+  it('fails a wrong type in a chart\'s plain securityContext (pod or container), and a typo in a chart key inside a typed block', async () => {
+    const dist = copy();
+    const file = 'dev/apps/application_argocd_dev-efs-controller.yaml';
+    edit(join(dist, file), (o) => {
+      const v = o.spec.sources[0].helm.valuesObject;
+      // sidecars.livenessProbe is the chart's sidecar settings (image, resources), not a Probe.
+      v.sidecars.livenessProbe.resources.requestz = {};
+      v.controller.containerSecurityContext.privileged = 'no';
+    });
+    const problems = (await validate(dist)).filter((p) => p.file === file);
+    const base = 'spec.sources[0].helm.valuesObject';
+    expect(problems.map((p) => `${p.path}: ${p.message.replace(/^(unknown field.*); allowed: .*? \(/, '$1; allowed: … (')}`)).toEqual([
+      `${base}.controller.containerSecurityContext.privileged: got "no" (string); allowed: boolean (SecurityContext of Kubernetes v1.28.0, v1.36.0; chart aws-efs-csi-driver passes it into its pods)`,
+      `${base}.sidecars.livenessProbe.resources.requestz: unknown field (did you mean "requests"?); allowed: … (ResourceRequirements of Kubernetes v1.28.0, v1.36.0; chart aws-efs-csi-driver passes it into its pods)`,
+    ]);
   }, 60_000);
 });
 

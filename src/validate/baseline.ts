@@ -7,15 +7,15 @@
  *   configured `gitops.targetRevision` (the branch app-of-apps follows; what is on it is pinned by review);
  * - no Secret carries data (secrets come from External Secrets, never from git).
  */
+import { SYNC_WAVE } from '../../apps/labels.ts';
 import { show } from '../../config/schema.ts';
+import { isMap } from '../merge.ts';
 import { isChartSource } from './helm.ts';
 import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
 import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';
 
 type Map_ = Record<string, unknown>;
-const isMap = (v: unknown): v is Map_ => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 
@@ -79,9 +79,9 @@ function checkWorkload(r: RenderedObject, add: (path: Array<string | number>, me
 
 function checkApplication(r: RenderedObject, tree: ClusterTree, add: (path: Array<string | number>, message: string) => void): void {
   const o = r.object;
-  const wave = o.metadata?.annotations?.[SYNC_WAVE_ANNOTATION];
+  const wave = o.metadata?.annotations?.[SYNC_WAVE];
   if (typeof wave !== 'string' || !/^-?\d+$/.test(wave)) {
-    add(['metadata', 'annotations', SYNC_WAVE_ANNOTATION], `got ${show(wave)}; allowed: an integer as a string, the add-on's sync wave`);
+    add(['metadata', 'annotations', SYNC_WAVE], `got ${show(wave)}; allowed: an integer as a string, the add-on's sync wave`);
   }
   const spec = isMap(o.spec) ? o.spec : {};
   if (typeof spec.project !== 'string' || spec.project === '' || spec.project === 'default') {

@@ -13,7 +13,7 @@ import type { Ajv, ValidateFunction } from 'ajv';
 import { sha256 } from './sources.ts';
 
 /** Bump when strictify, the compile options or a cached format change, so old entries are not reused. */
-const ENGINE_VERSION = '2';
+const ENGINE_VERSION = '3';
 const requireHere = createRequire(import.meta.url);
 const AJV_VERSION = (requireHere('ajv/package.json') as { version: string }).version;
 
@@ -47,8 +47,11 @@ export class DiskCache {
     renameSync(tmp, file);
   }
 
-  /** A compiled validator from the cache, or `compile()`d with `ajv` now and written there. */
-  async validator(ajv: Ajv, parts: ReadonlyArray<string | undefined>, compile: () => ValidateFunction | Promise<ValidateFunction>): Promise<ValidateFunction> {
+  /**
+   * A compiled validator from the cache, or `compile()`d now and written there. `compile` returns the ajv instance
+   * it used with the validator (standalone code needs both), so ajv itself is loaded only when something compiles.
+   */
+  async validator(parts: ReadonlyArray<string | undefined>, compile: () => Promise<{ ajv: Ajv; validate: ValidateFunction }>): Promise<ValidateFunction> {
     const file = this.path(parts, 'cjs');
     if (file && existsSync(file)) {
       try {
@@ -57,7 +60,7 @@ export class DiskCache {
         // A damaged entry is rebuilt below.
       }
     }
-    const validate = await compile();
+    const { ajv, validate } = await compile();
     if (file) {
       const standaloneCode = (requireHere('ajv/dist/standalone/index.js') as { default: (a: Ajv, v: ValidateFunction) => string }).default;
       this.write(file, standaloneCode(ajv, validate));

@@ -5,11 +5,12 @@
  */
 import { show } from '../../config/schema.ts';
 import { CLUSTER_SCOPED_KINDS, isCustomResource } from '../kinds.ts';
+import { isMap } from '../merge.ts';
 import { checkBaseline } from './baseline.ts';
 import { ChartRegistry, chartSources, checkChartSource } from './helm.ts';
 import { fromAjv, objectRef, type ValidationProblem } from './problems.ts';
 import { checkProjects, type Scope } from './project.ts';
-import { allowedFields, SchemaRegistry, versionsFor, type Lookup } from './schemas.ts';
+import { allowedFields, SchemaRegistry, splitApiVersion, versionsFor, type Lookup } from './schemas.ts';
 import type { SchemaSource } from './sources.ts';
 import { readTree, type ClusterTree, type K8sObject, type RenderedObject } from './tree.ts';
 
@@ -54,6 +55,9 @@ export async function checkSchema(registry: SchemaRegistry, r: RenderedObject, v
   const problem = (path: string, message: string): ValidationProblem => ({ file: r.file, object: objectRef(o), path, message, check: 'schema' });
   if (typeof o.apiVersion !== 'string' || o.apiVersion === '') return [problem('apiVersion', `got ${show(o.apiVersion)}; allowed: a string such as "apps/v1"`)];
   if (typeof o.kind !== 'string' || o.kind === '') return [problem('kind', `got ${show(o.kind)}; allowed: a string such as "Deployment"`)];
+  // ObjectMeta's schema makes name optional (generateName), but Argo CD applies and tracks objects by name.
+  const name = isMap(o.metadata) ? o.metadata.name : undefined;
+  const unnamed = typeof name !== 'string' || name === '' ? [problem('metadata.name', `got ${show(name)}; allowed: a non-empty name (Argo CD applies and tracks objects by name; generateName is not supported)`)] : [];
   const lookups: Array<{ label: string; lookup: Lookup }> = [];
   if (await isCustom(registry, o)) {
     lookups.push({ label: 'CRD', lookup: await registry.custom(o.apiVersion, o.kind, versions[versions.length - 1]) });
@@ -65,7 +69,9 @@ export async function checkSchema(registry: SchemaRegistry, r: RenderedObject, v
   for (const { label, lookup } of lookups) {
     let results: Array<{ path: string; message: string }> = [];
     if ('error' in lookup) {
-      results = [{ path: 'kind', message: `${lookup.error}; allowed: a kind with a pinned schema (an object without a schema is not trusted)` }];
+      // The version (if any) goes last, so the same missing kind in every version is one problem.
+      const version = / \(Kubernetes v[\d.]+\)$/.exec(lookup.error)?.[0] ?? '';
+      results = [{ path: 'kind', message: `${lookup.error.slice(0, lookup.error.length - version.length)}; allowed: a kind with a pinned schema (an object without a schema is not trusted)${version}` }];
     } else if (!lookup.schema.validate(o)) {
       const errors = [...(lookup.schema.validate.errors ?? [])];
       // Only on failure: load the schema itself to list the fields allowed where unknown ones were found.
@@ -87,11 +93,38 @@ export async function checkSchema(registry: SchemaRegistry, r: RenderedObject, v
       } else found.set(key, { ...p, labels: [label] });
     }
   }
-  return [...found.values()].map((p) => {
+  return [...unnamed, ...[...found.values()].map((p) => {
     const all = p.labels.length === lookups.length;
     const message = !all && lookups.length > 1 ? p.message.replace(/ \(Kubernetes v[\d.]+\)$/, ` (Kubernetes ${p.labels.join(', ')} only)`) : p.message.replace(/ \(Kubernetes v[\d.]+\)$/, ` (Kubernetes ${p.labels.join(', ')})`);
     return problem(p.path, message);
-  });
+  })];
+}
+
+/** The second and later copies of one object (same group, kind, namespace and name) in one cluster's tree. */
+export function checkDuplicates(tree: ClusterTree): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const first = new Map<string, RenderedObject>();
+  for (const r of tree.objects) {
+    const o = r.object;
+    const name = isMap(o.metadata) ? o.metadata.name : undefined;
+    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof name !== 'string' || name === '') continue;
+    const namespace = isMap(o.metadata) && typeof o.metadata.namespace === 'string' ? o.metadata.namespace : '';
+    // The version is left out: apps/v1 and apps/v1beta1 Deployments of one name are the same object.
+    const key = [splitApiVersion(o.apiVersion).group, o.kind, namespace, name].join('/');
+    const seen = first.get(key);
+    if (!seen) {
+      first.set(key, r);
+      continue;
+    }
+    problems.push({
+      file: r.file,
+      object: objectRef(o),
+      path: 'metadata.name',
+      message: `the same object (group ${show(splitApiVersion(o.apiVersion).group)}, kind ${o.kind}, namespace ${show(namespace || undefined)}, name ${show(name)}) is also in ${seen.file}; allowed: each object once per cluster (Argo CD would apply one over the other)`,
+      check: 'duplicate',
+    });
+  }
+  return problems;
 }
 
 export async function validateTree(options: ValidateOptions): Promise<ValidateResult> {
@@ -99,7 +132,7 @@ export async function validateTree(options: ValidateOptions): Promise<ValidateRe
   const problems: ValidationProblem[] = [];
   const registry = options.registry ?? new SchemaRegistry(options.source);
   const before = registry.loadMs;
-  const charts = new ChartRegistry(options.source, registry.cache);
+  const charts = new ChartRegistry(options.source, registry.cache, registry);
   const trees = readTree(options.root, { configDir: options.configDir, relativeTo: options.relativeTo }, problems);
 
   const scopeOf = async (o: K8sObject): Promise<Scope> => {
@@ -116,12 +149,13 @@ export async function validateTree(options: ValidateOptions): Promise<ValidateRe
       if (!options.skipSchemas) problems.push(...(await checkSchema(registry, r, versions)));
       if (r.object.kind === 'Application' && String(r.object.apiVersion).startsWith('argoproj.io/')) {
         for (const cs of chartSources(r.object)) {
-          for (const p of await checkChartSource(cs, charts)) problems.push({ file: r.file, object: objectRef(r.object), path: p.path, message: p.message, check: 'helm' });
+          for (const p of await checkChartSource(cs, charts, versions)) problems.push({ file: r.file, object: objectRef(r.object), path: p.path, message: p.message, check: 'helm' });
         }
       }
     }
     if (tree.name && tree.settings) problems.push(...(await checkProjects(tree, scopeOf)));
     problems.push(...checkBaseline(tree));
+    problems.push(...checkDuplicates(tree));
   }
   registry.cache.flush();
   const files = new Set(trees.flatMap((t) => t.objects.map((o) => o.file))).size;

@@ -3,24 +3,51 @@
  * - the chart is one of the pinned charts, from one of its published repositories, at exactly its pinned version;
  * - the values merged over the chart's defaults (as Helm does) satisfy its `values.schema.json`, when it has one;
  * - every key exists in the chart's default `values.yaml` (or in its schema, or as a commented-out key at that
- *   place), except below keys whose defaults are free-form maps (empty `{}` or null, annotations, labels,
- *   nodeSelector, extra args/env, and Kubernetes-typed blocks such as resources, affinity, securityContext).
+ *   place), except below keys whose values are free-form (defaults `{}` or null, annotations, labels, nodeSelector,
+ *   args, env, tolerations, extra*);
+ * - Kubernetes-typed blocks the chart passes into its pod specs (securityContext, resources, probes, affinity,
+ *   topologySpreadConstraints) match the built-in definition, strictly, in the cluster's Kubernetes versions.
  * Helm itself ignores unknown keys silently, so this is the only place a typo shows up.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { load } from 'js-yaml';
 import { didYouMean, show } from '../../config/schema.ts';
+import { isMap } from '../merge.ts';
 import { DiskCache } from './cache.ts';
-import { PINNED_CHARTS, type PinnedChart } from './pinned.ts';
+import { dataVersion, PINNED_CHARTS, type PinnedChart } from './pinned.ts';
 import { formatPath, fromAjv } from './problems.ts';
+import { allowedFields, SchemaRegistry, type Lookup } from './schemas.ts';
 import { sha256, type SchemaSource } from './sources.ts';
 
 type Map_ = Record<string, unknown>;
-const isMap = (v: unknown): v is Map_ => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Keys whose values are free-form maps (or Kubernetes-typed blocks the chart passes through unchanged). */
-const FREE_FORM = /(annotations|labels|nodeselector|args|env|envfrom|resources|securitycontext|affinity|tolerations|probe|selector|matchlabels|extra[a-z]*)$/i;
+/** Keys whose values are free-form maps or lists (whole key names; `podLabels`, `serviceAnnotations` and the like too). */
+const FREE_FORM = /^(?:[a-z]*annotations|[a-z]*labels|nodeselector|args|env|envfrom|tolerations|extra[a-z0-9]*)$/i;
+
+const CORE = 'io.k8s.api.core.v1.';
+
+/**
+ * Keys whose values are Kubernetes-typed blocks, with the definitions they may match (any one of them). A chart's
+ * plain `securityContext` is the pod's in some charts and the container's in others, so either is accepted.
+ */
+const TYPED: ReadonlyArray<{ readonly key: RegExp; readonly defs: readonly string[]; readonly list?: boolean }> = [
+  { key: /^podSecurityContext$/i, defs: ['PodSecurityContext'] },
+  { key: /^[a-z]*containerSecurityContext$/i, defs: ['SecurityContext'] },
+  { key: /^securityContext$/i, defs: ['SecurityContext', 'PodSecurityContext'] },
+  { key: /^resources$/i, defs: ['ResourceRequirements'] },
+  { key: /^(?:liveness|readiness|startup)Probe$/i, defs: ['Probe'] },
+  { key: /^affinity$/i, defs: ['Affinity'] },
+  { key: /^topologySpreadConstraints$/i, defs: ['TopologySpreadConstraint'], list: true },
+];
+
+/** A Kubernetes-typed block found in the values, checked against its definitions after the walk. */
+interface TypedBlock {
+  readonly path: ReadonlyArray<string | number>;
+  readonly value: unknown;
+  readonly defs: readonly string[];
+  /** Keys the chart itself defines in this block (e.g. `enabled` of a chart's probe settings): walked, not typed. */
+  readonly chartKeys: ReadonlySet<string>;
+}
 
 export interface ChartSource {
   /** Path segments of the source in the Application, e.g. ['spec', 'sources', 0]. */
@@ -54,6 +81,8 @@ export function chartIdentity(source: Map_): { name: string; repo: string } {
 
 interface ChartData {
   readonly pinned: PinnedChart;
+  /** The chart version the data belongs to (from the pinned Chart.yaml). */
+  readonly version: string;
   readonly defaults: Map_;
   readonly schema?: ValidateFunction;
   readonly schemaRoot?: Map_;
@@ -93,10 +122,21 @@ export function helmMerge(base: unknown, over: unknown): unknown {
 
 export class ChartRegistry {
   private readonly charts = new Map<string, Promise<ChartData | { error: string }>>();
+  private registry?: SchemaRegistry;
+  /** @param registry Kubernetes definitions for typed blocks. @default a registry on `source` and `cache` */
   constructor(
     private readonly source: SchemaSource,
     private readonly cache: DiskCache = new DiskCache(undefined),
-  ) {}
+    registry?: SchemaRegistry,
+  ) {
+    this.registry = registry;
+  }
+
+  /** The Kubernetes definitions that typed blocks are checked against. */
+  schemas(): SchemaRegistry {
+    this.registry ??= new SchemaRegistry(this.source, { cache: this.cache });
+    return this.registry;
+  }
 
   chart(name: string): Promise<ChartData | { error: string }> {
     let p = this.charts.get(name);
@@ -111,28 +151,32 @@ export class ChartRegistry {
     const pinned = PINNED_CHARTS.find((c) => c.name === name);
     const names = PINNED_CHARTS.map((c) => c.name);
     if (!pinned) return { error: `chart ${show(name)} has no pinned data${didYouMean(name, names)}; allowed: ${names.join(', ')}` };
-    if (pinned.withoutData) return { pinned, defaults: {}, commented: new Set() };
+    if (pinned.releasedWith) {
+      // No data of its own: expected at the version of the chart it is released with.
+      const main = await this.chart(pinned.releasedWith);
+      return 'error' in main ? main : { pinned, version: main.version, defaults: {}, commented: new Set() };
+    }
     const chartYaml = await this.source.read(`charts/${name}/Chart.yaml`);
     const valuesYaml = await this.source.read(`charts/${name}/values.yaml`);
     if (chartYaml === undefined || valuesYaml === undefined) return { error: `${this.source.description} has no charts/${name}/Chart.yaml and values.yaml` };
-    const stamped = /^version:\s*['"]?([^'"\s]+)/m.exec(chartYaml)?.[1] ?? '';
-    // cert-manager's Chart.yaml says v0.0.0 upstream (stamped at release); any other mismatch means the data moved.
-    if (stamped !== pinned.version && stamped !== 'v0.0.0') {
-      return { error: `charts/${name}/Chart.yaml says version ${stamped} but the pinned version is ${pinned.version}; allowed: upstream data matching PROVENANCE.md` };
-    }
+    const stamped = dataVersion(pinned, chartYaml);
+    if ('error' in stamped) return stamped;
     const schemaText = await this.source.read(`charts/${name}/values.schema.json`);
     let schema: ValidateFunction | undefined;
     let schemaRoot: Map_ | undefined;
     if (schemaText !== undefined) {
       const { $schema, ...rest } = JSON.parse(schemaText) as Map_;
       schemaRoot = rest;
-      const options = { strict: false, allErrors: true, verbose: true, validateSchema: false, validateFormats: false, code: { source: this.cache.enabled } } as const;
-      const ajv = String($schema ?? '').includes('2020-12') ? new Ajv2020(options) : new Ajv(options);
-      schema = await this.cache.validator(ajv, ['values.schema.json', sha256(schemaText)], () => ajv.compile(rest));
+      schema = await this.cache.validator(['values.schema.json', sha256(schemaText)], async () => {
+        // ajv is loaded only to compile; a cached validator needs only its small runtime helpers.
+        const options = { strict: false, allErrors: true, verbose: true, validateSchema: false, validateFormats: false, code: { source: this.cache.enabled } } as const;
+        const ajv = String($schema ?? '').includes('2020-12') ? new (await import('ajv/dist/2020.js')).Ajv2020(options) : new (await import('ajv')).Ajv(options);
+        return { ajv, validate: ajv.compile(rest) };
+      });
     }
     // Parsing a large values.yaml costs more than reading its JSON copy.
     const parsed = await this.cache.json(['values.yaml', sha256(valuesYaml)], () => ({ defaults: (load(valuesYaml) as Map_) ?? {}, commented: [...commentedKeys(valuesYaml)] }));
-    return { pinned, defaults: parsed.defaults, schema, schemaRoot, commented: new Set(parsed.commented) };
+    return { pinned, version: stamped.version, defaults: parsed.defaults, schema, schemaRoot, commented: new Set(parsed.commented) };
   }
 }
 
@@ -167,24 +211,37 @@ function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : isMap(v) ? 'a map' : typeof v;
 }
 
-/** Unknown keys (and map-versus-scalar mix-ups) in `values` compared with the chart's defaults and schema. */
-export function checkStructure(values: Map_, chart: ChartData, at: ReadonlyArray<string | number>): HelmProblem[] {
+/**
+ * Unknown keys (and map-versus-scalar mix-ups) in `values` compared with the chart's defaults and schema.
+ * Kubernetes-typed blocks are not walked but collected into `typed`, for checkTyped().
+ */
+export function checkStructure(values: Map_, chart: ChartData, at: ReadonlyArray<string | number>, typed: TypedBlock[] = []): HelmProblem[] {
   const problems: HelmProblem[] = [];
-  const walk = (user: Map_, defaults: unknown, schemaNode: Map_ | undefined, keys: string[]) => {
+  const walk = (user: Map_, defaults: unknown, schemaNode: Map_ | undefined, keys: string[], only?: ReadonlySet<string>) => {
     const defaultMap = isMap(defaults) ? defaults : {};
-    const allowed = [...new Set([...Object.keys(defaultMap), ...schemaKeys(chart.schemaRoot, schemaNode)])];
+    const allowedKeys = () => [...new Set([...Object.keys(defaultMap), ...schemaKeys(chart.schemaRoot, schemaNode)])];
     for (const [key, value] of Object.entries(user)) {
+      if (only && !only.has(key)) continue;
       const path = [...keys, key];
       const child = schemaChild(chart.schemaRoot, schemaNode, key);
       const known = key in defaultMap || child !== undefined || chart.commented.has(path.join('.'));
       if (!known) {
+        const allowed = allowedKeys();
         problems.push({
           path: formatPath([...at, ...path]),
-          message: `chart ${chart.pinned.name} ${chart.pinned.version} has no value ${path.join('.')}${didYouMean(key, allowed)}; allowed: ${allowed.length > 0 ? allowed.slice(0, 15).join(', ') + (allowed.length > 15 ? ', …' : '') : 'no keys here'}`,
+          message: `chart ${chart.pinned.name} ${chart.version} has no value ${path.join('.')}${didYouMean(key, allowed)}; allowed: ${allowed.length > 0 ? allowed.slice(0, 15).join(', ') + (allowed.length > 15 ? ', …' : '') : 'no keys here'}`,
         });
         continue;
       }
       const def = defaultMap[key];
+      const type = TYPED.find((t) => t.key.test(key));
+      if (type && value !== null && (type.list ? Array.isArray(value) : isMap(value))) {
+        // The chart's own keys in the block (e.g. `enabled` beside a probe's fields) are walked as usual.
+        const chartKeys = new Set([...(isMap(def) ? Object.keys(def) : []), ...schemaKeys(chart.schemaRoot, child)]);
+        typed.push({ path: [...at, ...path], value, defs: type.defs, chartKeys });
+        if (isMap(value) && isMap(def)) walk(value, def, child, path, chartKeys);
+        continue;
+      }
       if (child === undefined && def !== undefined && def !== null && value !== null && isMap(def) !== isMap(value)) {
         problems.push({ path: formatPath([...at, ...path]), message: `got ${show(value)} (${kindOf(value)}); allowed: ${kindOf(def)}, like the chart's default ${show(def)}` });
         continue;
@@ -197,8 +254,62 @@ export function checkStructure(values: Map_, chart: ChartData, at: ReadonlyArray
   return problems;
 }
 
-/** All problems of one chart source: identity, version, schema, structure. Paths are from the Application's root. */
-export async function checkChartSource(cs: ChartSource, charts: ChartRegistry): Promise<HelmProblem[]> {
+/**
+ * Typed blocks against their Kubernetes definitions in each of `versions`. A problem found in every version is
+ * reported once; the versions are named either way. Keys the chart defines itself are left to checkStructure.
+ */
+export async function checkTyped(blocks: readonly TypedBlock[], registry: SchemaRegistry, versions: readonly string[], chart: string): Promise<HelmProblem[]> {
+  const found = new Map<string, { path: string; message: string; def: string; labels: string[] }>();
+  for (const block of blocks) {
+    const items: Array<{ at: ReadonlyArray<string | number>; value: unknown }> = Array.isArray(block.value) ? block.value.map((v, i) => ({ at: [...block.path, i], value: v })) : [{ at: block.path, value: block.value }];
+    for (const item of items) {
+      for (const version of versions) {
+        // The definition with the fewest errors; none means the block matches one of them.
+        let best: { def: string; lookup: Lookup; errors: ErrorObject[] } | undefined;
+        for (const def of block.defs) {
+          const lookup = await registry.definition(version, `${CORE}${def}`);
+          const validate = 'schema' in lookup ? lookup.schema.validate : undefined;
+          const errors = !validate ? [] : validate(item.value) ? [] : (validate.errors ?? []).filter((e) => !(e.keyword === 'additionalProperties' && e.instancePath === '' && block.chartKeys.has((e.params as { additionalProperty: string }).additionalProperty)));
+          if (validate && errors.length === 0) {
+            best = undefined;
+            break;
+          }
+          if (!best || ('schema' in lookup && ('error' in best.lookup || errors.length < best.errors.length))) best = { def, lookup, errors };
+        }
+        if (!best) continue;
+        let problems: Array<{ path: string; message: string }>;
+        if ('error' in best.lookup) problems = [{ path: formatPath(item.at), message: `${best.lookup.error}; allowed: a Kubernetes version with ${best.def}` }];
+        else {
+          // Only on failure: load the definitions themselves to list the fields allowed where unknown ones were found.
+          const allowed = new Map<string, string[]>();
+          if (best.errors.some((e) => e.keyword === 'additionalProperties')) {
+            const schema = await best.lookup.schema.standalone();
+            for (const e of best.errors) if (e.keyword === 'additionalProperties') allowed.set(e.instancePath, allowedFields(schema, e.instancePath));
+          }
+          problems = fromAjv(best.errors, item.at, item.value, allowed);
+        }
+        const def = best.def;
+        for (const p of problems.map((p) => ({ ...p, def }))) {
+          // An unknown field is one problem even where versions allow different fields; the newest list is shown.
+          const key = `${p.path}\n${p.message.startsWith('unknown field') ? p.message.split(';')[0] : p.message}\n${p.def}`;
+          const seen = found.get(key);
+          if (seen) {
+            seen.labels.push(version);
+            seen.message = p.message;
+          }
+          else found.set(key, { ...p, labels: [version] });
+        }
+      }
+    }
+  }
+  return [...found.values()].map((p) => ({ path: p.path, message: `${p.message} (${p.def} of Kubernetes ${p.labels.join(', ')}; chart ${chart} passes it into its pods)` }));
+}
+
+/**
+ * All problems of one chart source: identity, version, schema, structure, typed blocks. Paths are from the
+ * Application's root. @param versions Kubernetes versions for typed blocks. @default every pinned version
+ */
+export async function checkChartSource(cs: ChartSource, charts: ChartRegistry, versions?: readonly string[]): Promise<HelmProblem[]> {
   const { name, repo } = chartIdentity(cs.source);
   const data = await charts.chart(name);
   const at = (...rest: string[]) => formatPath([...cs.at, ...rest]);
@@ -206,10 +317,10 @@ export async function checkChartSource(cs: ChartSource, charts: ChartRegistry): 
   const problems: HelmProblem[] = [];
   const repos = data.pinned.repos.map((r) => r.replace(/\/+$/, ''));
   if (!repos.includes(repo)) problems.push({ path: at('repoURL'), message: `got ${show(cs.source.repoURL)} for chart ${name}; allowed: ${repos.join(', ')}` });
-  if (cs.source.targetRevision !== data.pinned.version) {
+  if (cs.source.targetRevision !== data.version) {
     problems.push({
       path: at('targetRevision'),
-      message: `chart ${name} version ${show(cs.source.targetRevision)} has no pinned values data to check against; allowed: ${data.pinned.version}`,
+      message: `chart ${name} version ${show(cs.source.targetRevision)} has no pinned values data to check against; allowed: ${data.version}`,
     });
     return problems;
   }
@@ -223,7 +334,7 @@ export async function checkChartSource(cs: ChartSource, charts: ChartRegistry): 
     }
   }
   const valuesObject = isMap(helm.valuesObject) ? helm.valuesObject : {};
-  if (data.pinned.withoutData) {
+  if (data.pinned.releasedWith) {
     if (Object.keys(valuesObject).length > 0 || Object.keys(fromString).length > 0) {
       problems.push({ path: at('helm'), message: `chart ${name} has no pinned values to check against; allowed: no values for this chart` });
     }
@@ -234,8 +345,13 @@ export async function checkChartSource(cs: ChartSource, charts: ChartRegistry): 
   const base = [...cs.at, 'helm', isMap(helm.valuesObject) || typeof helm.values !== 'string' ? 'valuesObject' : 'values'];
   const merged = helmMerge(data.defaults, user);
   if (data.schema && !data.schema(merged)) {
-    problems.push(...fromAjv(data.schema.errors, base, merged).map((p) => ({ path: p.path, message: `${p.message} (values.schema.json of ${name} ${data.pinned.version})` })));
+    problems.push(...fromAjv(data.schema.errors, base, merged).map((p) => ({ path: p.path, message: `${p.message} (values.schema.json of ${name} ${data.version})` })));
   }
-  problems.push(...checkStructure(user, data, base));
+  const typed: TypedBlock[] = [];
+  problems.push(...checkStructure(user, data, base, typed));
+  if (typed.length > 0) {
+    const registry = charts.schemas();
+    problems.push(...(await checkTyped(typed, registry, versions ?? (await registry.versions()), name)));
+  }
   return problems;
 }

@@ -64,33 +64,52 @@ export function pinnedUrl(file: PinnedFile): string {
   return `https://raw.githubusercontent.com/${file.repo}/${file.commit}/${file.path}`;
 }
 
+/**
+ * A chart the validator has data for. Its version is not repeated here: the version the data belongs to is the
+ * `version` in the pinned `charts/<name>/Chart.yaml`, so a chart bump in charts/**.ts (Renovate) fails validation
+ * until the upstream data, and with it this table's checksums, is updated.
+ */
 export interface PinnedChart {
   /** Folder under `charts/` in the upstream data, and the chart's name. */
   readonly name: string;
-  /** The released chart version the pinned files belong to (Chart.yaml may hold an unstamped placeholder). */
-  readonly version: string;
   /** Helm repositories that publish it (https:// index or oci:// chart reference), from PROVENANCE.md. */
   readonly repos: readonly string[];
   /**
-   * No files of this chart are pinned (not in PROVENANCE.md), so an Application may use it only at this version
-   * and without values. @default false
+   * The release tag of the pinned commit, for a Chart.yaml kept unstamped upstream (`version: v0.0.0`; the release
+   * tool stamps the tag when it packages the chart). Checked against PROVENANCE.md. @default none (Chart.yaml is stamped)
    */
-  readonly withoutData?: boolean;
+  readonly releaseTag?: string;
+  /**
+   * No files of this chart are pinned; it is released together with the named chart, at that chart's version, and
+   * an Application may use it only at that version and without values. @default none (the chart has data)
+   */
+  readonly releasedWith?: string;
 }
 
 /** The pinned charts, from PROVENANCE.md's "Helm charts" section. */
 export const PINNED_CHARTS: readonly PinnedChart[] = [
-  { name: 'karpenter', version: '1.14.1', repos: ['oci://public.ecr.aws/karpenter/karpenter'] },
+  { name: 'karpenter', repos: ['oci://public.ecr.aws/karpenter/karpenter'] },
   // Karpenter's CRDs as their own chart (upstream's recommended install), released with karpenter from the same
   // commit; it takes no values that matter, so none are pinned. Validated for version and absence of values only.
-  { name: 'karpenter-crd', version: '1.14.1', repos: ['oci://public.ecr.aws/karpenter/karpenter-crd'], withoutData: true },
-  { name: 'metrics-server', version: '3.13.1', repos: ['https://kubernetes-sigs.github.io/metrics-server/'] },
-  { name: 'reloader', version: '2.2.16', repos: ['https://stakater.github.io/stakater-charts', 'oci://ghcr.io/stakater/charts/reloader'] },
-  // Chart.yaml says v0.0.0 upstream; the release tool stamps the tag when it packages the chart.
-  { name: 'cert-manager', version: 'v1.21.1', repos: ['oci://quay.io/jetstack/charts/cert-manager', 'https://charts.jetstack.io'] },
-  { name: 'aws-load-balancer-controller', version: '3.5.0', repos: ['https://aws.github.io/eks-charts'] },
-  { name: 'external-dns', version: '1.21.1', repos: ['https://kubernetes-sigs.github.io/external-dns/'] },
-  { name: 'aws-efs-csi-driver', version: '4.4.1', repos: ['https://kubernetes-sigs.github.io/aws-efs-csi-driver/'] },
-  { name: 'external-secrets', version: '2.9.0', repos: ['https://charts.external-secrets.io'] },
-  { name: 'argo-cd', version: '10.1.1', repos: ['https://argoproj.github.io/argo-helm', 'oci://ghcr.io/argoproj/argo-helm/argo-cd'] },
+  { name: 'karpenter-crd', repos: ['oci://public.ecr.aws/karpenter/karpenter-crd'], releasedWith: 'karpenter' },
+  { name: 'metrics-server', repos: ['https://kubernetes-sigs.github.io/metrics-server/'] },
+  { name: 'reloader', repos: ['https://stakater.github.io/stakater-charts', 'oci://ghcr.io/stakater/charts/reloader'] },
+  { name: 'cert-manager', repos: ['oci://quay.io/jetstack/charts/cert-manager', 'https://charts.jetstack.io'], releaseTag: 'v1.21.1' },
+  { name: 'aws-load-balancer-controller', repos: ['https://aws.github.io/eks-charts'] },
+  { name: 'external-dns', repos: ['https://kubernetes-sigs.github.io/external-dns/'] },
+  { name: 'aws-efs-csi-driver', repos: ['https://kubernetes-sigs.github.io/aws-efs-csi-driver/'] },
+  { name: 'external-secrets', repos: ['https://charts.external-secrets.io'] },
+  { name: 'argo-cd', repos: ['https://argoproj.github.io/argo-helm', 'oci://ghcr.io/argoproj/argo-helm/argo-cd'] },
 ];
+
+/** Version stamped in an unreleased Chart.yaml. */
+const UNSTAMPED = 'v0.0.0';
+
+/** The chart version pinned data belongs to: Chart.yaml's `version`, or the release tag when that is unstamped. */
+export function dataVersion(chart: PinnedChart, chartYaml: string): { version: string } | { error: string } {
+  const stamped = /^version:\s*['"]?([^'"\s#]+)/m.exec(chartYaml)?.[1];
+  if (stamped === undefined) return { error: `charts/${chart.name}/Chart.yaml has no version; allowed: the pinned upstream Chart.yaml` };
+  if (stamped !== UNSTAMPED) return { version: stamped };
+  if (chart.releaseTag) return { version: chart.releaseTag };
+  return { error: `charts/${chart.name}/Chart.yaml says version ${UNSTAMPED} (unstamped) and the pinned table gives no release tag; allowed: a stamped Chart.yaml, or releaseTag in PINNED_CHARTS` };
+}

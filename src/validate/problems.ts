@@ -2,7 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import { didYouMean, show } from '../../config/schema.ts';
 
-export type Check = 'file' | 'schema' | 'helm' | 'project' | 'baseline';
+export type Check = 'file' | 'schema' | 'helm' | 'project' | 'baseline' | 'duplicate';
 
 export interface ValidationProblem {
   /** File path as given to the validator (relative to the working directory when possible). */

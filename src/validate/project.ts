@@ -6,12 +6,12 @@
  */
 import { posix } from 'node:path';
 import { show } from '../../config/schema.ts';
+import { isMap } from '../merge.ts';
 import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
 import { splitApiVersion } from './schemas.ts';
 import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';
 
 type Map_ = Record<string, unknown>;
-const isMap = (v: unknown): v is Map_ => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export type Scope = 'Cluster' | 'Namespaced' | undefined;
 

@@ -6,7 +6,7 @@
  * standalone code, keyed by the SHA-256 of the upstream file they come from, so later runs skip YAML parsing and
  * compiling altogether (the cost that dominates a cold run).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { load } from 'js-yaml';
 import { DiskCache } from './cache.ts';
 import { sha256, type SchemaSource } from './sources.ts';
@@ -60,11 +60,14 @@ interface Definitions {
 
 export type Lookup = { readonly schema: KindSchema } | { readonly error: string };
 
-export function newAjv(source = false): Ajv {
+/** A new ajv with the validator's options (loads ajv: only for compiling). */
+export async function newAjv(source = false): Promise<Ajv> {
+  const { Ajv } = await import('ajv');
   // strict: false because Kubernetes schemas carry vendor keywords. Not verbose: that embeds the whole schema in
   // the generated code and triples its size; messages take bad values from the object and allowed fields from
   // allowedFields(). No code optimisation: it costs more compile time than it saves on a few hundred objects.
-  return new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false, code: { optimize: false, source } });
+  // Refs are never inlined, so a definition used in many places is generated once (the code's size is load time).
+  return new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false, inlineRefs: false, code: { optimize: false, source } });
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -97,14 +100,62 @@ function closure(root: unknown, defs: Record<string, JsonSchema>, prefix: string
   return Object.keys(out).length > 0 ? { ...schema, definitions: out } : schema;
 }
 
+/**
+ * The schema with every subschema that occurs more than once (and is not tiny) moved into `definitions` and
+ * referenced. CRDs have no refs: Argo CD's ApplicationSet repeats its generator schemas dozens of times, which made
+ * a 9 MB validator that cost more to load than everything else in a run. Validation is unchanged.
+ */
+export function hoistRepeated(schema: JsonSchema, minLength = 400): JsonSchema {
+  // Only subschemas are shared: the values of `properties` and the like are, the maps holding them are not.
+  const MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs']);
+  const DATA = new Set(['enum', 'const', 'required', 'default', 'examples']);
+  const text = new Map<object, string>();
+  const count = new Map<string, number>();
+  const measure = (node: unknown, isSchema: boolean): string => {
+    if (!node || typeof node !== 'object') return JSON.stringify(node) ?? 'null';
+    const t = Array.isArray(node)
+      ? `[${node.map((n) => measure(n, isSchema)).join(',')}]`
+      : `{${Object.entries(node).map(([k, v]) => `${JSON.stringify(k)}:${isSchema && DATA.has(k) ? JSON.stringify(v) : measure(v, isSchema ? !MAPS.has(k) : true)}`).join(',')}}`;
+    if (isSchema && !Array.isArray(node)) {
+      text.set(node, t);
+      if (t.length >= minLength) count.set(t, (count.get(t) ?? 0) + 1);
+    }
+    return t;
+  };
+  measure(schema, true);
+  const names = new Map<string, string>();
+  const definitions: Record<string, unknown> = {};
+  const rewrite = (node: unknown, isSchema: boolean, top = false): unknown => {
+    if (!node || typeof node !== 'object') return node;
+    if (Array.isArray(node)) return node.map((n) => rewrite(n, isSchema));
+    const t = text.get(node);
+    if (isSchema && !top && t !== undefined && (count.get(t) ?? 0) > 1) {
+      let name = names.get(t);
+      if (!name) {
+        name = `_shared${names.size}`;
+        names.set(t, name);
+        definitions[name] = rewrite(node, true, true);
+      }
+      return { $ref: `#/definitions/${name}` };
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isSchema && DATA.has(k) ? v : rewrite(v, isSchema ? !MAPS.has(k) : true)]));
+  };
+  const out = rewrite(schema, true, true) as JsonSchema;
+  return names.size > 0 ? { ...out, definitions: { ...((out.definitions as object) ?? {}), ...definitions } } : out;
+}
+
 export interface RegistryOptions {
   /** Folder for compiled validators (e.g. `.cache/validate`); none means compile every run. @default no disk cache */
   readonly cacheDir?: string;
+  /** An existing cache to share (wins over cacheDir). @default a cache in cacheDir */
+  readonly cache?: DiskCache;
 }
 
 export class SchemaRegistry {
-  readonly ajv: Ajv;
   readonly cache: DiskCache;
+  private ajvInstance?: Promise<Ajv>;
+  /** Definitions documents already added to the ajv instance, by id. */
+  private readonly added = new Set<string>();
   private readonly hashes = new Map<string, Promise<string | undefined>>();
   private readonly definitions = new Map<string, Promise<Definitions>>();
   private readonly compiled = new Map<string, Promise<Lookup>>();
@@ -118,8 +169,18 @@ export class SchemaRegistry {
     readonly source: SchemaSource,
     options: RegistryOptions = {},
   ) {
-    this.cache = new DiskCache(options.cacheDir);
-    this.ajv = newAjv(this.cache.enabled);
+    this.cache = options.cache ?? new DiskCache(options.cacheDir);
+  }
+
+  /** The ajv instance, with the definitions of `d` added: created on the first compile only. */
+  private async compiler(d?: Definitions): Promise<Ajv> {
+    this.ajvInstance ??= newAjv(this.cache.enabled);
+    const ajv = await this.ajvInstance;
+    if (d && !this.added.has(d.id)) {
+      ajv.addSchema({ $id: d.id, definitions: d.defs });
+      this.added.add(d.id);
+    }
+    return ajv;
   }
 
   /** SHA-256 of an upstream file (the cache key of everything compiled from it). */
@@ -167,9 +228,7 @@ export class SchemaRegistry {
           const { status: _status, ...properties } = (defs[name].properties ?? {}) as JsonSchema;
           defs[name] = { ...defs[name], properties };
         }
-        const id = `k8s-${version}`;
-        this.ajv.addSchema({ $id: id, definitions: defs });
-        return { id, defs, byGvk };
+        return { id: `k8s-${version}`, defs, byGvk };
       });
       this.definitions.set(version, p);
     }
@@ -187,16 +246,17 @@ export class SchemaRegistry {
         if (!this.cache.has(key)) {
           const d = await this.loadDefinitions(version);
           const { group, version: v } = splitApiVersion(apiVersion);
-          if (!d.byGvk.has(`${group}/${v}/${kind}`)) return { error: `Kubernetes ${version} has no ${kind} in ${apiVersion}` };
+          if (!d.byGvk.has(`${group}/${v}/${kind}`)) return { error: `Kubernetes has no ${kind} in ${apiVersion} (Kubernetes ${version})` };
         }
         const nameOf = async () => {
           const d = await this.loadDefinitions(version);
           const { group, version: v } = splitApiVersion(apiVersion);
           return { d, name: d.byGvk.get(`${group}/${v}/${kind}`)! };
         };
-        const validate = await this.cache.validator(this.ajv, key, async () => {
+        const validate = await this.cache.validator(key, async () => {
           const { d, name } = await nameOf();
-          return this.timed(async () => this.ajv.compile({ $ref: `${d.id}#/definitions/${name}` }));
+          const ajv = await this.compiler(d);
+          return this.timed(async () => ({ ajv, validate: ajv.compile({ $ref: `${d.id}#/definitions/${name}` }) }));
         });
         return {
           schema: {
@@ -214,20 +274,53 @@ export class SchemaRegistry {
     return p;
   }
 
+  /** A named definition (e.g. `io.k8s.api.core.v1.SecurityContext`) in one pinned Kubernetes version, or why there is none. */
+  definition(version: string, name: string): Promise<Lookup> {
+    const key = `${version} definition ${name}`;
+    let p = this.compiled.get(key);
+    if (!p) {
+      p = (async (): Promise<Lookup> => {
+        const defsFile = `kubernetes-schemas/${version}/_definitions.json`;
+        const parts = ['definition', await this.hash(defsFile), name];
+        if (!this.cache.has(parts) && !(name in (await this.loadDefinitions(version)).defs)) return { error: `Kubernetes ${version} has no definition ${name}` };
+        const validate = await this.cache.validator(parts, async () => {
+          const d = await this.loadDefinitions(version);
+          const ajv = await this.compiler(d);
+          return this.timed(async () => ({ ajv, validate: ajv.compile({ $ref: `${d.id}#/definitions/${name}` }) }));
+        });
+        const standalone = async () => {
+          const d = await this.loadDefinitions(version);
+          return closure(d.defs[name], d.defs, '#/definitions/');
+        };
+        return { schema: { label: `Kubernetes ${version}`, validate, standalone } };
+      })();
+      this.compiled.set(key, p);
+    }
+    return p;
+  }
+
   /** CRDs in the source by `group/kind`, from a text scan of their headers (no YAML parsing). */
   crds(): Promise<Map<string, CrdInfo>> {
     this.crdIndex ??= this.timed(async () => {
-      const index = new Map<string, CrdInfo>();
-      for (const file of await this.source.list('crds')) {
-        if (!/\.ya?ml$/.test(file)) continue;
-        const text = (await this.source.read(file)) ?? '';
-        const group = /^ {2}group: *['"]?([^'"\s]+)/m.exec(text)?.[1];
-        const kind = /^ {4}kind: *['"]?([^'"\s]+)/m.exec(text)?.[1];
-        const scope = /^ {2}scope: *['"]?(Cluster|Namespaced)/m.exec(text)?.[1] as CrdInfo['scope'] | undefined;
-        const name = /^ {2}name: *['"]?([^'"\s]+)/m.exec(text)?.[1] ?? file;
-        if (group && kind && scope) index.set(`${group}/${kind}`, { file, group, kind, scope, name });
-      }
-      return index;
+      const files = (await this.source.list('crds')).filter((f) => /\.ya?ml$/.test(f));
+      const scan = async () => {
+        const infos: CrdInfo[] = [];
+        for (const file of files) {
+          const text = (await this.source.read(file)) ?? '';
+          const group = /^ {2}group: *['"]?([^'"\s]+)/m.exec(text)?.[1];
+          const kind = /^ {4}kind: *['"]?([^'"\s]+)/m.exec(text)?.[1];
+          const scope = /^ {2}scope: *['"]?(Cluster|Namespaced)/m.exec(text)?.[1] as CrdInfo['scope'] | undefined;
+          const name = /^ {2}name: *['"]?([^'"\s]+)/m.exec(text)?.[1] ?? file;
+          if (group && kind && scope) infos.push({ file, group, kind, scope, name });
+        }
+        return infos;
+      };
+      // Reading megabytes of CRDs for their headers is skipped when no local CRD file changed (size and mtime).
+      const fingerprints = files.map((f) => this.source.fingerprint?.(f));
+      const infos = fingerprints.every((f) => f !== undefined)
+        ? await this.cache.json(['crd-index', this.source.description, ...files.map((f, i) => `${f} ${fingerprints[i]}`)], scan)
+        : await scan();
+      return new Map(infos.map((i) => [`${i.group}/${i.kind}`, i]));
     });
     return this.crdIndex;
   }
@@ -251,10 +344,11 @@ export class SchemaRegistry {
           const built = await build();
           if ('error' in built) return built;
         }
-        const validate = await this.cache.validator(this.ajv, key, async () => {
+        const validate = await this.cache.validator(key, async () => {
           const built = await build();
           if ('error' in built) throw new Error(built.error);
-          return this.timed(async () => this.ajv.compile(built.schema));
+          const ajv = await this.compiler(await this.loadDefinitions(metadataVersion));
+          return this.timed(async () => ({ ajv, validate: ajv.compile(hoistRepeated(built.schema)) }));
         });
         const standalone = async () => {
           const built = await build();

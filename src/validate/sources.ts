@@ -4,10 +4,13 @@
  * upstream URLs (`pinned`: raw GitHub files at fixed commits), or a mirror URL with the upstream layout. Downloads
  * are checked against the pinned SHA-256 and kept in an on-disk cache, so a second run needs no network.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { sha256 } from '../review.ts';
 import { PINNED_FILES, pinnedUrl, type PinnedFile } from './pinned.ts';
+
+// One SHA-256 for the project (review's manifest.json uses the same); re-exported for the validator's modules.
+export { sha256 };
 
 /** Thrown when no schema source can serve what validation needs; the message says what to pass instead. */
 export class SchemaSourceError extends Error {
@@ -145,10 +148,6 @@ export class ChainSource implements SchemaSource {
     }
     return undefined;
   }
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 export interface SourceOptions {

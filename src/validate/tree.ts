@@ -1,6 +1,7 @@
 /**
- * Reads a rendered tree: `dist/` (one folder per cluster), one cluster's folder, or any folder of YAML. Only
- * `*.yaml`/`*.yml` files are read; README.md, manifest.json, aws/*.json and the like are skipped. Each cluster's
+ * Reads a rendered tree: `dist/` (one folder per cluster), one cluster's folder, or any folder of YAML. Read are
+ * `*.yaml`/`*.yml` files, and `*.json` under a cluster's apps/ and addons/ (Argo CD's directory sources sync JSON
+ * too); README.md, manifest.json and the JSON templates in aws/ and bootstrap/ (not synced by Argo CD) are skipped. Each cluster's
  * settings (Kubernetes version, git repo and revision) come from its config file, read with the config schema
  * itself so defaults match the renderer's, without importing the add-on registry.
  */
@@ -42,19 +43,21 @@ export interface ClusterTree {
 
 const LAYOUT = ['apps', 'addons', 'bootstrap'];
 const YAML_FILE = /\.ya?ml$/;
+/** JSON that Argo CD syncs: the folders its Applications point at. */
+const SYNCED_JSON = /^(apps|addons)\/.+\.json$/;
 
 function isClusterDir(dir: string): boolean {
   return LAYOUT.some((d) => existsSync(join(dir, d)) && statSync(join(dir, d)).isDirectory());
 }
 
-function yamlFiles(dir: string): string[] {
+function manifestFiles(dir: string, cluster: boolean): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.name.startsWith('.')) continue; // staging folders of a synth in progress, editor files
       const full = join(d, e.name);
       if (e.isDirectory()) walk(full);
-      else if (YAML_FILE.test(e.name)) out.push(full);
+      else if (YAML_FILE.test(e.name) || (cluster && SYNCED_JSON.test(relative(dir, full).split('\\').join('/')))) out.push(full);
     }
   };
   walk(dir);
@@ -87,14 +90,19 @@ export function readTree(root: string, options: ReadOptions, problems: Validatio
   const trees: ClusterTree[] = [];
   for (const g of groups.sort((a, b) => a.dir.localeCompare(b.dir))) {
     // Loose files directly in root only; subfolders that are not clusters are read as loose files too.
-    const files = g.dir === root && !g.name ? readdirSync(root).filter((f) => YAML_FILE.test(f)).map((f) => join(root, f)) : yamlFiles(g.dir);
+    const files = g.dir === root && !g.name ? readdirSync(root).filter((f) => YAML_FILE.test(f)).map((f) => join(root, f)) : manifestFiles(g.dir, g.name !== undefined);
     const objects: RenderedObject[] = [];
     for (const path of files) {
       const file = display(path);
       let docs: unknown[];
       try {
-        docs = loadAll(readFileSync(path, 'utf8'), { filename: file });
+        const text = readFileSync(path, 'utf8');
+        docs = path.endsWith('.json') ? [JSON.parse(text)] : loadAll(text, { filename: file });
       } catch (err) {
+        if (err instanceof SyntaxError) {
+          problems.push({ file, object: '(file)', path: '(file)', message: `malformed JSON: ${err.message}; allowed: one Kubernetes object as JSON`, check: 'file' });
+          continue;
+        }
         if (!(err instanceof YAMLException)) throw err;
         const mark = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
         problems.push({ file, object: '(file)', path: '(file)', message: `malformed YAML${mark}: ${err.reason}`, check: 'file' });
