@@ -1,5 +1,5 @@
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
+import { tempDir } from './helpers.ts';
 import { join, resolve } from 'node:path';
 import {
   CloudFormationClient,
@@ -392,7 +392,7 @@ describe('bootstrap plan', () => {
 describe('bootstrap credentials and command line', () => {
   const saved = { ...process.env };
   beforeEach(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'bootstrap-aws-'));
+    const dir = tempDir('bootstrap-aws-');
     for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
     // No files, no instance metadata: the SDK default chain finds nothing, fast.
     Object.assign(process.env, {
@@ -411,7 +411,7 @@ describe('bootstrap credentials and command line', () => {
   });
 
   it('exits non-zero from the CLI: render writes a checked template, plan without credentials fails', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bootstrap-cli-'));
+    const dir = tempDir('bootstrap-cli-');
     cpSync(resolve(PROJECT_ROOT, 'config'), join(dir, 'config'), { recursive: true });
     const out = join(dir, 'dist');
     const errors: string[] = [];

@@ -6,8 +6,8 @@ import type { Problem } from '../config/schema.ts';
 import { buildBootstrapTemplate, controllerRoleId, renderBootstrapTemplate, stackName } from '../bootstrap/template.ts';
 import { DEFAULT_ADDON_VERSIONS } from '../bootstrap/settings.ts';
 import { renderCluster } from '../src/render.ts';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from './helpers.ts';
 import { join, resolve } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
@@ -22,7 +22,7 @@ function exampleCluster(name: 'dev' | 'prod'): Cluster {
 
 /** Copies config/ to a temp dir and edits one cluster file there; returns the temp config dir. */
 function editedConfig(name: string, edit: (doc: Record<string, unknown>) => void): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bootstrap-test-'));
+  const dir = tempDir('bootstrap-test-');
   const configDir = join(dir, 'config');
   cpSync(CONFIG_DIR, configDir, { recursive: true });
   const file = join(configDir, 'clusters', `${name}.yaml`);

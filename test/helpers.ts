@@ -1,5 +1,6 @@
 /** Test helpers: temporary copies of the example config, loading, rendering. */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -11,8 +12,16 @@ import { loadFleet } from '../apps/fleet.ts';
 
 export const EXAMPLE_CONFIG = join(PROJECT_ROOT, 'config');
 
+const created: string[] = [];
+// Each test file removes the folders it made (a full run makes hundreds).
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'platform-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** A copy of the example config/ in a temporary folder; tests edit the copy, never the examples. */
