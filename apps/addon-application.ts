@@ -6,10 +6,11 @@ import { Construct } from 'constructs';
 import {
   Application,
   type ApplicationSpecSource,
+  type ApplicationSpecSourceHelm,
   type ApplicationSpecSources,
   type ApplicationSpecSyncPolicy,
 } from '../imports/argocd-application-argoproj.io.ts';
-import type { AddonDefinition, IgnoreDifference } from '../charts/addon.ts';
+import type { AddonDefinition, HelmChartRef, IgnoreDifference } from '../charts/addon.ts';
 import { waveOf } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { ADDON_LABEL, CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
@@ -49,6 +50,17 @@ export function applicationName(cluster: Pick<Cluster, 'name'>, addonId: string)
   return `${cluster.name}-${addonId}`;
 }
 
+/** A Helm chart source at a pinned version; `version` overrides the chart's own. */
+function helmSource(chart: HelmChartRef & { readonly releaseName: string }, version: string | undefined, helm: ApplicationSpecSourceHelm): ApplicationSpecSource {
+  return {
+    repoUrl: chart.repoURL,
+    // Argo CD's native OCI source names the chart in repoURL and reads it from the artifact's root.
+    ...(chart.repoURL.startsWith('oci://') ? { path: '.' } : { chart: chart.chart }),
+    targetRevision: version ?? chart.version,
+    helm: { releaseName: chart.releaseName, ...helm },
+  };
+}
+
 export class AddonApplication extends Construct {
   readonly application: Application;
 
@@ -57,24 +69,10 @@ export class AddonApplication extends Construct {
     const { cluster, addon } = props;
     const sources: ApplicationSpecSource[] = [];
     if (addon.chart) {
-      const oci = addon.chart.repoURL.startsWith('oci://');
-      sources.push({
-        repoUrl: addon.chart.repoURL,
-        // Argo CD's native OCI source names the chart in repoURL and reads it from the artifact's root.
-        ...(oci ? { path: '.' } : { chart: addon.chart.chart }),
-        targetRevision: props.version ?? addon.chart.version,
-        helm: { releaseName: addon.chart.releaseName, valuesObject: props.values ?? {}, ...(addon.crdChart ? { skipCrds: true } : {}) },
-      });
-    }
-    if (addon.chart && addon.crdChart) {
+      const valuesObject = props.values ?? {};
+      sources.push(helmSource(addon.chart, props.version, addon.crdChart ? { valuesObject, skipCrds: true } : { valuesObject }));
       // The CRDs as ordinary templates, so each sync upgrades them; same version as the chart they belong to.
-      const oci = addon.crdChart.repoURL.startsWith('oci://');
-      sources.push({
-        repoUrl: addon.crdChart.repoURL,
-        ...(oci ? { path: '.' } : { chart: addon.crdChart.chart }),
-        targetRevision: props.version ?? addon.crdChart.version,
-        helm: { releaseName: addon.crdChart.releaseName },
-      });
+      if (addon.crdChart) sources.push(helmSource(addon.crdChart, props.version, {}));
     }
     if (props.manifestsPath) {
       sources.push({ repoUrl: cluster.gitops.repoURL, targetRevision: cluster.gitops.targetRevision, path: props.manifestsPath });

@@ -44,19 +44,47 @@ export class PlatformProject extends Construct {
       spec: {
         description: `Platform add-ons of cluster ${cluster.name} (${cluster.environment}, ${cluster.aws.region})`,
         sourceRepos: [cluster.gitops.repoURL, ...sorted(props.chartRepos, (r) => r)],
-        destinations: [
-          // The root app-of-apps writes this cluster's Applications into Argo CD's own namespace.
-          { server: IN_CLUSTER, namespace: cluster.argocd.namespace },
-          ...sorted(props.namespaces, (n) => n)
-            .filter((namespace) => server !== IN_CLUSTER || namespace !== cluster.argocd.namespace)
-            .map((namespace) => ({ server, namespace })),
-        ],
+        // Never Argo CD's own namespace: a chart here must not be able to write argocd-cm or cluster Secrets.
+        destinations: sorted(props.namespaces, (n) => n)
+          .filter((namespace) => server !== IN_CLUSTER || namespace !== cluster.argocd.namespace)
+          .map((namespace) => ({ server, namespace })),
         clusterResourceWhitelist: sorted(
           [{ group: '', kind: 'Namespace' }, ...props.clusterKinds],
           (k) => `${k.group}/${k.kind}`,
         ).map(({ group, kind }) => ({ group, kind })),
-        // Resources in the destination namespaces that no Application owns are reported, not deleted.
-        orphanedResources: { warn: true },
+      },
+    });
+  }
+}
+
+export function rootProjectName(cluster: Pick<Cluster, 'name'>): string {
+  return `${cluster.name}-root`;
+}
+
+/**
+ * The project of the root app-of-apps: it may only write this cluster's Applications and AppProjects, from the
+ * git repo, into Argo CD's namespace. Applied by hand once (before the root Application), then synced like the rest.
+ */
+export class RootProject extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly cluster: Cluster }) {
+    super(scope, id);
+    const { cluster } = props;
+    new AppProject(this, 'Resource', {
+      metadata: {
+        name: rootProjectName(cluster),
+        namespace: cluster.argocd.namespace,
+        labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name },
+        annotations: { [SYNC_WAVE]: '-1' },
+      },
+      spec: {
+        description: `Root app-of-apps of cluster ${cluster.name}: its Applications and AppProjects only`,
+        sourceRepos: [cluster.gitops.repoURL],
+        destinations: [{ server: IN_CLUSTER, namespace: cluster.argocd.namespace }],
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: [
+          { group: 'argoproj.io', kind: 'Application' },
+          { group: 'argoproj.io', kind: 'AppProject' },
+        ],
       },
     });
   }

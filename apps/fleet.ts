@@ -20,13 +20,14 @@ import type { ApplicationSetProps } from '../imports/argocd-applicationset-argop
 import type { Cluster } from '../config/cluster.ts';
 import { ConfigError, type FileProblem } from '../config/load.ts';
 import { obj, show, str, type Infer, type Problem } from '../config/schema.ts';
-import { projectName } from './app-project.ts';
-import { CLUSTER_LABEL, MANAGED_BY } from './labels.ts';
+import { rootProjectName } from './app-project.ts';
+import { CLUSTER_LABEL, FLEET_DIR, MANAGED_BY } from './labels.ts';
 import { rootApplicationName, rootApplicationSpec } from './root-application.ts';
 import { fileName, toYaml, type Manifest } from '../src/manifest-files.ts';
+import type { RenderedCluster } from '../src/render.ts';
 
 /** Output folder of the fleet's shared objects, beside the cluster folders (cluster names start with a letter). */
-export const FLEET_DIR = '_fleet';
+export { FLEET_DIR };
 /** Where a member cluster's Secret template goes, relative to `dist/<cluster>/`. */
 export const CLUSTER_SECRET_FILE = 'bootstrap/argocd-cluster-secret.json';
 
@@ -144,7 +145,7 @@ export function clusterSecretTemplate(cluster: Cluster, fleet: FleetSettings): R
       },
       annotations: {
         [PARAMS.rootName]: rootApplicationName(cluster),
-        [PARAMS.project]: projectName(cluster),
+        [PARAMS.project]: rootProjectName(cluster),
         [PARAMS.repoURL]: cluster.gitops.repoURL,
         [PARAMS.targetRevision]: cluster.gitops.targetRevision,
         [PARAMS.path]: `${cluster.gitops.distPath}/${cluster.name}/apps`,
@@ -210,16 +211,11 @@ export class FleetApplicationSet extends Construct {
   }
 }
 
-export interface RenderedFleet {
-  /** `FLEET_DIR`, so it is written (and kept from pruning) like a cluster folder. */
-  readonly name: string;
-  readonly files: ReadonlyMap<string, string>;
-  readonly applications: number;
-  readonly objects: number;
-}
-
-/** Renders the fleet's shared folder, in the pipeline's file format (one object per file, same header). */
-export function renderFleet(fleet: Fleet): RenderedFleet {
+/**
+ * Renders the fleet's shared folder, in the pipeline's file format (one object per file, same header), named
+ * `FLEET_DIR` so it is written (and kept from pruning) like a cluster folder.
+ */
+export function renderFleet(fleet: Fleet): RenderedCluster {
   const chart = new Chart(new App(), FLEET_DIR, { disableResourceNameHashes: true });
   new FleetApplicationSet(chart, 'roots', { fleet });
   const files = new Map<string, string>();

@@ -6,3 +6,6 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'eks-platform' } as 
 
 /** The Argo CD server address of the Argo CD instance's own cluster. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** Top-level folder of the output that holds the fleet's ApplicationSet (cluster names cannot start with `_`). */
+export const FLEET_DIR = '_fleet';

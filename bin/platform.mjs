@@ -16,12 +16,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, '.cache', 'cli');
 const MANIFEST = join(CACHE, 'manifest.json');
-/** Bump when the bundle options change, so old bundles are not reused. */
-const FORMAT = 'cjs-2';
 const requireHere = createRequire(import.meta.url);
 
+/** Hash of the bundle's inputs, this launcher (its build options) and the Node version. */
 function inputsKey(inputs) {
-  const hash = createHash('sha256').update(`${FORMAT}\0${process.version}\0`);
+  const hash = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(`\0${process.version}\0`);
   for (const input of inputs) hash.update(`${input}\0`).update(readFileSync(join(ROOT, input))).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
@@ -29,7 +28,8 @@ function inputsKey(inputs) {
 function cachedBundle() {
   if (!existsSync(MANIFEST)) return undefined;
   const { key, inputs, bundle } = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-  return inputs.every((i) => existsSync(join(ROOT, i))) && inputsKey(inputs) === key ? join(CACHE, bundle) : undefined;
+  const file = join(CACHE, bundle);
+  return existsSync(file) && inputs.every((i) => existsSync(join(ROOT, i))) && inputsKey(inputs) === key ? file : undefined;
 }
 
 async function buildBundle() {

@@ -51,19 +51,26 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
   }
-  await cli
-    .demandCommand(1, 'Name a command; see --help.')
-    .strict()
-    .help()
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
-    .fail((msg, err) => {
-      if (err) throw err;
-      console.error(msg);
-      exitCode = 2;
-    })
-    .parseAsync();
+  try {
+    await cli
+      .demandCommand(1, 'Name a command; see --help.')
+      .strict()
+      .help()
+      .wrap(Math.min(110, process.stdout.columns ?? 110))
+      .fail((msg, err) => {
+        // Throwing stops yargs before any handler runs: a mistyped option must never start a synth.
+        throw err ?? new UsageError(msg);
+      })
+      .parseAsync();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\nSee --help.`);
+    return 2;
+  }
   return exitCode;
 }
+
+class UsageError extends Error {}
 
 // Run only when executed, never on import.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

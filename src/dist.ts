@@ -19,9 +19,9 @@ export interface ClusterWriteSummary {
 export interface WriteOptions {
   /** Remove folders of clusters that no longer exist (only on a full synth). @default false */
   readonly pruneClusters?: boolean;
-  /** Top-level entries of the output folder that are not cluster folders and must never be pruned. @default [] */
-  readonly keep?: readonly string[];
 }
+
+const STAGING = '.staging-';
 
 /** Lists files under `dir`, relative to it, with `/` separators. */
 export function listFiles(dir: string): string[] {
@@ -40,13 +40,15 @@ export function listFiles(dir: string): string[] {
 
 export function writeDist(outDir: string, clusters: readonly RenderedCluster[], options: WriteOptions = {}): ClusterWriteSummary[] {
   mkdirSync(outDir, { recursive: true });
+  // Leftovers of a run that was killed half-way (never part of the output).
+  for (const entry of readdirSync(outDir)) if (entry.startsWith(STAGING)) rmSync(join(outDir, entry), { recursive: true, force: true });
   const stamp = `${process.pid}-${Date.now()}`;
   const staged: Array<{ target: string; staging: string }> = [];
   const summaries: ClusterWriteSummary[] = [];
   try {
     for (const cluster of clusters) {
       const target = join(outDir, cluster.name);
-      const staging = join(outDir, `.staging-${cluster.name}-${stamp}`);
+      const staging = join(outDir, `${STAGING}${cluster.name}-${stamp}`);
       const before = new Set(listFiles(target));
       let written = 0;
       let unchanged = 0;
@@ -71,8 +73,7 @@ export function writeDist(outDir: string, clusters: readonly RenderedCluster[], 
       staged.push({ target, staging });
     }
   } catch (err) {
-    for (const { staging } of staged) rmSync(staging, { recursive: true, force: true });
-    for (const entry of readdirSync(outDir)) if (entry.endsWith(stamp)) rmSync(join(outDir, entry), { recursive: true, force: true });
+    for (const entry of readdirSync(outDir)) if (entry.startsWith(STAGING) && entry.endsWith(stamp)) rmSync(join(outDir, entry), { recursive: true, force: true });
     throw err;
   }
 
@@ -85,7 +86,7 @@ export function writeDist(outDir: string, clusters: readonly RenderedCluster[], 
   }
 
   if (options.pruneClusters) {
-    const names = new Set([...clusters.map((c) => c.name), ...(options.keep ?? [])]);
+    const names = new Set(clusters.map((c) => c.name));
     for (const entry of readdirSync(outDir)) {
       const full = join(outDir, entry);
       if (names.has(entry) || entry.startsWith('.') || !statSync(full).isDirectory()) continue;

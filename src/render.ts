@@ -10,7 +10,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { AddonApplication } from '../apps/addon-application.ts';
-import { PlatformProject, projectName } from '../apps/app-project.ts';
+import { PlatformProject, projectName, RootProject, rootProjectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
 import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
@@ -142,10 +142,11 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   }
 
   new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces, clusterKinds });
+  new RootProject(appsChart, 'root-project', { cluster });
   for (const m of manifestsOf(appsChart)) add('apps', m);
 
   const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
-  new RootApplication(bootstrapChart, 'root', { cluster, project, path: `${cluster.gitops.distPath}/${cluster.name}/apps` });
+  new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: `${cluster.gitops.distPath}/${cluster.name}/apps` });
   new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 

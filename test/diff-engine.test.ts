@@ -4,7 +4,6 @@ import { compareTrees, type DiffReport } from '../src/diff/engine.ts';
 import { FLEET_DIR } from '../apps/fleet.ts';
 import { COMMENT_MARKER, formatMarkdown, formatText } from '../src/diff/format.ts';
 import { entryNameAsKey, isSensitiveKey, redact, redactPair, REDACTED, REDACTED_CHANGED } from '../src/diff/redact.ts';
-import { FLEET_FOLDER } from '../src/diff/tree.ts';
 import { unifiedDiff } from '../src/diff/unified.ts';
 
 type Obj = Record<string, unknown>;
@@ -203,11 +202,10 @@ describe('compareTrees', () => {
   });
 
   it('labels dist/_fleet as the fleet, not a cluster, and leaves it out of the cluster count', () => {
-    expect(FLEET_FOLDER).toBe(FLEET_DIR);
     const fleet = (ns: string) => new Map([['applicationset_argocd_platform-roots.yaml', yaml({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'platform-roots', namespace: ns }, spec: {} })]]);
-    const base = new Map([...tree({ dev: baseObjects() }), [FLEET_FOLDER, fleet('argocd')]]);
+    const base = new Map([...tree({ dev: baseObjects() }), [FLEET_DIR, fleet('argocd')]]);
     expect(text(compareTrees(base, base))).toContain('render the same objects (1 clusters and the fleet, 12 files compared)');
-    const r = compareTrees(base, new Map([...tree({ dev: baseObjects() }), [FLEET_FOLDER, fleet('argo')]]));
+    const r = compareTrees(base, new Map([...tree({ dev: baseObjects() }), [FLEET_DIR, fleet('argo')]]));
     const out = text(r);
     expect(out).toContain('\nFleet (management Argo CD): Applications 0 added, 0 changed, 0 removed\n');
     expect(out).toContain('\nCluster dev: no changes\n');

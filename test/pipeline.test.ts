@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ const DOCUMENTED_ORDER = [
 function snapshotDir(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
 }
+
+const LAUNCHER = join(PROJECT_ROOT, 'bin', 'platform.mjs');
 
 /** tsx's loader by absolute URL, so the CLI runs from any working directory. */
 const TSX = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -74,6 +76,7 @@ describe('Argo CD layer', () => {
   it('renders the AppProject, the root app and the argocd-cm health check per cluster', () => {
     for (const [name, r] of [['dev', dev], ['prod', prod]] as const) {
       expect(r.files.has(`apps/appproject_argocd_${name}-platform.yaml`)).toBe(true);
+      expect(r.files.has(`apps/appproject_argocd_${name}-root.yaml`)).toBe(true);
       expect(r.files.has(`bootstrap/application_argocd_${name}-root.yaml`)).toBe(true);
       const cm = parse(r, 'bootstrap/configmap_argocd_argocd-cm.yaml');
       expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = obj.status.health.status');
@@ -101,18 +104,44 @@ describe('Argo CD layer', () => {
     expect(root.spec.source).toEqual({ repoURL: 'https://github.com/example-org/platform-gitops.git', targetRevision: 'release', path: 'dist/prod/apps' });
   });
 
-  it('keeps the AppProject to the repos, namespaces and cluster kinds actually used', () => {
+  it('keeps the add-ons project to exactly the repos, namespaces and cluster kinds used', () => {
     const project = parse(dev, 'apps/appproject_argocd_dev-platform.yaml');
     const applications = [...dev.files.keys()].filter((f) => f.startsWith('apps/application_')).map((f) => parse(dev, f));
     const repos = new Set(applications.flatMap((a) => [a.spec.source, ...(a.spec.sources ?? [])].filter(Boolean).map((s) => s.repoURL)));
-    expect(new Set(project.spec.sourceRepos)).toEqual(new Set(['https://github.com/example-org/platform-gitops.git', ...repos]));
-    expect(project.spec.sourceRepos).not.toContain('*');
-    const namespaces = new Set(applications.map((a) => a.spec.destination.namespace));
-    for (const ns of namespaces) expect(project.spec.destinations).toContainEqual({ server: 'https://kubernetes.default.svc', namespace: ns });
-    expect(project.spec.destinations.some((d: { namespace: string }) => d.namespace === '*')).toBe(false);
-    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: '', kind: 'Namespace' });
-    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'apiregistration.k8s.io', kind: 'APIService' });
-    expect(project.spec.clusterResourceWhitelist.some((k: { kind: string }) => k.kind === '*')).toBe(false);
+    expect(new Set(project.spec.sourceRepos)).toEqual(repos);
+    expect(project.spec.sourceRepos).toContain('https://github.com/example-org/platform-gitops.git');
+    // Destination namespaces: each add-on's own, those its objects use, and those its chart declares; nothing else.
+    const objects = [...dev.files.keys()].filter((f) => f.startsWith('addons/') && f.endsWith('.yaml')).map((f) => parse(dev, f));
+    const expected = new Set([
+      ...ADDONS.flatMap((a) => [a.namespace, ...(a.extraNamespaces ?? [])]),
+      ...objects.map((o) => o.metadata.namespace).filter(Boolean),
+    ]);
+    expect(new Set(project.spec.destinations.map((d: { namespace: string }) => d.namespace))).toEqual(expected);
+    expect(expected.has('argocd')).toBe(false);
+    for (const d of project.spec.destinations) expect(d.server).toBe('https://kubernetes.default.svc');
+    // Cluster kinds: Namespace (CreateNamespace), those rendered, those the charts declare.
+    const kinds = new Set([
+      '/Namespace',
+      ...objects.filter((o) => !o.metadata.namespace).map((o) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`),
+      ...ADDONS.flatMap((a) => a.chartClusterKinds ?? []).map((k) => `${k.group}/${k.kind}`),
+    ]);
+    expect(new Set(project.spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`))).toEqual(kinds);
+  });
+
+  it('lets the root app write only Applications and AppProjects into Argo CD\'s namespace', () => {
+    const project = parse(prod, 'apps/appproject_argocd_prod-root.yaml');
+    expect(project.spec).toMatchObject({
+      sourceRepos: ['https://github.com/example-org/platform-gitops.git'],
+      destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'argocd' }],
+      clusterResourceWhitelist: [],
+      namespaceResourceWhitelist: [
+        { group: 'argoproj.io', kind: 'Application' },
+        { group: 'argoproj.io', kind: 'AppProject' },
+      ],
+    });
+    expect(parse(prod, 'bootstrap/application_argocd_prod-root.yaml').spec.project).toBe('prod-root');
+    const appKinds = new Set([...prod.files.keys()].filter((f) => f.startsWith('apps/')).map((f) => parse(prod, f).kind));
+    expect(appKinds).toEqual(new Set(['Application', 'AppProject']));
   });
 });
 
@@ -169,7 +198,7 @@ describe('dist/', () => {
     const run = (args: string[], cwd: string, env: Record<string, string>) =>
       execFileSync(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
     // Once through the npm scripts' launcher (cached bundle), once from the sources through tsx, elsewhere.
-    run([join(PROJECT_ROOT, 'bin', 'platform.mjs'), 'synth', '--out', a], PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+    run([LAUNCHER, 'synth', '--out', a], PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
     run(['--import', TSX, cli, 'synth', '--out', b], tempDir(), { TZ: 'Asia/Kolkata', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
     expect(snapshotDir(b)).toEqual(snapshotDir(a));
     expect(Object.keys(snapshotDir(a)).length).toBeGreaterThan(8);
@@ -204,11 +233,41 @@ describe('dist/', () => {
     const out = tempDir();
     synth({ configDir: EXAMPLE_CONFIG, outDir: out });
     const before = snapshotDir(out);
-    const good = render('dev');
+    // dev really changes (so it is staged before prod fails), prod cannot be written.
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons.reloader.replicas = 2));
+    const changed = render('dev', dir);
     const broken = { ...render('prod'), files: new Map([['apps/ok.yaml', 'a: 1\n'], ['apps/bad\0name.yaml', 'b: 2\n']]) };
-    expect(() => writeDist(out, [good, broken])).toThrow();
+    expect(() => writeDist(out, [changed, broken])).toThrow();
     expect(snapshotDir(out)).toEqual(before);
     expect(listFiles(out).some((f) => f.startsWith('.staging'))).toBe(false);
+  });
+
+  it('fails a mistyped option before anything is rendered or written', () => {
+    const out = join(tempDir(), 'out');
+    const r = spawnSync(process.execPath, [LAUNCHER, 'synth', '--out', out, '--clustr', 'dev'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Unknown argument: clustr');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rebuilds a missing CLI bundle instead of falling back to the sources for good', () => {
+    const run = () => spawnSync(process.execPath, [LAUNCHER, 'synth', '--out', tempDir()], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, DEBUG: '1' } });
+    expect(run().status).toBe(0);
+    const cache = join(PROJECT_ROOT, '.cache', 'cli');
+    const { bundle } = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8')) as { bundle: string };
+    rmSync(join(cache, bundle));
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('using the sources');
+    expect(existsSync(join(cache, bundle))).toBe(true);
+  });
+
+  it('removes staging leftovers of a run that was killed half-way', () => {
+    const out = tempDir();
+    mkdirSync(join(out, '.staging-dev-1-2-old', 'apps'), { recursive: true });
+    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    expect(readdirSync(out).filter((e) => e.startsWith('.'))).toEqual([]);
   });
 
   it('removes the files of a disabled add-on and reports them', () => {

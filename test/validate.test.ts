@@ -158,11 +158,24 @@ describe.skipIf(MISSING)(`validate rendered output${MISSING ? ` (skipped: ${MISS
 
   it('reports a cluster-scoped kind missing from the AppProject whitelist', async () => {
     const dist = copy();
-    plant(dist, 'dev/apps/priorityclass_probe.yaml', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'probe' }, value: 1000 });
-    const hits = at(await validate(dist), 'dev/apps/priorityclass_probe.yaml', 'kind');
+    plant(dist, 'dev/addons/idp-roles/priorityclass_probe.yaml', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'probe' }, value: 1000 });
+    const hits = at(await validate(dist), 'dev/addons/idp-roles/priorityclass_probe.yaml', 'kind');
     expect(hits).toHaveLength(1);
     expect(hits[0].check).toBe('project');
-    expect(hits[0].message).toMatch(/^cluster-scoped PriorityClass \(group "scheduling\.k8s\.io"\) is not on AppProject dev-platform's clusterResourceWhitelist, so dev-root cannot sync it; allowed: .*Namespace/);
+    expect(hits[0].message).toMatch(/^cluster-scoped PriorityClass \(group "scheduling\.k8s\.io"\) is not on AppProject dev-platform's clusterResourceWhitelist, so dev-idp-roles cannot sync it; allowed: .*Namespace/);
+    // The root's project allows no cluster-scoped kind at all.
+    plant(dist, 'dev/apps/priorityclass_probe.yaml', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'probe2' }, value: 1000 });
+    expect(at(await validate(dist), 'dev/apps/priorityclass_probe.yaml', 'kind')[0].message).toMatch(/^cluster-scoped PriorityClass .* is not on AppProject dev-root's clusterResourceWhitelist, so dev-root cannot sync it/);
+  }, 60_000);
+
+  it('reports a namespaced kind the AppProject does not allow', async () => {
+    const dist = copy();
+    // The root app's project allows only Applications and AppProjects.
+    plant(dist, 'dev/apps/configmap_argocd_probe.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace: 'argocd' }, data: { a: 'b' } });
+    const hits = at(await validate(dist), 'dev/apps/configmap_argocd_probe.yaml', 'kind');
+    expect(hits.map((h) => h.message)).toEqual([
+      'ConfigMap (group "") is not allowed by AppProject dev-root\'s namespaceResourceWhitelist/Blacklist, so dev-root cannot sync it; allowed: argoproj.io/Application, argoproj.io/AppProject',
+    ]);
   }, 60_000);
 
   it('reports an untagged image and a latest tag', async () => {

@@ -9,7 +9,8 @@ import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } fr
 import { SYNC_WAVE } from '../../apps/labels.ts';
 import { diffTemplates, isReplacement, type CfnTemplateDiff } from './cfn.ts';
 import { redactPair } from './redact.ts';
-import { FLEET_FOLDER, type RenderedTree } from './tree.ts';
+import type { RenderedTree } from './tree.ts';
+import { FLEET_DIR } from '../../apps/labels.ts';
 import { unifiedDiff } from './unified.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
@@ -458,8 +459,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     baseFiles === undefined ? 'added' : headFiles === undefined ? 'removed' : sorted.length > 0 ? 'changed' : 'unchanged';
   if (change === 'removed') {
     const message =
-      name === FLEET_FOLDER
-        ? `dist/${FLEET_FOLDER} is removed: its ApplicationSet was applied by hand (kubectl apply -f dist/${FLEET_FOLDER}/) and must be deleted by hand`
+      name === FLEET_DIR
+        ? `dist/${FLEET_DIR} is removed: its ApplicationSet was applied by hand (kubectl apply -f dist/${FLEET_DIR}/) and must be deleted by hand`
         : `cluster ${name} is removed from dist/: its root Application (applied by hand) must be deleted by hand`;
     warnings.unshift({ cluster: name, group: name, kind: 'cluster-removed', message });
   }

@@ -3,7 +3,7 @@
  * (per cluster, per Application, Terraform-style counts, warnings), then one unified diff per resource.
  */
 import type { ClusterDiff, DiffReport, FromTo, GroupDiff, Warning } from './engine.ts';
-import { FLEET_FOLDER } from './tree.ts';
+import { FLEET_DIR } from '../../apps/labels.ts';
 
 /** Starts the pull-request comment, so the workflow finds and updates its own comment, never another one's. */
 export const COMMENT_MARKER = '<!-- platform-diff -->';
@@ -12,12 +12,12 @@ const FLEET_TITLE = 'Fleet (management Argo CD)';
 
 /** How a top-level folder of dist/ is named in the report: `dist/_fleet` is the fleet, not a cluster. */
 export function clusterTitle(name: string): string {
-  return name === FLEET_FOLDER ? FLEET_TITLE : `Cluster ${name}`;
+  return name === FLEET_DIR ? FLEET_TITLE : `Cluster ${name}`;
 }
 
 /** The name column/heading: the cluster's name, or the fleet's title. */
 function shortTitle(name: string): string {
-  return name === FLEET_FOLDER ? FLEET_TITLE : name;
+  return name === FLEET_DIR ? FLEET_TITLE : name;
 }
 
 export interface FormatOptions {
@@ -82,7 +82,7 @@ function clusterLine(c: ClusterDiff): string {
   const title = clusterTitle(c.name);
   if (c.change === 'unchanged') return `${title}: no changes`;
   const a = c.applications;
-  const fleet = c.name === FLEET_FOLDER;
+  const fleet = c.name === FLEET_DIR;
   const what = c.change === 'added' ? (fleet ? ' (new)' : ' (new cluster)') : c.change === 'removed' ? (fleet ? ' (removed)' : ' (cluster removed)') : '';
   return `${title}${what}: Applications ${a.added.length} added, ${a.changed.length} changed, ${a.removed.length} removed`;
 }
@@ -99,7 +99,7 @@ function planLine(report: DiffReport): string {
 }
 
 function noChanges(report: DiffReport, o: FormatOptions): string {
-  const clusters = report.clusters.filter((c) => c.name !== FLEET_FOLDER).length;
+  const clusters = report.clusters.filter((c) => c.name !== FLEET_DIR).length;
   const fleet = clusters < report.clusters.length ? ' and the fleet' : '';
   return `No changes: ${o.baseLabel} and ${o.headLabel} render the same objects (${clusters} clusters${fleet}, ${report.filesCompared} files compared).`;
 }

@@ -3,11 +3,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listFiles } from '../dist.ts';
 
-/**
- * `dist/_fleet`: the management Argo CD's shared objects (fleet mode), beside the cluster folders but not a cluster.
- * The same value as FLEET_DIR in apps/fleet.ts, which is not imported here because that module loads cdk8s.
- */
-export const FLEET_FOLDER = '_fleet';
 
 /** cluster name → (path relative to the cluster folder → content). */
 export type RenderedTree = ReadonlyMap<string, ReadonlyMap<string, string>>;

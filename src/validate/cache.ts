@@ -15,7 +15,9 @@ import { sha256 } from './sources.ts';
 /** Bump when strictify, the compile options or a cached format change, so old entries are not reused. */
 const ENGINE_VERSION = '3';
 const requireHere = createRequire(import.meta.url);
-const AJV_VERSION = (requireHere('ajv/package.json') as { version: string }).version;
+let ajvVersion: string | undefined;
+/** ajv's version is part of every key (read on first use, not on import). */
+const AJV_VERSION = () => (ajvVersion ??= (requireHere('ajv/package.json') as { version: string }).version);
 
 export class DiskCache {
   /** Scripts loaded without an accepted V8 code cache, to write one for in flush(). */
@@ -31,7 +33,7 @@ export class DiskCache {
 
   private path(parts: ReadonlyArray<string | undefined>, ext: string): string | undefined {
     if (!this.dir || parts.some((p) => p === undefined)) return undefined;
-    return join(this.dir, `${sha256([ENGINE_VERSION, AJV_VERSION, ...parts].join('\n')).slice(0, 32)}.${ext}`);
+    return join(this.dir, `${sha256([ENGINE_VERSION, AJV_VERSION(), ...parts].join('\n')).slice(0, 32)}.${ext}`);
   }
 
   has(parts: ReadonlyArray<string | undefined>): boolean {

@@ -32,6 +32,8 @@ interface Project {
   readonly destinations: Array<{ server?: string; name?: string; namespace?: string }>;
   readonly whitelist: Array<{ group: string; kind: string }>;
   readonly blacklist: Array<{ group: string; kind: string }>;
+  readonly namespacedWhitelist?: Array<{ group: string; kind: string }>;
+  readonly namespacedBlacklist: Array<{ group: string; kind: string }>;
 }
 
 function projectOf(o: K8sObject): Project {
@@ -43,6 +45,9 @@ function projectOf(o: K8sObject): Project {
     destinations: Array.isArray(spec.destinations) ? (spec.destinations.filter(isMap) as Project['destinations']) : [],
     whitelist: gk(spec.clusterResourceWhitelist),
     blacklist: gk(spec.clusterResourceBlacklist),
+    // Argo CD: no namespaceResourceWhitelist means every namespaced kind is allowed.
+    namespacedWhitelist: Array.isArray(spec.namespaceResourceWhitelist) ? gk(spec.namespaceResourceWhitelist) : undefined,
+    namespacedBlacklist: gk(spec.namespaceResourceBlacklist),
   };
 }
 
@@ -147,6 +152,10 @@ export async function checkProjects(tree: ClusterTree, scopeOf: (o: K8sObject) =
           add(r, ['kind'], `cluster-scoped ${kind} (group ${show(group)}) is not on AppProject ${project.name}'s clusterResourceWhitelist, so ${String(app.object.metadata?.name)} cannot sync it; allowed: ${project.whitelist.map((e) => `${e.group || '(core)'}/${e.kind}`).join(', ') || '(none)'}`);
         }
       } else if (typeof namespace === 'string') {
+        const { namespacedWhitelist: allowed, namespacedBlacklist: denied } = project;
+        if ((allowed && !matchesGk(allowed, group, kind)) || matchesGk(denied, group, kind)) {
+          add(r, ['kind'], `${kind} (group ${show(group)}) is not allowed by AppProject ${project.name}'s namespaceResourceWhitelist/Blacklist, so ${String(app.object.metadata?.name)} cannot sync it; allowed: ${allowed?.map((e) => `${e.group || '(core)'}/${e.kind}`).join(', ') ?? 'every kind not blacklisted'}`);
+        }
         const dest = isMap(app.object.spec) && isMap(app.object.spec.destination) ? app.object.spec.destination : {};
         if (!destinationAllowed(project, dest.server as string | undefined, dest.name as string | undefined, namespace)) {
           add(r, ['metadata', 'namespace'], `got ${show(namespace)}, not a destination namespace of AppProject ${project.name}; allowed: ${describeDestinations(project)}`);
