@@ -62,12 +62,12 @@ describe.skipIf(MISSING)(`validate command and kubeconform engine${MISSING ? ` (
   it('prints one line per problem and exits 1', async () => {
     const bad = join(work, 'bad');
     synth({ configDir: CONFIG, outDir: bad });
-    writeFileSync(join(bad, 'dev', 'apps', 'configmap_argocd_x.yaml'), toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'argocd' }, dataa: {} }, 'a test'));
+    writeFileSync(join(bad, 'dev', 'addons', 'echo-server', 'configmap_echo-server_x.yaml'), toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'echo-server' }, dataa: {} }, 'a test'));
     const { code, out } = await cli([bad, '--upstream', UPSTREAM]);
     expect(code).toBe(1);
     // File paths are relative to the working directory.
-    expect(out[0].startsWith(`${relative(process.cwd(), bad)}/dev/apps/configmap_argocd_x.yaml: `)).toBe(true);
-    expect(out[0]).toMatch(/: ConfigMap\/argocd\/x: dataa: unknown field \(did you mean "data"\?\); allowed: .*\(Kubernetes v1\.28\.0, v1\.36\.0\)$/);
+    expect(out[0].startsWith(`${relative(process.cwd(), bad)}/dev/addons/echo-server/configmap_echo-server_x.yaml: `)).toBe(true);
+    expect(out[0]).toMatch(/: ConfigMap\/echo-server\/x: dataa: unknown field \(did you mean "data"\?\); allowed: .*\(Kubernetes v1\.28\.0, v1\.36\.0\)$/);
     expect(out.at(-1)).toMatch(/: 1 problem in /);
   }, 60_000);
 
