@@ -29,8 +29,6 @@ export const ISSUERS = {
   'letsencrypt-production': 'https://acme-v02.api.letsencrypt.org/directory',
 } as const;
 
-export type IssuerName = keyof typeof ISSUERS;
-
 export function certManagerValues(cluster: Cluster, props: CertManagerProps = {}): Record<string, unknown> {
   const replicas = props.replicas ?? 2;
   const pdb = { enabled: replicas > 1, minAvailable: 1 };

@@ -215,12 +215,6 @@ export function redact(value: Json): Json {
   return walkOne(value, false);
 }
 
-/** Redacts one scalar found at `path` (e.g. a Helm values leaf for the summary). */
-export function redactLeaf(path: readonly string[], value: Json): Json {
-  const sensitive = path.some((k, i) => (i === path.length - 1 ? isSensitiveKey(k) : keySensitive(k, {})));
-  return (sensitive && isScalar(value)) || isSensitiveValue(value) ? REDACTED : value;
-}
-
 function dropUndefined(o: Record<string, Json>): Record<string, Json> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
