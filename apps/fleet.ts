@@ -18,6 +18,7 @@ import { load, YAMLException } from 'js-yaml';
 // Types only: the generated module is 3.3 MB and would add ~40 ms to every synth, fleet mode or not.
 import type { ApplicationSetProps } from '../imports/argocd-applicationset-argoproj.io.ts';
 import type { Cluster } from '../config/cluster.ts';
+import { repoPath } from '../config/naming.ts';
 import { ConfigError, type FileProblem } from '../config/load.ts';
 import { obj, show, str, type Infer, type Problem } from '../config/schema.ts';
 import { rootProjectName } from './app-project.ts';
@@ -148,7 +149,7 @@ export function clusterSecretTemplate(cluster: Cluster, fleet: FleetSettings): R
         [PARAMS.project]: rootProjectName(cluster),
         [PARAMS.repoURL]: cluster.gitops.repoURL,
         [PARAMS.targetRevision]: cluster.gitops.targetRevision,
-        [PARAMS.path]: `${cluster.gitops.distPath}/${cluster.name}/apps`,
+        [PARAMS.path]: repoPath(cluster, 'apps'),
       },
     },
     type: 'Opaque',

@@ -75,3 +75,8 @@ export function accessGroup(cluster: { readonly addons: Readonly<Record<string, 
   const groups = cluster.addons['idp-roles']?.settings.groups as Partial<Record<AccessLevel, string>> | undefined;
   return groups?.[level] ?? `platform:${level}`;
 }
+
+/** A folder of the cluster's rendered output as a path in the git repository (`dist/<cluster>/<folder>`). */
+export function repoPath(cluster: { readonly name: string; readonly gitops: { readonly distPath: string } }, folder: string): string {
+  return `${cluster.gitops.distPath}/${cluster.name}/${folder}`;
+}

@@ -19,7 +19,7 @@ import type { Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
 import { deepMerge, isMap } from './merge.ts';
-import { SERVICE_ACCOUNTS } from '../config/naming.ts';
+import { repoPath, SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { IRSA_ANNOTATION, irsaRoleArn } from '../charts/common.ts';
 import { fileName, toYaml, type Manifest } from './manifest-files.ts';
 import { CLUSTER_SECRET_FILE, clusterSecretFile, isFleetMember, type Fleet } from '../apps/fleet.ts';
@@ -134,7 +134,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
       project,
       values,
       version: config.version,
-      manifestsPath: manifests.length > 0 ? `${cluster.gitops.distPath}/${cluster.name}/${folder}` : undefined,
+      manifestsPath: manifests.length > 0 ? repoPath(cluster, folder) : undefined,
       hasCustomResources,
       ignoreDifferences: addon.ignoreDifferences?.(ctx),
     });
@@ -146,7 +146,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   for (const m of manifestsOf(appsChart)) add('apps', m);
 
   const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
-  new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: `${cluster.gitops.distPath}/${cluster.name}/apps` });
+  new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: repoPath(cluster, 'apps') });
   new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 

@@ -13,6 +13,7 @@ import { isMap } from '../merge.ts';
 import { isChartSource } from './helm.ts';
 import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
 import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';
+import { repoPath } from '../../config/naming.ts';
 
 type Map_ = Record<string, unknown>;
 
@@ -98,7 +99,7 @@ function checkApplication(r: RenderedObject, tree: ClusterTree, add: (path: Arra
       if (typeof rev !== 'string' || !EXACT_VERSION.test(rev)) add(where, `got ${show(rev)}; allowed: an exact chart version such as "1.2.3" (no ranges, no latest)`);
       continue;
     }
-    const ours = s && tree.name && source.repoURL === s.gitops.repoURL && typeof source.path === 'string' && source.path.startsWith(`${s.gitops.distPath}/${tree.name}/`);
+    const ours = s && tree.name && source.repoURL === s.gitops.repoURL && typeof source.path === 'string' && source.path.startsWith(repoPath({ name: tree.name, gitops: s.gitops }, ''));
     if (ours) {
       if (rev !== s.gitops.targetRevision) add(where, `got ${show(rev)}; allowed: ${show(s.gitops.targetRevision)}, the cluster's gitops.targetRevision (${tree.name}'s dist/ is read from it)`);
     } else if (typeof rev !== 'string' || !(COMMIT.test(rev) || EXACT_VERSION.test(rev))) {

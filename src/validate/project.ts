@@ -10,6 +10,7 @@ import { isMap } from '../merge.ts';
 import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
 import { splitApiVersion } from './schemas.ts';
 import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';
+import { repoPath } from '../../config/naming.ts';
 
 type Map_ = Record<string, unknown>;
 
@@ -84,7 +85,7 @@ function sources(app: K8sObject): Array<{ at: Array<string | number>; source: Ma
 export function syncedFolders(tree: ClusterTree, apps: readonly RenderedObject[]): SyncedFolder[] {
   const s = tree.settings;
   if (!s || !tree.name) return [];
-  const prefix = `${s.gitops.distPath}/${tree.name}/`;
+  const prefix = repoPath({ name: tree.name, gitops: s.gitops }, '');
   const out: SyncedFolder[] = [];
   for (const app of apps) {
     for (const { source } of sources(app.object)) {
