@@ -89,6 +89,25 @@ beforeEach(() => {
   iamMock.on(GetRoleCommand).resolves({ Role: { RoleName: 'AWSServiceRoleForEC2Spot', Path: '/', Arn: 'x', RoleId: 'x', CreateDate: new Date(T0) } });
 });
 
+
+/** A change set that replaces the EKS cluster because `property` changed. */
+function clusterReplacement(property: string) {
+  return {
+    Status: 'CREATE_COMPLETE' as const,
+    Changes: [
+      {
+        Type: 'Resource' as const,
+        ResourceChange: {
+          Action: 'Modify' as const,
+          Replacement: 'True' as const,
+          LogicalResourceId: 'Cluster',
+          ResourceType: 'AWS::EKS::Cluster',
+          Details: [{ Target: { Attribute: 'Properties' as const, Name: property, RequiresRecreation: 'Always' as const } }],
+        },
+      },
+    ],
+  };
+}
 describe('bootstrap deploy', () => {
   it('creates a new stack: CREATE change set, Spot role parameter from iam:GetRole, events, termination protection', async () => {
     iamMock.on(GetRoleCommand).rejects(awsError('NoSuchEntityException'));
@@ -197,21 +216,7 @@ describe('bootstrap deploy', () => {
   it('flags replacement of the cluster loudly and executes nothing when the user declines', async () => {
     answer = false;
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(DescribeChangeSetCommand).resolves({
-      Status: 'CREATE_COMPLETE',
-      Changes: [
-        {
-          Type: 'Resource',
-          ResourceChange: {
-            Action: 'Modify',
-            Replacement: 'True',
-            LogicalResourceId: 'Cluster',
-            ResourceType: 'AWS::EKS::Cluster',
-            Details: [{ Target: { Attribute: 'Properties', Name: 'Name', RequiresRecreation: 'Always' } }],
-          },
-        },
-      ],
-    });
+    cfnMock.on(DescribeChangeSetCommand).resolves(clusterReplacement('Name'));
     await expect(deploy(deps(), target)).resolves.toBe('cancelled');
     expect(logs).toContain(
       '!!! Cluster (AWS::EKS::Cluster) would be REPLACED (because of Name): a new one starts empty; workloads and data on the old one are lost or orphaned.',
@@ -224,20 +229,7 @@ describe('bootstrap deploy', () => {
 
   it('does not let --yes replace the cluster without --allow-replace', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE', { EnableTerminationProtection: true })] });
-    cfnMock.on(DescribeChangeSetCommand).resolves({
-      Status: 'CREATE_COMPLETE',
-      Changes: [
-        {
-          ResourceChange: {
-            Action: 'Modify',
-            Replacement: 'True',
-            LogicalResourceId: 'Cluster',
-            ResourceType: 'AWS::EKS::Cluster',
-            Details: [{ Target: { Attribute: 'Properties', Name: 'Name', RequiresRecreation: 'Always' } }],
-          },
-        },
-      ],
-    });
+    cfnMock.on(DescribeChangeSetCommand).resolves(clusterReplacement('Name'));
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     await expect(deploy(deps(), target, { yes: true })).rejects.toThrow(
       'the plan replaces or removes stateful resources (see above) and --yes does not approve that; nothing was changed. Allowed: add --allow-replace, or run without --yes and confirm',
@@ -252,20 +244,7 @@ describe('bootstrap deploy', () => {
 
   it('refuses a change of clusterCreatorAdmin (replacement of the cluster by AccessConfig), in plan and deploy, even with --allow-replace', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(DescribeChangeSetCommand).resolves({
-      Status: 'CREATE_COMPLETE',
-      Changes: [
-        {
-          ResourceChange: {
-            Action: 'Modify',
-            Replacement: 'True',
-            LogicalResourceId: 'Cluster',
-            ResourceType: 'AWS::EKS::Cluster',
-            Details: [{ Target: { Attribute: 'Properties', Name: 'AccessConfig', RequiresRecreation: 'Always' } }],
-          },
-        },
-      ],
-    });
+    cfnMock.on(DescribeChangeSetCommand).resolves(clusterReplacement('AccessConfig'));
     const refusal = /bootstrap\.clusterCreatorAdmin \(BootstrapClusterCreatorAdminPermissions\) is create-time only and EKS cannot change it on an existing cluster; allowed: its value at create time/;
     await expect(plan(deps(), target)).rejects.toThrow(refusal);
     await expect(deploy(deps(), target, { yes: true, allowReplace: true })).rejects.toThrow(refusal);
