@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
-import { tempDir } from './helpers.ts';
-import { join, resolve } from 'node:path';
+import { FIXTURE_CONFIG, tempDir } from './helpers.ts';
+import { join } from 'node:path';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -19,7 +19,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BootstrapError, deploy, plan, type BootstrapDeps, type StackTarget } from '../bootstrap/deploy.ts';
 import { createAwsClients } from '../bootstrap/aws-clients.ts';
 import { main } from '../src/cli.ts';
-import { PROJECT_ROOT } from '../src/paths.ts';
 
 const cfnMock = mockClient(CloudFormationClient);
 const iamMock = mockClient(IAMClient);
@@ -391,7 +390,7 @@ describe('bootstrap credentials and command line', () => {
 
   it('exits non-zero from the CLI: render writes a checked template, plan without credentials fails', async () => {
     const dir = tempDir('bootstrap-cli-');
-    cpSync(resolve(PROJECT_ROOT, 'config'), join(dir, 'config'), { recursive: true });
+    cpSync(FIXTURE_CONFIG, join(dir, 'config'), { recursive: true });
     const out = join(dir, 'dist');
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(String(m)));
