@@ -72,18 +72,29 @@ function tags(cluster: Cluster, extra: Record<string, string> = {}): Array<{ Key
   return Object.entries({ [CLUSTER_LABEL]: cluster.name, ...extra }).map(([Key, Value]) => ({ Key, Value }));
 }
 
-export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
-  assertBootstrapSettings(cluster);
+type Resources = Record<string, CfnResource>;
+
+/** What every section of the template reads: the cluster, its partition and the IAM policy context. */
+interface TemplateScope {
+  readonly cluster: Cluster;
+  readonly name: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** e.g. `aws`, `aws-cn`. */
+  readonly partition: string;
+  /** e.g. `amazonaws.com`, `amazonaws.com.cn`. */
+  readonly urlSuffix: string;
+  readonly settings: Cluster['bootstrap'];
+  readonly ctx: PolicyContext;
+  /** ARN of an AWS managed policy by name. */
+  readonly managedPolicy: (policy: string) => string;
+}
+
+function templateScope(cluster: Cluster): TemplateScope {
   const { partition, urlSuffix } = partitionOf(cluster.aws.region);
   const { accountId, region } = cluster.aws;
   const name = cluster.name;
   const iamRole = (role: string) => `arn:${partition}:iam::${accountId}:role/${role}`;
-  const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
-  const versions = addonVersions(cluster);
-  const settings = cluster.bootstrap;
-  const resources: Record<string, CfnResource> = {};
-  const outputs: Record<string, CfnOutput> = {};
-
   const ctx: PolicyContext = {
     cluster: name,
     accountId,
@@ -97,8 +108,16 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     kmsKeyArn: getAtt('KmsKey', 'Arn'),
     fileSystemArn: getAtt('EfsFileSystem', 'Arn'),
   };
+  return { cluster, name, accountId, region, partition, urlSuffix, settings: cluster.bootstrap, ctx, managedPolicy: (policy) => `arn:${partition}:iam::aws:policy/${policy}` };
+}
 
-  // --- KMS: one key for Kubernetes secrets, EFS and the application parameters External Secrets reads.
+/** The OIDC issuer host and path (no scheme) of the cluster, as IRSA trust policies and the oidcProvider fact need it. */
+const oidcIssuer = { 'Fn::Select': [1, { 'Fn::Split': ['//', getAtt('Cluster', 'OpenIdConnectIssuerUrl')] }] };
+
+/** KMS: one key for Kubernetes secrets, EFS and the application parameters External Secrets reads. */
+function kmsSection(s: TemplateScope): Resources {
+  const { cluster, ctx, name } = s;
+  const resources: Resources = {};
   resources.KmsKey = {
     Type: 'AWS::KMS::Key',
     // Kept when the stack is deleted or the key replaced, but deleted when the create that made it rolls back
@@ -114,8 +133,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     },
   };
   resources.KmsKeyAlias = { Type: 'AWS::KMS::Alias', Properties: { AliasName: `alias/${name}-platform`, TargetKeyId: ref('KmsKey') } };
+  return resources;
+}
 
-  // --- EKS control plane.
+/** EKS control plane. */
+function controlPlaneSection(s: TemplateScope): Resources {
+  const { cluster, name, urlSuffix, managedPolicy, settings } = s;
+  const resources: Resources = {};
   resources.ClusterRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -157,8 +181,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Tags: tags(cluster),
     },
   };
+  return resources;
+}
 
-  // --- Access entries: IAM roles → idp-roles Kubernetes groups.
+/** Access entries: IAM roles → idp-roles Kubernetes groups. */
+function accessEntriesSection(s: TemplateScope): Resources {
+  const { cluster, partition, settings } = s;
+  const resources: Resources = {};
   for (const [principalArn, level] of Object.entries(settings.accessEntries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     resources[accessEntryId(principalArn)] = {
       Type: 'AWS::EKS::AccessEntry',
@@ -174,8 +203,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       },
     };
   }
+  return resources;
+}
 
-  // --- Fargate: Karpenter runs before any node exists, and CoreDNS with it (Karpenter needs DNS to reach AWS).
+/** Fargate: Karpenter runs before any node exists, and CoreDNS with it (Karpenter needs DNS to reach AWS). */
+function fargateSection(s: TemplateScope): Resources {
+  const { cluster, name, partition, urlSuffix, region, accountId, managedPolicy } = s;
+  const resources: Resources = {};
   resources.FargatePodExecutionRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -201,8 +235,14 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Tags: tags(cluster),
     },
   };
+  return resources;
+}
 
-  // --- EKS managed add-ons, pinned.
+/** EKS managed add-ons, pinned. */
+function managedAddonsSection(s: TemplateScope): Resources {
+  const { cluster } = s;
+  const versions = addonVersions(cluster);
+  const resources: Resources = {};
   const addon = (addonName: string, version: string, extra: Record<string, unknown> = {}, dependsOn?: string[]): CfnResource => ({
     Type: 'AWS::EKS::Addon',
     ...(dependsOn ? { DependsOn: dependsOn } : {}),
@@ -217,13 +257,17 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     { ConfigurationValues: JSON.stringify({ computeType: 'Fargate', resources: { limits: { cpu: '0.25', memory: '256M' }, requests: { cpu: '0.25', memory: '256M' } } }) },
     ['FargateProfile'],
   );
+  return resources;
+}
 
-  // --- IRSA: the OIDC provider and one role per controller, each trusting exactly its service account.
+/** IRSA: the OIDC provider and one role per controller, each trusting exactly its service account. */
+function irsaSection(s: TemplateScope): Resources {
+  const { cluster, ctx, name } = s;
+  const resources: Resources = {};
   resources.OidcProvider = {
     Type: 'AWS::IAM::OIDCProvider',
     Properties: { Url: getAtt('Cluster', 'OpenIdConnectIssuerUrl'), ClientIdList: ['sts.amazonaws.com'], Tags: tags(cluster) },
   };
-  const oidcIssuer = { 'Fn::Select': [1, { 'Fn::Split': ['//', getAtt('Cluster', 'OpenIdConnectIssuerUrl')] }] };
   for (const controller of CONTROLLERS) {
     const sa = SERVICE_ACCOUNTS[controller];
     resources[controllerRoleId(controller)] = {
@@ -237,8 +281,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       },
     };
   }
+  return resources;
+}
 
-  // --- Karpenter: node role (+ access entry), interruption queue and the EventBridge rules feeding it.
+/** Karpenter: node role (+ access entry), interruption queue and the EventBridge rules feeding it. */
+function karpenterSection(s: TemplateScope): Resources {
+  const { cluster, name, urlSuffix, managedPolicy } = s;
+  const resources: Resources = {};
   resources.KarpenterNodeRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -302,8 +351,12 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       },
     };
   }
+  return resources;
+}
 
-  // --- Spot service-linked role: one per account, so created only when the deploy command found it missing.
+/** Spot service-linked role: one per account, so created only when the deploy command found it missing. */
+function spotSection(): Resources {
+  const resources: Resources = {};
   resources.SpotServiceLinkedRole = {
     Type: 'AWS::IAM::ServiceLinkedRole',
     Condition: SPOT_ROLE_CONDITION,
@@ -312,8 +365,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     UpdateReplacePolicy: 'Retain',
     Properties: { AWSServiceName: 'spot.amazonaws.com', Description: 'EC2 Spot; created by the platform bootstrap' },
   };
+  return resources;
+}
 
-  // --- EFS: encrypted with the cluster key, one mount target per private subnet, NFS only from the cluster.
+/** EFS: encrypted with the cluster key, one mount target per private subnet, NFS only from the cluster. */
+function efsSection(s: TemplateScope): Resources {
+  const { cluster, name, settings } = s;
+  const resources: Resources = {};
   resources.EfsSecurityGroup = {
     Type: 'AWS::EC2::SecurityGroup',
     Properties: {
@@ -354,8 +412,14 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Properties: { FileSystemId: ref('EfsFileSystem'), SubnetId: subnet, SecurityGroups: [getAtt('EfsSecurityGroup', 'GroupId')] },
     };
   }
+  return resources;
+}
 
-  // --- Facts: what `facts pull` reads, one String parameter per fact key under /<cluster>/facts.
+/** Facts: what `facts pull` reads, one String parameter per fact key under /<cluster>/facts. Also the stack's outputs. */
+function factsSection(s: TemplateScope): { resources: Resources; outputs: Record<string, CfnOutput> } {
+  const { cluster, name } = s;
+  const resources: Resources = {};
+  const outputs: Record<string, CfnOutput> = {};
   const facts: Array<[string, Value]> = [
     ['clusterEndpoint', getAtt('Cluster', 'Endpoint')],
     ['oidcProvider', oidcIssuer as unknown as Intrinsic],
@@ -381,6 +445,32 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
   };
   outputs.KarpenterNodeRoleName = { Description: 'Role of the EC2NodeClass', Value: ref('KarpenterNodeRole') };
+  return { resources, outputs };
+}
+
+/**
+ * The cluster's bootstrap stack as a CloudFormation template object, section by section (KMS, control plane, access
+ * entries, Fargate, managed add-ons, IRSA, Karpenter, Spot, EFS, facts). Throws a ConfigError when the `bootstrap`
+ * settings cannot be rendered (see assertBootstrapSettings).
+ */
+export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
+  assertBootstrapSettings(cluster);
+  const s = templateScope(cluster);
+  const { name, accountId, region } = s;
+  const facts = factsSection(s);
+  // Resource order is the order of the sections: it is the committed template's key order.
+  const resources: Resources = {
+    ...kmsSection(s),
+    ...controlPlaneSection(s),
+    ...accessEntriesSection(s),
+    ...fargateSection(s),
+    ...managedAddonsSection(s),
+    ...irsaSection(s),
+    ...karpenterSection(s),
+    ...spotSection(),
+    ...efsSection(s),
+    ...facts.resources,
+  };
 
   return {
     AWSTemplateFormatVersion: '2010-09-09',
@@ -403,7 +493,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     },
     Conditions: { [SPOT_ROLE_CONDITION]: { 'Fn::Equals': [ref(SPOT_ROLE_PARAMETER), 'false'] } },
     Resources: resources,
-    Outputs: outputs,
+    Outputs: facts.outputs,
   };
 }
 
