@@ -142,6 +142,14 @@ export interface AddonConfig {
   readonly settings: Record<string, unknown>;
 }
 
+/**
+ * True when the cluster has no facts file yet (a new cluster between its first synth and `facts pull`): only its
+ * bootstrap template can be rendered, everything else needs what the bootstrap publishes.
+ */
+export function awaitingFacts(cluster: Pick<Cluster, 'files'>): boolean {
+  return cluster.files.facts === undefined;
+}
+
 /** A validated cluster: config file + facts file, defaults filled. */
 export interface Cluster extends BaseCluster {
   readonly addons: Readonly<Record<string, AddonConfig>>;
@@ -149,6 +157,7 @@ export interface Cluster extends BaseCluster {
   readonly files: {
     /** The cluster file as messages show it (relative to the working directory, or to `relativeTo`). */
     readonly config: string;
+    /** The facts file as messages show it; undefined while the cluster awaits its facts (see awaitingFacts). */
     readonly facts?: string;
     /** The cluster file relative to the config folder's parent (`config/clusters/dev.yaml`): the same from any directory. */
     readonly source: string;

@@ -15,7 +15,7 @@ import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
 import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
-import type { Cluster } from '../config/cluster.ts';
+import { awaitingFacts, type Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
 import { deepMerge, isMap } from './merge.ts';
@@ -32,6 +32,11 @@ export interface RenderedCluster {
   readonly files: ReadonlyMap<string, string>;
   readonly applications: number;
   readonly objects: number;
+  /**
+   * The cluster has no facts file yet, so only what needs no facts was rendered (`aws/cloudformation.json` and the
+   * review files). @default false
+   */
+  readonly awaitingFacts?: boolean;
 }
 
 /** Thrown when a construct renders something the pipeline cannot place; names the cluster and the object. */
@@ -75,7 +80,13 @@ export interface RenderOptions {
   readonly fleet?: Fleet;
 }
 
+/**
+ * Renders one cluster into its `dist/<cluster>/` files (see the module comment). A cluster awaiting its facts (no
+ * facts file yet) gets only its bootstrap template and review files. Throws a RenderError naming the object when an
+ * add-on renders something the layout cannot hold.
+ */
 export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderedCluster {
+  if (awaitingFacts(cluster)) return renderBootstrapOnly(cluster);
   const addons = options.addons ?? ADDONS;
   const app = new App();
   const files = new Map<string, string>();
@@ -155,6 +166,16 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
   // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
   addReviewFiles(cluster.name, files, objects);
-  const sortedFiles = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { name: cluster.name, files: sortedFiles, applications, objects: objects.size };
+  return { name: cluster.name, files: sorted(files), applications, objects: objects.size };
+}
+
+/** Stage one of a new cluster: the bootstrap template (needs no facts) and the review files; no Argo CD objects. */
+function renderBootstrapOnly(cluster: Cluster): RenderedCluster {
+  const files = new Map([['aws/cloudformation.json', renderBootstrapTemplate(cluster)]]);
+  addReviewFiles(cluster.name, files);
+  return { name: cluster.name, files: sorted(files), applications: 0, objects: 0, awaitingFacts: true };
+}
+
+function sorted(files: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

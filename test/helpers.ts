@@ -43,6 +43,19 @@ export function editCluster(configDir: string, name: string, edit: (doc: Record<
   writeFileSync(file, dump(doc));
 }
 
+/**
+ * Adds cluster `name` to a temp config as a brand-new cluster: a copy of the `from` fixture with its own name,
+ * environment, domain, hosted zone and subnets, and no facts file (as before its bootstrap).
+ */
+export function newCluster(configDir: string, name: string, from = 'dev'): void {
+  const doc = load(readFileSync(join(configDir, 'clusters', `${from}.yaml`), 'utf8')) as Record<string, any>;
+  doc.name = name;
+  doc.environment = 'staging';
+  doc.dns = { domain: `${name}.platform.example.com`, hostedZoneId: 'Z0NEW1234567890ABCDE' };
+  doc.network.privateSubnetIds = ['subnet-0a1b2c3d4e5f60091', 'subnet-0a1b2c3d4e5f60092', 'subnet-0a1b2c3d4e5f60093'];
+  writeFileSync(join(configDir, 'clusters', `${name}.yaml`), dump(doc));
+}
+
 export function writeCluster(configDir: string, name: string, text: string): void {
   writeFileSync(join(configDir, 'clusters', `${name}.yaml`), text);
 }
