@@ -55,6 +55,18 @@ export function stackName(cluster: Pick<Cluster, 'name'>): string {
 /** Kubernetes groups the admin level also gets AmazonEKSClusterAdminPolicy for: see README.md#aws-bootstrap-no-terraform. */
 const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
 
+/**
+ * CoreDNS replicas per environment, for the EKS coredns add-on's `autoScaling` (EKS scales between them by the
+ * cluster's nodes and CPU cores; each replica is one 0.25 vCPU Fargate pod). The add-on's configuration schema
+ * (`aws eks describe-addon-configuration --addon-name coredns --addon-version <v>`, v1.12) takes `enabled`,
+ * `minReplicas` (at least 2) and `maxReplicas`.
+ */
+export const COREDNS_REPLICAS: Readonly<Record<Cluster['environment'], { readonly minReplicas: number; readonly maxReplicas: number }>> = {
+  dev: { minReplicas: 2, maxReplicas: 4 },
+  staging: { minReplicas: 2, maxReplicas: 8 },
+  prod: { minReplicas: 3, maxReplicas: 20 },
+};
+
 const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 /** Stable logical id for an access entry: readable role name plus a short hash of the full ARN (names can repeat across accounts). */
@@ -159,6 +171,7 @@ function controlPlaneSection(s: TemplateScope): Resources {
       Tags: tags(cluster),
     },
   };
+  resources.EndpointSecurityGroup = endpointSecurityGroup(cluster);
   resources.Cluster = {
     Type: 'AWS::EKS::Cluster',
     Properties: {
@@ -167,6 +180,8 @@ function controlPlaneSection(s: TemplateScope): Resources {
       RoleArn: getAtt('ClusterRole', 'Arn'),
       ResourcesVpcConfig: {
         SubnetIds: [...cluster.network.privateSubnetIds],
+        // Create-time only (a change replaces the cluster, deploy refuses it): its rules change in place instead.
+        SecurityGroupIds: [getAtt('EndpointSecurityGroup', 'GroupId')],
         EndpointPrivateAccess: true,
         EndpointPublicAccess: settings.endpoint.public,
         ...(settings.endpoint.public ? { PublicAccessCidrs: [...settings.endpoint.publicCidrs] } : {}),
@@ -214,7 +229,7 @@ function fargateSection(s: TemplateScope): Resources {
     Type: 'AWS::IAM::Role',
     Properties: {
       RoleName: `${name}-fargate-pod-execution`,
-      Description: `Fargate pods of cluster ${name} (Karpenter, CoreDNS)`,
+      Description: `Fargate pods of cluster ${name} (Karpenter, CoreDNS${cluster.argocd.mode === 'in-cluster' ? ', Argo CD' : ''})`,
       AssumeRolePolicyDocument: serviceTrustPolicy(
         `eks-fargate-pods.${urlSuffix}`,
         ['sts:AssumeRole'],
@@ -235,6 +250,23 @@ function fargateSection(s: TemplateScope): Resources {
       Tags: tags(cluster),
     },
   };
+  if (cluster.argocd.mode === 'in-cluster') {
+    // Argo CD installs Karpenter, so it must run before any node exists. A profile of its own: changing the selectors
+    // of the first one would replace it, and a replacement under the same name fails.
+    resources.FargateProfileArgoCd = {
+      Type: 'AWS::EKS::FargateProfile',
+      // EKS creates or deletes one Fargate profile of a cluster at a time.
+      DependsOn: ['FargateProfile'],
+      Properties: {
+        ClusterName: ref('Cluster'),
+        FargateProfileName: 'argocd',
+        PodExecutionRoleArn: getAtt('FargatePodExecutionRole', 'Arn'),
+        Subnets: [...cluster.network.privateSubnetIds],
+        Selectors: [{ Namespace: cluster.argocd.namespace }],
+        Tags: tags(cluster),
+      },
+    };
+  }
   return resources;
 }
 
@@ -254,7 +286,13 @@ function managedAddonsSection(s: TemplateScope): Resources {
     'coredns',
     versions.coreDns,
     // On Fargate until Karpenter's nodes exist; Fargate sizes pods by their requests, so requests equal limits.
-    { ConfigurationValues: JSON.stringify({ computeType: 'Fargate', resources: { limits: { cpu: '0.25', memory: '256M' }, requests: { cpu: '0.25', memory: '256M' } } }) },
+    {
+      ConfigurationValues: JSON.stringify({
+        computeType: 'Fargate',
+        resources: { limits: { cpu: '0.25', memory: '256M' }, requests: { cpu: '0.25', memory: '256M' } },
+        autoScaling: { enabled: true, ...COREDNS_REPLICAS[cluster.environment] },
+      }),
+    },
     ['FargateProfile'],
   );
   return resources;
@@ -445,7 +483,113 @@ function factsSection(s: TemplateScope): { resources: Resources; outputs: Record
     Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
   };
   outputs.KarpenterNodeRoleName = { Description: 'Role of the EC2NodeClass', Value: ref('KarpenterNodeRole') };
+  if (cluster.argocd.mode === 'eks-capability') {
+    outputs.ArgoCdServerUrl = { Description: 'URL of the EKS managed Argo CD (sign in with IAM Identity Center)', Value: getAtt('ArgoCdCapability', 'Configuration.ArgoCd.ServerUrl') };
+  }
   return { resources, outputs };
+}
+
+/**
+ * The security group attached to the cluster's control plane: TCP 443 from `bootstrap.endpoint.privateAccessFrom`
+ * and nothing else (no egress: the EKS-managed cluster security group carries the control plane's own traffic).
+ */
+function endpointSecurityGroup(cluster: Cluster): CfnResource {
+  const from = cluster.bootstrap.endpoint.privateAccessFrom;
+  const https = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443 };
+  return {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: `Private API endpoint of cluster ${cluster.name}: HTTPS from bootstrap.endpoint.privateAccessFrom only`,
+      VpcId: cluster.network.vpcId,
+      SecurityGroupIngress: [
+        ...from.cidrs.map((cidr) => ({ ...https, ...(cidr.includes(':') ? { CidrIpv6: cidr } : { CidrIp: cidr }), Description: `API server from ${cidr}` })),
+        ...from.prefixListIds.map((id) => ({ ...https, SourcePrefixListId: id, Description: `API server from prefix list ${id}` })),
+        ...from.securityGroupIds.map((id) => ({ ...https, SourceSecurityGroupId: id, Description: `API server from security group ${id}` })),
+      ],
+      // Without a rule CloudFormation adds allow-all egress; this one matches nothing (the AWS CDK's idiom for none).
+      SecurityGroupEgress: [{ IpProtocol: 'icmp', FromPort: 252, ToPort: 86, CidrIp: '255.255.255.255/32', Description: 'No egress' }],
+      Tags: tags(cluster, { Name: `${cluster.name}-api-endpoint` }),
+    },
+  };
+}
+
+/**
+ * Argo CD's way in, by `argocd.mode`: for `management` with `argocd.roleTrustedBy`, the role the management Argo CD
+ * assumes (trusting exactly those principals) and its admin access entry; for `eks-capability`, the EKS managed
+ * Argo CD (`AWS::EKS::Capability` of type ARGOCD, spec @aws-cdk/aws-service-spec) and its capability role, whose
+ * trust is the one AWS documents (EKS user guide, "Amazon EKS capability IAM role": service
+ * capabilities.eks.amazonaws.com, sts:AssumeRole and sts:TagSession) and which needs no IAM permissions for public
+ * git repositories.
+ */
+function argocdSection(s: TemplateScope): Resources {
+  const { cluster, name, partition, urlSuffix } = s;
+  const { mode, roleArn, roleTrustedBy, capability } = cluster.argocd;
+  const resources: Resources = {};
+  if (mode === 'management' && roleArn && roleTrustedBy.length > 0) {
+    const path = roleArn.split(':role')[1];
+    const roleName = path.split('/').pop()!;
+    resources.ArgoCdManagerRole = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: roleName,
+        Path: path.slice(0, path.length - roleName.length),
+        Description: `Assumed by the management Argo CD to manage cluster ${name}`,
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: [...roleTrustedBy].sort() }, Action: 'sts:AssumeRole' }] },
+        Tags: tags(cluster),
+      },
+    };
+    resources.ArgoCdManagerAccessEntry = {
+      Type: 'AWS::EKS::AccessEntry',
+      // The principal must exist when the entry is created.
+      DependsOn: ['ArgoCdManagerRole'],
+      Properties: {
+        ClusterName: ref('Cluster'),
+        PrincipalArn: getAtt('ArgoCdManagerRole', 'Arn'),
+        Type: 'STANDARD',
+        KubernetesGroups: [accessGroup(cluster, 'admin')],
+        // Argo CD applies cluster-scoped objects (CRDs, ClusterRoles) of every add-on.
+        AccessPolicies: [{ PolicyArn: `arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`, AccessScope: { Type: 'cluster' } }],
+      },
+    };
+  }
+  if (mode === 'eks-capability' && capability) {
+    resources.ArgoCdCapabilityRole = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: `${name}-argocd-capability`,
+        Description: `EKS managed Argo CD of cluster ${name}`,
+        AssumeRolePolicyDocument: serviceTrustPolicy(`capabilities.eks.${urlSuffix}`, ['sts:AssumeRole', 'sts:TagSession']),
+        Tags: tags(cluster),
+      },
+    };
+    const roles = ['ADMIN', 'EDITOR', 'VIEWER'].filter((r) => capability.groups[r] || capability.users[r]);
+    resources.ArgoCdCapability = {
+      Type: 'AWS::EKS::Capability',
+      Properties: {
+        ClusterName: ref('Cluster'),
+        CapabilityName: 'argocd',
+        Type: 'ARGOCD',
+        RoleArn: getAtt('ArgoCdCapabilityRole', 'Arn'),
+        // The only value the spec allows: Applications and what they deployed stay when the capability goes.
+        DeletePropagationPolicy: 'RETAIN',
+        Configuration: {
+          ArgoCd: {
+            Namespace: cluster.argocd.namespace,
+            AwsIdc: { IdcInstanceArn: capability.identityCenterInstanceArn, IdcRegion: capability.identityCenterRegion ?? cluster.aws.region },
+            RbacRoleMappings: roles.map((Role) => ({
+              Role,
+              Identities: [
+                ...(capability.groups[Role] ?? []).map((Id) => ({ Id, Type: 'SSO_GROUP' })),
+                ...(capability.users[Role] ?? []).map((Id) => ({ Id, Type: 'SSO_USER' })),
+              ],
+            })),
+          },
+        },
+        Tags: tags(cluster),
+      },
+    };
+  }
+  return resources;
 }
 
 /**
@@ -464,6 +608,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     ...controlPlaneSection(s),
     ...accessEntriesSection(s),
     ...fargateSection(s),
+    ...argocdSection(s),
     ...managedAddonsSection(s),
     ...irsaSection(s),
     ...karpenterSection(s),

@@ -8,8 +8,8 @@
  * One file per object, named `<kind>_<namespace>_<name>.yaml` (`<kind>_<name>.yaml` when cluster-scoped);
  * Kubernetes names cannot contain `_`, so two objects never share a file.
  */
-import { App, Chart } from 'cdk8s';
-import { AddonApplication } from '../apps/addon-application.ts';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { AddonApplication, argocdHomeServer } from '../apps/addon-application.ts';
 import { PlatformProject, projectName, RootProject, rootProjectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
@@ -158,7 +158,19 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
   const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
   new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: repoPath(cluster, 'apps') });
-  new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
+  if (cluster.argocd.mode === 'eks-capability') {
+    // The EKS managed Argo CD does not register its own cluster; it addresses it by ARN (EKS user guide, "Register
+    // target clusters"). No credentials: the capability role's access entry authenticates it. Its argocd-cm is AWS's,
+    // so no health check: there the waves order creation only (see docs/first-deploy.md).
+    new ApiObject(bootstrapChart, 'local-cluster', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${cluster.name}-local`, namespace: cluster.argocd.namespace, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+      stringData: { name: cluster.name, server: argocdHomeServer(cluster) },
+    });
+  } else {
+    new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
+  }
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 
   // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.

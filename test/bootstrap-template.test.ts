@@ -67,7 +67,12 @@ describe('bootstrap template rendering', () => {
     const c = props(devT, 'Cluster');
     expect(c.Name).toBe('dev');
     expect(c.Version).toBe('1.33');
-    expect(c.ResourcesVpcConfig).toEqual({ SubnetIds: dev.network.privateSubnetIds, EndpointPrivateAccess: true, EndpointPublicAccess: false });
+    expect(c.ResourcesVpcConfig).toEqual({
+      SubnetIds: dev.network.privateSubnetIds,
+      SecurityGroupIds: [{ 'Fn::GetAtt': ['EndpointSecurityGroup', 'GroupId'] }],
+      EndpointPrivateAccess: true,
+      EndpointPublicAccess: false,
+    });
     expect(c.AccessConfig).toEqual({ AuthenticationMode: 'API', BootstrapClusterCreatorAdminPermissions: false });
     expect(c.EncryptionConfig).toEqual([{ Provider: { KeyArn: { 'Fn::GetAtt': ['KmsKey', 'Arn'] } }, Resources: ['secrets'] }]);
     expect(c.Logging.ClusterLogging.EnabledTypes.map((t: Props) => t.Type)).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);

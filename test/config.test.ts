@@ -6,7 +6,7 @@ import { configErrors, editCluster, exampleCluster, tempConfig, writeCluster } f
 describe('cluster config', () => {
   it('loads both example clusters with defaults filled in', () => {
     const dev = exampleCluster('dev');
-    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd' });
+    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd', roleArn: undefined, roleTrustedBy: [], capability: undefined });
     expect(dev.gitops.targetRevision).toBe('main');
     expect(dev.gitops.distPath).toBe('dist');
     expect(dev.addons['metrics-server']).toMatchObject({ enabled: true, values: {}, settings: { replicas: 1 } });
@@ -112,7 +112,7 @@ describe('cluster config', () => {
   it('fails on an unknown enum value', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.argocd.mode = 'remote'));
-    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: argocd.mode: got "remote" (string); allowed: one of "in-cluster", "management"']);
+    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: argocd.mode: got "remote" (string); allowed: one of "in-cluster", "management", "eks-capability"']);
   });
 
   it('fails on a chart version range', () => {
