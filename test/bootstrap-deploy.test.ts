@@ -251,6 +251,15 @@ describe('bootstrap deploy', () => {
     expect(cfnMock.commandCalls(DeleteChangeSetCommand)).toHaveLength(2);
   });
 
+  it('refuses a replacement of the cluster by ResourcesVpcConfig (subnets, the endpoint security group), even with --allow-replace', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(DescribeChangeSetCommand).resolves(clusterReplacement('ResourcesVpcConfig'));
+    const refusal = /Cluster would be replaced because ResourcesVpcConfig changed: .* create-time only .*; allowed: the values at create time \(change who reaches the endpoint with bootstrap\.endpoint\.privateAccessFrom/;
+    await expect(plan(deps(), target)).rejects.toThrow(refusal);
+    await expect(deploy(deps(), target, { yes: true, allowReplace: true })).rejects.toThrow(refusal);
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
+  });
+
   it('fails with the reasons from the stack events (not the cancellations)', async () => {
     cfnMock.on(DescribeStacksCommand).rejectsOnce(notFound()).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
     cfnMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [{ ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }] });
