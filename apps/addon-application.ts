@@ -13,6 +13,7 @@ import {
 import type { AddonDefinition, HelmChartRef, IgnoreDifference } from '../charts/addon.ts';
 import { waveOf } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
+import { eksClusterArn } from '../config/naming.ts';
 import { ADDON_LABEL, CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
 
 export interface AddonApplicationProps {
@@ -34,7 +35,15 @@ export interface AddonApplicationProps {
 
 /** Where the add-ons of a cluster are deployed, as Argo CD sees it. */
 export function destinationServer(cluster: Cluster): string {
-  return cluster.argocd.mode === 'in-cluster' ? IN_CLUSTER : cluster.facts.clusterEndpoint!;
+  return cluster.argocd.mode === 'management' ? cluster.facts.clusterEndpoint! : argocdHomeServer(cluster);
+}
+
+/**
+ * The cluster Argo CD itself runs in (where the root and the Applications live), as Argo CD addresses it: the EKS
+ * managed Argo CD by the cluster's ARN, a self-managed one (this cluster's or the management cluster's) in-cluster.
+ */
+export function argocdHomeServer(cluster: Pick<Cluster, 'argocd' | 'name' | 'aws'>): string {
+  return cluster.argocd.mode === 'eks-capability' ? eksClusterArn(cluster) : IN_CLUSTER;
 }
 
 /** Automated sync with prune and self-heal, retried with backoff; shared by the root and every child Application. */

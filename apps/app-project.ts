@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io.ts';
 import type { GroupKind } from '../charts/addon.ts';
 import type { Cluster } from '../config/cluster.ts';
-import { destinationServer } from './addon-application.ts';
-import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
+import { argocdHomeServer, destinationServer } from './addon-application.ts';
+import { CLUSTER_LABEL, MANAGED_BY, SYNC_WAVE } from './labels.ts';
 
 export interface PlatformProjectProps {
   readonly cluster: Cluster;
@@ -46,7 +46,7 @@ export class PlatformProject extends Construct {
         sourceRepos: [cluster.gitops.repoURL, ...sorted(props.chartRepos, (r) => r)],
         // Never Argo CD's own namespace: a chart here must not be able to write argocd-cm or cluster Secrets.
         destinations: sorted(props.namespaces, (n) => n)
-          .filter((namespace) => server !== IN_CLUSTER || namespace !== cluster.argocd.namespace)
+          .filter((namespace) => server !== argocdHomeServer(cluster) || namespace !== cluster.argocd.namespace)
           .map((namespace) => ({ server, namespace })),
         clusterResourceWhitelist: sorted(
           [{ group: '', kind: 'Namespace' }, ...props.clusterKinds],
@@ -79,7 +79,7 @@ export class RootProject extends Construct {
       spec: {
         description: `Root app-of-apps of cluster ${cluster.name}: its Applications and AppProjects only`,
         sourceRepos: [cluster.gitops.repoURL],
-        destinations: [{ server: IN_CLUSTER, namespace: cluster.argocd.namespace }],
+        destinations: [{ server: argocdHomeServer(cluster), namespace: cluster.argocd.namespace }],
         clusterResourceWhitelist: [],
         namespaceResourceWhitelist: [
           { group: 'argoproj.io', kind: 'Application' },

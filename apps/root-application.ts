@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { Application, type ApplicationSpecSyncPolicy } from '../imports/argocd-application-argoproj.io.ts';
 import type { Cluster } from '../config/cluster.ts';
-import { syncPolicy } from './addon-application.ts';
+import { argocdHomeServer, syncPolicy } from './addon-application.ts';
 import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
 
 export interface RootApplicationProps {
@@ -26,6 +26,8 @@ export interface RootApplicationParams {
   readonly repoURL: string;
   readonly targetRevision: string;
   readonly path: string;
+  /** The cluster Argo CD runs in, as it addresses it (see argocdHomeServer). @default "https://kubernetes.default.svc" */
+  readonly server?: string;
 }
 
 export interface RootApplicationSpec {
@@ -60,7 +62,7 @@ export function rootApplicationSpec(p: RootApplicationParams): RootApplicationSp
     },
     spec: {
       project: p.project,
-      destination: { server: IN_CLUSTER, namespace: p.namespace },
+      destination: { server: p.server ?? IN_CLUSTER, namespace: p.namespace },
       source: { repoUrl: p.repoURL, targetRevision: p.targetRevision, path: p.path },
       syncPolicy: syncPolicy([]),
       revisionHistoryLimit: 5,
@@ -83,6 +85,7 @@ export class RootApplication extends Construct {
         repoURL: cluster.gitops.repoURL,
         targetRevision: cluster.gitops.targetRevision,
         path: props.path,
+        server: argocdHomeServer(cluster),
       }),
     );
   }

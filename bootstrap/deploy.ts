@@ -175,12 +175,21 @@ export function statefulWarnings(changes: readonly PlannedChange[]): string[] {
  * by AccessConfig (AuthenticationMode, the other AccessConfig key, is always API here).
  */
 export function createTimeRefusals(changes: readonly PlannedChange[]): string[] {
-  return changes
-    .filter((c) => c.logicalId === 'Cluster' && (c.action === 'replace' || c.action === 'may-replace') && c.causes.some((k) => /^AccessConfig\b/.test(k)))
-    .map(
-      () =>
-        'Cluster would be replaced because AccessConfig changed: bootstrap.clusterCreatorAdmin (BootstrapClusterCreatorAdminPermissions) is create-time only and EKS cannot change it on an existing cluster; allowed: its value at create time (grant access with bootstrap.accessEntries instead)',
-    );
+  const replaced = changes.filter((c) => c.logicalId === 'Cluster' && (c.action === 'replace' || c.action === 'may-replace'));
+  const by = (key: string) => replaced.some((c) => c.causes.some((k) => new RegExp(`^${key}\\b`).test(k)));
+  return [
+    ...(by('AccessConfig')
+      ? [
+          'Cluster would be replaced because AccessConfig changed: bootstrap.clusterCreatorAdmin (BootstrapClusterCreatorAdminPermissions) is create-time only and EKS cannot change it on an existing cluster; allowed: its value at create time (grant access with bootstrap.accessEntries instead)',
+        ]
+      : []),
+    // ResourcesVpcConfig.SecurityGroupIds and SubnetIds replace the cluster (@aws-cdk/aws-service-spec, AWS::EKS::Cluster).
+    ...(by('ResourcesVpcConfig')
+      ? [
+          'Cluster would be replaced because ResourcesVpcConfig changed: its subnets (network.privateSubnetIds) and security groups are create-time only in CloudFormation (a cluster created before the endpoint security group existed gets it only by replacement); allowed: the values at create time (change who reaches the endpoint with bootstrap.endpoint.privateAccessFrom, whose rules update in place)',
+        ]
+      : []),
+  ];
 }
 
 const SYMBOL: Record<PlannedChange['action'], string> = { add: '+', modify: '~', replace: '!', 'may-replace': '!', remove: '-', import: '<', dynamic: '?' };

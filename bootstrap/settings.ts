@@ -22,6 +22,73 @@ export const DEFAULT_ADDON_VERSIONS: Readonly<Record<string, AddonVersions>> = {
 };
 
 const ADDON_KEYS = ['vpcCni', 'kubeProxy', 'coreDns'] as const;
+/** EKS add-on names of the `bootstrap.addonVersions` keys. */
+const ADDON_NAMES: Readonly<Record<(typeof ADDON_KEYS)[number], string>> = { vpcCni: 'vpc-cni', kubeProxy: 'kube-proxy', coreDns: 'coredns' };
+
+/** The AWS CLI command that lists the versions of an EKS add-on for a Kubernetes version, newest first. */
+export function listVersionsCommand(addon: string, kubernetesVersion: string): string {
+  return `\`aws eks describe-addon-versions --addon-name ${addon} --kubernetes-version ${kubernetesVersion} --query 'addons[].addonVersions[].addonVersion'\``;
+}
+
+/** A CIDR's range problem (octets, prefix length, all addresses), or undefined when it is a usable source range. */
+function cidrProblem(cidr: string): string | undefined {
+  const [ip, bits] = cidr.split('/');
+  const v6 = ip.includes(':');
+  const max = v6 ? 128 : 32;
+  if (Number(bits) === 0) return `admits every address; allowed: a narrower range (the management cluster's or the VPN's)`;
+  if (Number(bits) > max) return `prefix /${bits} is longer than ${max} bits`;
+  if (!v6 && !ip.split('.').every((o) => Number(o) <= 255)) return 'octets must be <= 255';
+  return undefined;
+}
+
+/** `bootstrap.endpoint.privateAccessFrom`: usable ranges, and at least one source where a remote Argo CD must connect. */
+function endpointAccessProblems(cluster: Cluster): FileProblem[] {
+  const file = cluster.files.config;
+  const from = cluster.bootstrap.endpoint.privateAccessFrom;
+  const problems: FileProblem[] = [];
+  from.cidrs.forEach((cidr, i) => {
+    const why = cidrProblem(cidr);
+    if (why) problems.push({ file, path: `bootstrap.endpoint.privateAccessFrom.cidrs[${i}]`, message: `got ${show(cidr)}: ${why}; allowed: an IPv4 or IPv6 CIDR narrower than /0` });
+  });
+  const sources = from.cidrs.length + from.prefixListIds.length + from.securityGroupIds.length;
+  if (cluster.argocd.mode === 'management' && sources === 0) {
+    problems.push({
+      file,
+      path: 'bootstrap.endpoint.privateAccessFrom',
+      message: 'got no sources with argocd.mode "management"; allowed: the management Argo CD\'s CIDRs, prefix list or security group (the private endpoint admits nothing else)',
+    });
+  }
+  return problems;
+}
+
+/** Keys of `argocd` that only one mode uses, and what each mode requires. */
+function argocdModeProblems(cluster: Cluster): FileProblem[] {
+  const file = cluster.files.config;
+  const { mode, capability, roleArn, roleTrustedBy } = cluster.argocd;
+  const problems: FileProblem[] = [];
+  if (mode === 'eks-capability' && !capability) {
+    problems.push({ file, path: 'argocd.capability', message: 'missing with argocd.mode "eks-capability"; allowed: identityCenterInstanceArn and the groups/users per Argo CD role' });
+  }
+  if (mode !== 'eks-capability' && capability) {
+    problems.push({ file, path: 'argocd.capability', message: `got settings with argocd.mode ${show(mode)}; allowed: nothing (only "eks-capability" uses them)` });
+  }
+  if (mode !== 'management' && roleTrustedBy.length > 0) {
+    problems.push({ file, path: 'argocd.roleTrustedBy', message: `got ${show(roleTrustedBy)} with argocd.mode ${show(mode)}; allowed: [] (only "management" uses it)` });
+  }
+  if (roleTrustedBy.length > 0 && roleArn) {
+    if (roleArn.split(':')[4] !== cluster.aws.accountId) {
+      problems.push({ file, path: 'argocd.roleArn', message: `got ${show(roleArn)}; allowed: a role in account ${cluster.aws.accountId}, where the stack creates it (argocd.roleTrustedBy is set)` });
+    }
+    if (roleArn in cluster.bootstrap.accessEntries) {
+      problems.push({
+        file,
+        path: 'bootstrap.accessEntries',
+        message: `has an entry for argocd.roleArn ${show(roleArn)}; allowed: none, the stack creates that role and its admin access entry (argocd.roleTrustedBy is set)`,
+      });
+    }
+  }
+  return problems;
+}
 
 /** Cross-field problems of the `bootstrap:` block, with key paths from the file's root. */
 export function bootstrapProblems(cluster: Cluster): FileProblem[] {
@@ -53,7 +120,8 @@ export function bootstrapProblems(cluster: Cluster): FileProblem[] {
       message: `missing with argocd.mode "management"; allowed: an IAM role ARN in account ${cluster.aws.accountId} that the management Argo CD assumes, with an entry in bootstrap.accessEntries (or use mode "in-cluster")`,
     });
   }
-  if (argocdRole && !(argocdRole in b.accessEntries)) {
+  const createsRole = cluster.argocd.roleTrustedBy.length > 0;
+  if (argocdRole && !createsRole && !(argocdRole in b.accessEntries)) {
     problems.push({
       file,
       path: 'bootstrap.accessEntries',
@@ -61,13 +129,15 @@ export function bootstrapProblems(cluster: Cluster): FileProblem[] {
     });
   }
 
+  problems.push(...argocdModeProblems(cluster), ...endpointAccessProblems(cluster));
+
   const defaults = DEFAULT_ADDON_VERSIONS[cluster.kubernetesVersion];
   for (const key of ADDON_KEYS) {
     if (!b.addonVersions[key] && !defaults) {
       problems.push({
         file,
         path: `bootstrap.addonVersions.${key}`,
-        message: `missing for kubernetesVersion ${show(cluster.kubernetesVersion)}; allowed: a pinned EKS add-on version (defaults exist only for ${Object.keys(DEFAULT_ADDON_VERSIONS).join(', ')})`,
+        message: `missing for kubernetesVersion ${show(cluster.kubernetesVersion)}; allowed: a pinned EKS add-on version (defaults exist only for ${Object.keys(DEFAULT_ADDON_VERSIONS).join(', ')}); list them with ${listVersionsCommand(ADDON_NAMES[key], cluster.kubernetesVersion)}`,
       });
     }
   }
@@ -76,7 +146,7 @@ export function bootstrapProblems(cluster: Cluster): FileProblem[] {
     problems.push({
       file,
       path: 'bootstrap.addonVersions.kubeProxy',
-      message: `got ${show(kubeProxy)}; allowed: a kube-proxy version of the cluster's Kubernetes version, v${cluster.kubernetesVersion}.x-eksbuild.N`,
+      message: `got ${show(kubeProxy)}; allowed: a kube-proxy version of the cluster's Kubernetes version, v${cluster.kubernetesVersion}.x-eksbuild.N (list them with ${listVersionsCommand('kube-proxy', cluster.kubernetesVersion)})`,
     });
   }
   return problems;

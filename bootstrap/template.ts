@@ -55,6 +55,18 @@ export function stackName(cluster: Pick<Cluster, 'name'>): string {
 /** Kubernetes groups the admin level also gets AmazonEKSClusterAdminPolicy for: see README.md#aws-bootstrap-no-terraform. */
 const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
 
+/**
+ * CoreDNS replicas per environment, for the EKS coredns add-on's `autoScaling` (EKS scales between them by the
+ * cluster's nodes and CPU cores; each replica is one 0.25 vCPU Fargate pod). The add-on's configuration schema
+ * (`aws eks describe-addon-configuration --addon-name coredns --addon-version <v>`, v1.12) takes `enabled`,
+ * `minReplicas` (at least 2) and `maxReplicas`.
+ */
+export const COREDNS_REPLICAS: Readonly<Record<Cluster['environment'], { readonly minReplicas: number; readonly maxReplicas: number }>> = {
+  dev: { minReplicas: 2, maxReplicas: 4 },
+  staging: { minReplicas: 2, maxReplicas: 8 },
+  prod: { minReplicas: 3, maxReplicas: 20 },
+};
+
 const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 /** Stable logical id for an access entry: readable role name plus a short hash of the full ARN (names can repeat across accounts). */
@@ -72,18 +84,29 @@ function tags(cluster: Cluster, extra: Record<string, string> = {}): Array<{ Key
   return Object.entries({ [CLUSTER_LABEL]: cluster.name, ...extra }).map(([Key, Value]) => ({ Key, Value }));
 }
 
-export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
-  assertBootstrapSettings(cluster);
+type Resources = Record<string, CfnResource>;
+
+/** What every section of the template reads: the cluster, its partition and the IAM policy context. */
+interface TemplateScope {
+  readonly cluster: Cluster;
+  readonly name: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** e.g. `aws`, `aws-cn`. */
+  readonly partition: string;
+  /** e.g. `amazonaws.com`, `amazonaws.com.cn`. */
+  readonly urlSuffix: string;
+  readonly settings: Cluster['bootstrap'];
+  readonly ctx: PolicyContext;
+  /** ARN of an AWS managed policy by name. */
+  readonly managedPolicy: (policy: string) => string;
+}
+
+function templateScope(cluster: Cluster): TemplateScope {
   const { partition, urlSuffix } = partitionOf(cluster.aws.region);
   const { accountId, region } = cluster.aws;
   const name = cluster.name;
   const iamRole = (role: string) => `arn:${partition}:iam::${accountId}:role/${role}`;
-  const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
-  const versions = addonVersions(cluster);
-  const settings = cluster.bootstrap;
-  const resources: Record<string, CfnResource> = {};
-  const outputs: Record<string, CfnOutput> = {};
-
   const ctx: PolicyContext = {
     cluster: name,
     accountId,
@@ -97,8 +120,16 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     kmsKeyArn: getAtt('KmsKey', 'Arn'),
     fileSystemArn: getAtt('EfsFileSystem', 'Arn'),
   };
+  return { cluster, name, accountId, region, partition, urlSuffix, settings: cluster.bootstrap, ctx, managedPolicy: (policy) => `arn:${partition}:iam::aws:policy/${policy}` };
+}
 
-  // --- KMS: one key for Kubernetes secrets, EFS and the application parameters External Secrets reads.
+/** The OIDC issuer host and path (no scheme) of the cluster, as IRSA trust policies and the oidcProvider fact need it. */
+const oidcIssuer = { 'Fn::Select': [1, { 'Fn::Split': ['//', getAtt('Cluster', 'OpenIdConnectIssuerUrl')] }] };
+
+/** KMS: one key for Kubernetes secrets, EFS and the application parameters External Secrets reads. */
+function kmsSection(s: TemplateScope): Resources {
+  const { cluster, ctx, name } = s;
+  const resources: Resources = {};
   resources.KmsKey = {
     Type: 'AWS::KMS::Key',
     // Kept when the stack is deleted or the key replaced, but deleted when the create that made it rolls back
@@ -114,8 +145,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     },
   };
   resources.KmsKeyAlias = { Type: 'AWS::KMS::Alias', Properties: { AliasName: `alias/${name}-platform`, TargetKeyId: ref('KmsKey') } };
+  return resources;
+}
 
-  // --- EKS control plane.
+/** EKS control plane. */
+function controlPlaneSection(s: TemplateScope): Resources {
+  const { cluster, name, urlSuffix, managedPolicy, settings } = s;
+  const resources: Resources = {};
   resources.ClusterRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -135,6 +171,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Tags: tags(cluster),
     },
   };
+  resources.EndpointSecurityGroup = endpointSecurityGroup(cluster);
   resources.Cluster = {
     Type: 'AWS::EKS::Cluster',
     Properties: {
@@ -143,6 +180,8 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       RoleArn: getAtt('ClusterRole', 'Arn'),
       ResourcesVpcConfig: {
         SubnetIds: [...cluster.network.privateSubnetIds],
+        // Create-time only (a change replaces the cluster, deploy refuses it): its rules change in place instead.
+        SecurityGroupIds: [getAtt('EndpointSecurityGroup', 'GroupId')],
         EndpointPrivateAccess: true,
         EndpointPublicAccess: settings.endpoint.public,
         ...(settings.endpoint.public ? { PublicAccessCidrs: [...settings.endpoint.publicCidrs] } : {}),
@@ -157,8 +196,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Tags: tags(cluster),
     },
   };
+  return resources;
+}
 
-  // --- Access entries: IAM roles → idp-roles Kubernetes groups.
+/** Access entries: IAM roles → idp-roles Kubernetes groups. */
+function accessEntriesSection(s: TemplateScope): Resources {
+  const { cluster, partition, settings } = s;
+  const resources: Resources = {};
   for (const [principalArn, level] of Object.entries(settings.accessEntries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     resources[accessEntryId(principalArn)] = {
       Type: 'AWS::EKS::AccessEntry',
@@ -174,13 +218,18 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       },
     };
   }
+  return resources;
+}
 
-  // --- Fargate: Karpenter runs before any node exists, and CoreDNS with it (Karpenter needs DNS to reach AWS).
+/** Fargate: Karpenter runs before any node exists, and CoreDNS with it (Karpenter needs DNS to reach AWS). */
+function fargateSection(s: TemplateScope): Resources {
+  const { cluster, name, partition, urlSuffix, region, accountId, managedPolicy } = s;
+  const resources: Resources = {};
   resources.FargatePodExecutionRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
       RoleName: `${name}-fargate-pod-execution`,
-      Description: `Fargate pods of cluster ${name} (Karpenter, CoreDNS)`,
+      Description: `Fargate pods of cluster ${name} (Karpenter, CoreDNS${cluster.argocd.mode === 'in-cluster' ? ', Argo CD' : ''})`,
       AssumeRolePolicyDocument: serviceTrustPolicy(
         `eks-fargate-pods.${urlSuffix}`,
         ['sts:AssumeRole'],
@@ -201,8 +250,31 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Tags: tags(cluster),
     },
   };
+  if (cluster.argocd.mode === 'in-cluster') {
+    // Argo CD installs Karpenter, so it must run before any node exists. A profile of its own: changing the selectors
+    // of the first one would replace it, and a replacement under the same name fails.
+    resources.FargateProfileArgoCd = {
+      Type: 'AWS::EKS::FargateProfile',
+      // EKS creates or deletes one Fargate profile of a cluster at a time.
+      DependsOn: ['FargateProfile'],
+      Properties: {
+        ClusterName: ref('Cluster'),
+        FargateProfileName: 'argocd',
+        PodExecutionRoleArn: getAtt('FargatePodExecutionRole', 'Arn'),
+        Subnets: [...cluster.network.privateSubnetIds],
+        Selectors: [{ Namespace: cluster.argocd.namespace }],
+        Tags: tags(cluster),
+      },
+    };
+  }
+  return resources;
+}
 
-  // --- EKS managed add-ons, pinned.
+/** EKS managed add-ons, pinned. */
+function managedAddonsSection(s: TemplateScope): Resources {
+  const { cluster } = s;
+  const versions = addonVersions(cluster);
+  const resources: Resources = {};
   const addon = (addonName: string, version: string, extra: Record<string, unknown> = {}, dependsOn?: string[]): CfnResource => ({
     Type: 'AWS::EKS::Addon',
     ...(dependsOn ? { DependsOn: dependsOn } : {}),
@@ -214,16 +286,26 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     'coredns',
     versions.coreDns,
     // On Fargate until Karpenter's nodes exist; Fargate sizes pods by their requests, so requests equal limits.
-    { ConfigurationValues: JSON.stringify({ computeType: 'Fargate', resources: { limits: { cpu: '0.25', memory: '256M' }, requests: { cpu: '0.25', memory: '256M' } } }) },
+    {
+      ConfigurationValues: JSON.stringify({
+        computeType: 'Fargate',
+        resources: { limits: { cpu: '0.25', memory: '256M' }, requests: { cpu: '0.25', memory: '256M' } },
+        autoScaling: { enabled: true, ...COREDNS_REPLICAS[cluster.environment] },
+      }),
+    },
     ['FargateProfile'],
   );
+  return resources;
+}
 
-  // --- IRSA: the OIDC provider and one role per controller, each trusting exactly its service account.
+/** IRSA: the OIDC provider and one role per controller, each trusting exactly its service account. */
+function irsaSection(s: TemplateScope): Resources {
+  const { cluster, ctx, name } = s;
+  const resources: Resources = {};
   resources.OidcProvider = {
     Type: 'AWS::IAM::OIDCProvider',
     Properties: { Url: getAtt('Cluster', 'OpenIdConnectIssuerUrl'), ClientIdList: ['sts.amazonaws.com'], Tags: tags(cluster) },
   };
-  const oidcIssuer = { 'Fn::Select': [1, { 'Fn::Split': ['//', getAtt('Cluster', 'OpenIdConnectIssuerUrl')] }] };
   for (const controller of CONTROLLERS) {
     const sa = SERVICE_ACCOUNTS[controller];
     resources[controllerRoleId(controller)] = {
@@ -237,8 +319,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       },
     };
   }
+  return resources;
+}
 
-  // --- Karpenter: node role (+ access entry), interruption queue and the EventBridge rules feeding it.
+/** Karpenter: node role (+ access entry), interruption queue and the EventBridge rules feeding it. */
+function karpenterSection(s: TemplateScope): Resources {
+  const { cluster, name, urlSuffix, managedPolicy } = s;
+  const resources: Resources = {};
   resources.KarpenterNodeRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -302,8 +389,12 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       },
     };
   }
+  return resources;
+}
 
-  // --- Spot service-linked role: one per account, so created only when the deploy command found it missing.
+/** Spot service-linked role: one per account, so created only when the deploy command found it missing. */
+function spotSection(): Resources {
+  const resources: Resources = {};
   resources.SpotServiceLinkedRole = {
     Type: 'AWS::IAM::ServiceLinkedRole',
     Condition: SPOT_ROLE_CONDITION,
@@ -312,8 +403,13 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     UpdateReplacePolicy: 'Retain',
     Properties: { AWSServiceName: 'spot.amazonaws.com', Description: 'EC2 Spot; created by the platform bootstrap' },
   };
+  return resources;
+}
 
-  // --- EFS: encrypted with the cluster key, one mount target per private subnet, NFS only from the cluster.
+/** EFS: encrypted with the cluster key, one mount target per private subnet, NFS only from the cluster. */
+function efsSection(s: TemplateScope): Resources {
+  const { cluster, name, settings } = s;
+  const resources: Resources = {};
   resources.EfsSecurityGroup = {
     Type: 'AWS::EC2::SecurityGroup',
     Properties: {
@@ -354,8 +450,14 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
       Properties: { FileSystemId: ref('EfsFileSystem'), SubnetId: subnet, SecurityGroups: [getAtt('EfsSecurityGroup', 'GroupId')] },
     };
   }
+  return resources;
+}
 
-  // --- Facts: what `facts pull` reads, one String parameter per fact key under /<cluster>/facts.
+/** Facts: what `facts pull` reads, one String parameter per fact key under /<cluster>/facts. Also the stack's outputs. */
+function factsSection(s: TemplateScope): { resources: Resources; outputs: Record<string, CfnOutput> } {
+  const { cluster, name } = s;
+  const resources: Resources = {};
+  const outputs: Record<string, CfnOutput> = {};
   const facts: Array<[string, Value]> = [
     ['clusterEndpoint', getAtt('Cluster', 'Endpoint')],
     ['oidcProvider', oidcIssuer as unknown as Intrinsic],
@@ -381,6 +483,139 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
   };
   outputs.KarpenterNodeRoleName = { Description: 'Role of the EC2NodeClass', Value: ref('KarpenterNodeRole') };
+  if (cluster.argocd.mode === 'eks-capability') {
+    outputs.ArgoCdServerUrl = { Description: 'URL of the EKS managed Argo CD (sign in with IAM Identity Center)', Value: getAtt('ArgoCdCapability', 'Configuration.ArgoCd.ServerUrl') };
+  }
+  return { resources, outputs };
+}
+
+/**
+ * The security group attached to the cluster's control plane: TCP 443 from `bootstrap.endpoint.privateAccessFrom`
+ * and nothing else (no egress: the EKS-managed cluster security group carries the control plane's own traffic).
+ */
+function endpointSecurityGroup(cluster: Cluster): CfnResource {
+  const from = cluster.bootstrap.endpoint.privateAccessFrom;
+  const https = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443 };
+  return {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: `Private API endpoint of cluster ${cluster.name}: HTTPS from bootstrap.endpoint.privateAccessFrom only`,
+      VpcId: cluster.network.vpcId,
+      SecurityGroupIngress: [
+        ...from.cidrs.map((cidr) => ({ ...https, ...(cidr.includes(':') ? { CidrIpv6: cidr } : { CidrIp: cidr }), Description: `API server from ${cidr}` })),
+        ...from.prefixListIds.map((id) => ({ ...https, SourcePrefixListId: id, Description: `API server from prefix list ${id}` })),
+        ...from.securityGroupIds.map((id) => ({ ...https, SourceSecurityGroupId: id, Description: `API server from security group ${id}` })),
+      ],
+      // Without a rule CloudFormation adds allow-all egress; this one matches nothing (the AWS CDK's idiom for none).
+      SecurityGroupEgress: [{ IpProtocol: 'icmp', FromPort: 252, ToPort: 86, CidrIp: '255.255.255.255/32', Description: 'No egress' }],
+      Tags: tags(cluster, { Name: `${cluster.name}-api-endpoint` }),
+    },
+  };
+}
+
+/**
+ * Argo CD's way in, by `argocd.mode`: for `management` with `argocd.roleTrustedBy`, the role the management Argo CD
+ * assumes (trusting exactly those principals) and its admin access entry; for `eks-capability`, the EKS managed
+ * Argo CD (`AWS::EKS::Capability` of type ARGOCD, spec @aws-cdk/aws-service-spec) and its capability role, whose
+ * trust is the one AWS documents (EKS user guide, "Amazon EKS capability IAM role": service
+ * capabilities.eks.amazonaws.com, sts:AssumeRole and sts:TagSession) and which needs no IAM permissions for public
+ * git repositories.
+ */
+function argocdSection(s: TemplateScope): Resources {
+  const { cluster, name, partition, urlSuffix } = s;
+  const { mode, roleArn, roleTrustedBy, capability } = cluster.argocd;
+  const resources: Resources = {};
+  if (mode === 'management' && roleArn && roleTrustedBy.length > 0) {
+    const path = roleArn.split(':role')[1];
+    const roleName = path.split('/').pop()!;
+    resources.ArgoCdManagerRole = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: roleName,
+        Path: path.slice(0, path.length - roleName.length),
+        Description: `Assumed by the management Argo CD to manage cluster ${name}`,
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: [...roleTrustedBy].sort() }, Action: 'sts:AssumeRole' }] },
+        Tags: tags(cluster),
+      },
+    };
+    resources.ArgoCdManagerAccessEntry = {
+      Type: 'AWS::EKS::AccessEntry',
+      // The principal must exist when the entry is created.
+      DependsOn: ['ArgoCdManagerRole'],
+      Properties: {
+        ClusterName: ref('Cluster'),
+        PrincipalArn: getAtt('ArgoCdManagerRole', 'Arn'),
+        Type: 'STANDARD',
+        KubernetesGroups: [accessGroup(cluster, 'admin')],
+        // Argo CD applies cluster-scoped objects (CRDs, ClusterRoles) of every add-on.
+        AccessPolicies: [{ PolicyArn: `arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`, AccessScope: { Type: 'cluster' } }],
+      },
+    };
+  }
+  if (mode === 'eks-capability' && capability) {
+    resources.ArgoCdCapabilityRole = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: `${name}-argocd-capability`,
+        Description: `EKS managed Argo CD of cluster ${name}`,
+        AssumeRolePolicyDocument: serviceTrustPolicy(`capabilities.eks.${urlSuffix}`, ['sts:AssumeRole', 'sts:TagSession']),
+        Tags: tags(cluster),
+      },
+    };
+    const roles = ['ADMIN', 'EDITOR', 'VIEWER'].filter((r) => capability.groups[r] || capability.users[r]);
+    resources.ArgoCdCapability = {
+      Type: 'AWS::EKS::Capability',
+      Properties: {
+        ClusterName: ref('Cluster'),
+        CapabilityName: 'argocd',
+        Type: 'ARGOCD',
+        RoleArn: getAtt('ArgoCdCapabilityRole', 'Arn'),
+        // The only value the spec allows: Applications and what they deployed stay when the capability goes.
+        DeletePropagationPolicy: 'RETAIN',
+        Configuration: {
+          ArgoCd: {
+            Namespace: cluster.argocd.namespace,
+            AwsIdc: { IdcInstanceArn: capability.identityCenterInstanceArn, IdcRegion: capability.identityCenterRegion ?? cluster.aws.region },
+            RbacRoleMappings: roles.map((Role) => ({
+              Role,
+              Identities: [
+                ...(capability.groups[Role] ?? []).map((Id) => ({ Id, Type: 'SSO_GROUP' })),
+                ...(capability.users[Role] ?? []).map((Id) => ({ Id, Type: 'SSO_USER' })),
+              ],
+            })),
+          },
+        },
+        Tags: tags(cluster),
+      },
+    };
+  }
+  return resources;
+}
+
+/**
+ * The cluster's bootstrap stack as a CloudFormation template object, section by section (KMS, control plane, access
+ * entries, Fargate, managed add-ons, IRSA, Karpenter, Spot, EFS, facts). Throws a ConfigError when the `bootstrap`
+ * settings cannot be rendered (see assertBootstrapSettings).
+ */
+export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
+  assertBootstrapSettings(cluster);
+  const s = templateScope(cluster);
+  const { name, accountId, region } = s;
+  const facts = factsSection(s);
+  // Resource order is the order of the sections: it is the committed template's key order.
+  const resources: Resources = {
+    ...kmsSection(s),
+    ...controlPlaneSection(s),
+    ...accessEntriesSection(s),
+    ...fargateSection(s),
+    ...argocdSection(s),
+    ...managedAddonsSection(s),
+    ...irsaSection(s),
+    ...karpenterSection(s),
+    ...spotSection(),
+    ...efsSection(s),
+    ...facts.resources,
+  };
 
   return {
     AWSTemplateFormatVersion: '2010-09-09',
@@ -403,7 +638,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     },
     Conditions: { [SPOT_ROLE_CONDITION]: { 'Fn::Equals': [ref(SPOT_ROLE_PARAMETER), 'false'] } },
     Resources: resources,
-    Outputs: outputs,
+    Outputs: facts.outputs,
   };
 }
 

@@ -11,6 +11,13 @@ const CLUSTER_NAME_TEXT = 'a lowercase DNS label of at most 24 characters (a-z, 
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 
+/** Where Argo CD runs; see `argocd.mode`. */
+export const ARGOCD_MODES = ['in-cluster', 'management', 'eks-capability'] as const;
+
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+/** IPv4 or IPv6 CIDR syntax; the ranges (octets, prefix lengths, not /0) are checked in bootstrap/settings.ts. */
+const CIDR = /^(?!.*\/0+$)((\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/\d{1,3})$/;
+
 /** Kubernetes minor versions EKS supports that the pinned schemas cover (1.28 through 1.36). */
 const K8S_VERSION = /^1\.(2[89]|3[0-6])$/;
 
@@ -48,10 +55,11 @@ export const baseClusterSchema = {
   }),
   argocd: obj({
     /**
-     * Where Argo CD runs: `in-cluster` (this cluster's own Argo CD) or `management` (a management cluster's Argo CD
-     * reaches this cluster by its API server URL, the `clusterEndpoint` fact). @default "in-cluster"
+     * Where Argo CD runs: `in-cluster` (this cluster's own Argo CD), `management` (a management cluster's Argo CD
+     * reaches this cluster by its API server URL, the `clusterEndpoint` fact) or `eks-capability` (the EKS managed Argo
+     * CD, an `AWS::EKS::Capability` of type ARGOCD created by the bootstrap stack). @default "in-cluster"
      */
-    mode: str({ oneOf: ['in-cluster', 'management'] as const, default: 'in-cluster' }),
+    mode: str({ oneOf: ARGOCD_MODES, default: 'in-cluster' }),
     /** Namespace of Argo CD itself, where Applications and the AppProject live. @default "argocd" */
     namespace: str({ pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, patternText: 'a namespace name', default: 'argocd' }),
     /**
@@ -61,6 +69,32 @@ export const baseClusterSchema = {
      * cluster). @default none (only valid with mode "in-cluster")
      */
     roleArn: optional(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN such as "arn:aws:iam::222222222222:role/argocd-manager"' })),
+    /**
+     * Fleet mode: IAM role ARNs of the management Argo CD (the IRSA/Pod Identity roles of its application-controller
+     * and server) that may assume `roleArn`. When given, the bootstrap stack creates `roleArn` (in this cluster's
+     * account) trusting exactly these principals, with its own admin access entry (so `roleArn` must then not be in
+     * `bootstrap.accessEntries`). @default [] (the role is created outside the stack)
+     */
+    roleTrustedBy: list(str({ pattern: IAM_ROLE_ARN, patternText: 'an IAM role ARN such as "arn:aws:iam::333333333333:role/argocd-controller"' }), { unique: true, default: [] }),
+    /** `eks-capability` mode only: the managed Argo CD's sign-in and roles. @default none (required with that mode) */
+    capability: optional(
+      obj({
+        /** IAM Identity Center instance (`aws sso-admin list-instances --query 'Instances[0].InstanceArn'`). */
+        identityCenterInstanceArn: str({ pattern: /^arn:aws[a-z-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/, patternText: 'an IAM Identity Center instance ARN such as "arn:aws:sso:::instance/ssoins-0123456789abcdef"' }),
+        /** Region of the Identity Center instance. @default the cluster's aws.region */
+        identityCenterRegion: optional(str({ pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, patternText: 'an AWS region such as "eu-west-1"' })),
+        /** Argo CD role (ADMIN, EDITOR, VIEWER) → Identity Center group ids. @default {} */
+        groups: mapOf(list(str({ pattern: /^[0-9a-f-]{10,64}$/, patternText: 'an Identity Center group id' }), { minItems: 1, unique: true }), {
+          keyPattern: /^(ADMIN|EDITOR|VIEWER)$/,
+          keyText: 'Argo CD roles (ADMIN, EDITOR, VIEWER)',
+        }),
+        /** Argo CD role (ADMIN, EDITOR, VIEWER) → Identity Center user ids. @default {} */
+        users: mapOf(list(str({ pattern: /^[0-9a-f-]{10,64}$/, patternText: 'an Identity Center user id' }), { minItems: 1, unique: true }), {
+          keyPattern: /^(ADMIN|EDITOR|VIEWER)$/,
+          keyText: 'Argo CD roles (ADMIN, EDITOR, VIEWER)',
+        }),
+      }),
+    ),
   }),
   /** The AWS bootstrap stack (bootstrap/, `dist/<cluster>/aws/cloudformation.json`). Every key has a default. */
   bootstrap: obj(
@@ -71,6 +105,18 @@ export const baseClusterSchema = {
         keyText: 'IAM role ARNs such as "arn:aws:iam::111111111111:role/platform-admins"',
       }),
       endpoint: obj({
+        /**
+         * Who may reach the private API endpoint on TCP 443 (the management Argo CD, the operators' VPN): the stack
+         * attaches a security group admitting exactly these sources to the cluster. Never 0.0.0.0/0 or ::/0.
+         */
+        privateAccessFrom: obj({
+          /** IPv4 or IPv6 CIDRs. @default [] */
+          cidrs: list(str({ pattern: CIDR, patternText: 'an IPv4 or IPv6 CIDR narrower than /0 (never 0.0.0.0/0 or ::/0), such as "10.20.0.0/16"' }), { unique: true, default: [] }),
+          /** Managed prefix list ids. @default [] */
+          prefixListIds: list(str({ pattern: /^pl-[0-9a-f]{8,17}$/, patternText: 'a prefix list id such as "pl-0123456789abcdef0"' }), { unique: true, default: [] }),
+          /** Security group ids in this VPC (or a peered VPC of the same region). @default [] */
+          securityGroupIds: list(str({ pattern: /^sg-[0-9a-f]{8,17}$/, patternText: 'a security group id such as "sg-0123456789abcdef0"' }), { unique: true, default: [] }),
+        }),
         /** Also expose the API server publicly (the private endpoint is always on; the seeds use the VPN). @default false */
         public: bool({ default: false }),
         /** IPv4 CIDRs allowed to reach the public endpoint; required when `public` is true. @default [] */
@@ -142,6 +188,14 @@ export interface AddonConfig {
   readonly settings: Record<string, unknown>;
 }
 
+/**
+ * True when the cluster has no facts file yet (a new cluster between its first synth and `facts pull`): only its
+ * bootstrap template can be rendered, everything else needs what the bootstrap publishes.
+ */
+export function awaitingFacts(cluster: Pick<Cluster, 'files'>): boolean {
+  return cluster.files.facts === undefined;
+}
+
 /** A validated cluster: config file + facts file, defaults filled. */
 export interface Cluster extends BaseCluster {
   readonly addons: Readonly<Record<string, AddonConfig>>;
@@ -149,6 +203,7 @@ export interface Cluster extends BaseCluster {
   readonly files: {
     /** The cluster file as messages show it (relative to the working directory, or to `relativeTo`). */
     readonly config: string;
+    /** The facts file as messages show it; undefined while the cluster awaits its facts (see awaitingFacts). */
     readonly facts?: string;
     /** The cluster file relative to the config folder's parent (`config/clusters/dev.yaml`): the same from any directory. */
     readonly source: string;

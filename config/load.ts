@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import { ADDONS } from '../charts/registry.ts';
 import type { AddonContext } from '../charts/addon.ts';
-import { baseClusterSchema, commonAddonSchema, factsSchema, type AddonConfig, type Cluster } from './cluster.ts';
+import { awaitingFacts, baseClusterSchema, commonAddonSchema, factsSchema, type AddonConfig, type Cluster } from './cluster.ts';
 import { didYouMean, obj, show, type Problem } from './schema.ts';
 import { isMap } from '../src/merge.ts';
 
@@ -125,7 +125,10 @@ function loadCluster(name: string, file: string, configDir: string, rel: (p: str
 
   if (problems.length === 0) {
     const cluster: Cluster = { ...base, addons, facts, files: { config: display, facts: existsSync(factsPath) ? rel(factsPath) : undefined, source: relative(dirname(resolve(configDir)), file).split(sep).join('/') } };
-    if (cluster.argocd.mode === 'management' && !cluster.facts.clusterEndpoint) {
+    // No facts file yet: a new cluster in stages (render its bootstrap, deploy it, pull the facts). What needs facts
+    // is checked once the file exists; a file that exists but lacks a fact is still an error.
+    const waiting = awaitingFacts(cluster);
+    if (!waiting && cluster.argocd.mode === 'management' && !cluster.facts.clusterEndpoint) {
       problems.push({
         path: 'argocd.mode',
         message: `"management" needs the cluster's API server URL, the fact clusterEndpoint in ${rel(factsPath)} (got nothing); allowed: run \`facts pull --cluster ${name}\` after the bootstrap, or use "in-cluster"`,
@@ -134,7 +137,8 @@ function loadCluster(name: string, file: string, configDir: string, rel: (p: str
     for (const addon of ADDONS) {
       const config = addons[addon.id];
       if (!config.enabled || !addon.validate) continue;
-      problems.push(...addon.validate({ cluster, config, settings: config.settings } satisfies AddonContext<unknown>));
+      const found = addon.validate({ cluster, config, settings: config.settings } satisfies AddonContext<unknown>);
+      problems.push(...(waiting ? found.filter((p) => !p.path.startsWith('facts.')) : found));
     }
     all.push(...problems.map((p) => ({ ...p, file: display })));
     return problems.length === 0 ? cluster : undefined;

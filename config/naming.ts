@@ -21,6 +21,15 @@ export function roleArn(cluster: AwsIdentity, controller: Controller): string {
 }
 
 /** SQS queue that receives Spot interruption and instance health events for Karpenter. */
+/**
+ * The EKS cluster's ARN (`arn:aws:eks:<region>:<account>:cluster/<name>`): how the EKS managed Argo CD addresses a
+ * cluster, its own included (it does not support https://kubernetes.default.svc; EKS user guide, "Register target
+ * clusters").
+ */
+export function eksClusterArn(cluster: AwsIdentity & { readonly aws: { readonly region: string } }): string {
+  return `arn:aws:eks:${cluster.aws.region}:${cluster.aws.accountId}:cluster/${cluster.name}`;
+}
+
 export function interruptionQueueName(cluster: AwsIdentity): string {
   return `${cluster.name}-karpenter-interruption`;
 }

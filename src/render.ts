@@ -8,14 +8,14 @@
  * One file per object, named `<kind>_<namespace>_<name>.yaml` (`<kind>_<name>.yaml` when cluster-scoped);
  * Kubernetes names cannot contain `_`, so two objects never share a file.
  */
-import { App, Chart } from 'cdk8s';
-import { AddonApplication } from '../apps/addon-application.ts';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { AddonApplication, argocdHomeServer } from '../apps/addon-application.ts';
 import { PlatformProject, projectName, RootProject, rootProjectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
 import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
-import type { Cluster } from '../config/cluster.ts';
+import { awaitingFacts, type Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
 import { deepMerge, isMap } from './merge.ts';
@@ -32,6 +32,11 @@ export interface RenderedCluster {
   readonly files: ReadonlyMap<string, string>;
   readonly applications: number;
   readonly objects: number;
+  /**
+   * The cluster has no facts file yet, so only what needs no facts was rendered (`aws/cloudformation.json` and the
+   * review files). @default false
+   */
+  readonly awaitingFacts?: boolean;
 }
 
 /** Thrown when a construct renders something the pipeline cannot place; names the cluster and the object. */
@@ -75,7 +80,13 @@ export interface RenderOptions {
   readonly fleet?: Fleet;
 }
 
+/**
+ * Renders one cluster into its `dist/<cluster>/` files (see the module comment). A cluster awaiting its facts (no
+ * facts file yet) gets only its bootstrap template and review files. Throws a RenderError naming the object when an
+ * add-on renders something the layout cannot hold.
+ */
 export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderedCluster {
+  if (awaitingFacts(cluster)) return renderBootstrapOnly(cluster);
   const addons = options.addons ?? ADDONS;
   const app = new App();
   const files = new Map<string, string>();
@@ -147,7 +158,19 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
   const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
   new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: repoPath(cluster, 'apps') });
-  new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
+  if (cluster.argocd.mode === 'eks-capability') {
+    // The EKS managed Argo CD does not register its own cluster; it addresses it by ARN (EKS user guide, "Register
+    // target clusters"). No credentials: the capability role's access entry authenticates it. Its argocd-cm is AWS's,
+    // so no health check: there the waves order creation only (see docs/first-deploy.md).
+    new ApiObject(bootstrapChart, 'local-cluster', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${cluster.name}-local`, namespace: cluster.argocd.namespace, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+      stringData: { name: cluster.name, server: argocdHomeServer(cluster) },
+    });
+  } else {
+    new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
+  }
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 
   // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.
@@ -155,6 +178,16 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
   // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
   addReviewFiles(cluster.name, files, objects);
-  const sortedFiles = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { name: cluster.name, files: sortedFiles, applications, objects: objects.size };
+  return { name: cluster.name, files: sorted(files), applications, objects: objects.size };
+}
+
+/** Stage one of a new cluster: the bootstrap template (needs no facts) and the review files; no Argo CD objects. */
+function renderBootstrapOnly(cluster: Cluster): RenderedCluster {
+  const files = new Map([['aws/cloudformation.json', renderBootstrapTemplate(cluster)]]);
+  addReviewFiles(cluster.name, files);
+  return { name: cluster.name, files: sorted(files), applications: 0, objects: 0, awaitingFacts: true };
+}
+
+function sorted(files: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
-import { tempDir } from './helpers.ts';
-import { join, resolve } from 'node:path';
+import { FIXTURE_CONFIG, tempDir } from './helpers.ts';
+import { join } from 'node:path';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -19,7 +19,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BootstrapError, deploy, plan, type BootstrapDeps, type StackTarget } from '../bootstrap/deploy.ts';
 import { createAwsClients } from '../bootstrap/aws-clients.ts';
 import { main } from '../src/cli.ts';
-import { PROJECT_ROOT } from '../src/paths.ts';
 
 const cfnMock = mockClient(CloudFormationClient);
 const iamMock = mockClient(IAMClient);
@@ -252,6 +251,15 @@ describe('bootstrap deploy', () => {
     expect(cfnMock.commandCalls(DeleteChangeSetCommand)).toHaveLength(2);
   });
 
+  it('refuses a replacement of the cluster by ResourcesVpcConfig (subnets, the endpoint security group), even with --allow-replace', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(DescribeChangeSetCommand).resolves(clusterReplacement('ResourcesVpcConfig'));
+    const refusal = /Cluster would be replaced because ResourcesVpcConfig changed: .* create-time only .*; allowed: the values at create time \(change who reaches the endpoint with bootstrap\.endpoint\.privateAccessFrom/;
+    await expect(plan(deps(), target)).rejects.toThrow(refusal);
+    await expect(deploy(deps(), target, { yes: true, allowReplace: true })).rejects.toThrow(refusal);
+    expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
+  });
+
   it('fails with the reasons from the stack events (not the cancellations)', async () => {
     cfnMock.on(DescribeStacksCommand).rejectsOnce(notFound()).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
     cfnMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [{ ResourceChange: { Action: 'Add', LogicalResourceId: 'Cluster', ResourceType: 'AWS::EKS::Cluster' } }] });
@@ -391,7 +399,7 @@ describe('bootstrap credentials and command line', () => {
 
   it('exits non-zero from the CLI: render writes a checked template, plan without credentials fails', async () => {
     const dir = tempDir('bootstrap-cli-');
-    cpSync(resolve(PROJECT_ROOT, 'config'), join(dir, 'config'), { recursive: true });
+    cpSync(FIXTURE_CONFIG, join(dir, 'config'), { recursive: true });
     const out = join(dir, 'dist');
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(String(m)));

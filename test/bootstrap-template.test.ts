@@ -7,20 +7,19 @@ import { buildBootstrapTemplate, controllerRoleId, renderBootstrapTemplate, stac
 import { DEFAULT_ADDON_VERSIONS } from '../bootstrap/settings.ts';
 import { renderCluster } from '../src/render.ts';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { tempDir } from './helpers.ts';
+import { FIXTURE_CONFIG, fixtureClusters, tempDir } from './helpers.ts';
 import { join, resolve } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
 import type { Cluster } from '../config/cluster.ts';
-import { PROJECT_ROOT } from '../src/paths.ts';
 
-const CONFIG_DIR = resolve(PROJECT_ROOT, 'config');
+const CONFIG_DIR = FIXTURE_CONFIG;
 
 function exampleCluster(name: 'dev' | 'prod'): Cluster {
-  return loadClusters({ configDir: CONFIG_DIR, only: [name], relativeTo: PROJECT_ROOT })[0];
+  return fixtureClusters([name])[0];
 }
 
-/** Copies config/ to a temp dir and edits one cluster file there; returns the temp config dir. */
+/** Copies the fixture config/ to a temp dir and edits one cluster file there; returns the temp config dir. */
 function editedConfig(name: string, edit: (doc: Record<string, unknown>) => void): string {
   const dir = tempDir('bootstrap-test-');
   const configDir = join(dir, 'config');
@@ -68,7 +67,12 @@ describe('bootstrap template rendering', () => {
     const c = props(devT, 'Cluster');
     expect(c.Name).toBe('dev');
     expect(c.Version).toBe('1.33');
-    expect(c.ResourcesVpcConfig).toEqual({ SubnetIds: dev.network.privateSubnetIds, EndpointPrivateAccess: true, EndpointPublicAccess: false });
+    expect(c.ResourcesVpcConfig).toEqual({
+      SubnetIds: dev.network.privateSubnetIds,
+      SecurityGroupIds: [{ 'Fn::GetAtt': ['EndpointSecurityGroup', 'GroupId'] }],
+      EndpointPrivateAccess: true,
+      EndpointPublicAccess: false,
+    });
     expect(c.AccessConfig).toEqual({ AuthenticationMode: 'API', BootstrapClusterCreatorAdminPermissions: false });
     expect(c.EncryptionConfig).toEqual([{ Provider: { KeyArn: { 'Fn::GetAtt': ['KmsKey', 'Arn'] } }, Resources: ['secrets'] }]);
     expect(c.Logging.ClusterLogging.EnabledTypes.map((t: Props) => t.Type)).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);

@@ -6,7 +6,7 @@ import { configErrors, editCluster, exampleCluster, tempConfig, writeCluster } f
 describe('cluster config', () => {
   it('loads both example clusters with defaults filled in', () => {
     const dev = exampleCluster('dev');
-    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd' });
+    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd', roleArn: undefined, roleTrustedBy: [], capability: undefined });
     expect(dev.gitops.targetRevision).toBe('main');
     expect(dev.gitops.distPath).toBe('dist');
     expect(dev.addons['metrics-server']).toMatchObject({ enabled: true, values: {}, settings: { replicas: 1 } });
@@ -112,7 +112,7 @@ describe('cluster config', () => {
   it('fails on an unknown enum value', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.argocd.mode = 'remote'));
-    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: argocd.mode: got "remote" (string); allowed: one of "in-cluster", "management"']);
+    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: argocd.mode: got "remote" (string); allowed: one of "in-cluster", "management", "eks-capability"']);
   });
 
   it('fails on a chart version range', () => {
@@ -129,9 +129,9 @@ describe('cluster config', () => {
     expect(configErrors(dir)).toEqual(['clusters/dev.yaml: addons.reloader.values: got ["a"] (a list); allowed: a map']);
   });
 
-  it('fails when Argo CD runs on a management cluster but the endpoint fact is missing', () => {
+  it('fails when Argo CD runs on a management cluster but its facts file lacks the endpoint', () => {
     const dir = tempConfig();
-    rmSync(join(dir, 'facts', 'prod.yaml'));
+    writeFileSync(join(dir, 'facts', 'prod.yaml'), 'efsFileSystemId: fs-0a1b2c3d4e5f60102\n');
     expect(configErrors(dir).join('\n')).toContain(
       'clusters/prod.yaml: argocd.mode: "management" needs the cluster\'s API server URL, the fact clusterEndpoint in facts/prod.yaml (got nothing); allowed: run `facts pull --cluster prod` after the bootstrap, or use "in-cluster"',
     );

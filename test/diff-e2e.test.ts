@@ -1,16 +1,17 @@
 /**
- * End to end: a temporary git repository holding a copy of this project, two real commits (a chart version bump,
+ * End to end: a temporary git repository holding a copy of this project (with the fixture clusters, no dist/), two real commits (a chart version bump,
  * a changed value, an image tag, a removed add-on, a node pool removed from a kept add-on, a changed secret-like
  * value), and the diff command run in it.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRevision } from '../src/diff/git.ts';
 import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
+import { FIXTURE_CONFIG } from './helpers.ts';
 
 let tmp: string;
 let repo: string;
@@ -56,12 +57,16 @@ beforeAll(() => {
   repo = join(tmp, 'repo');
   // The project as it is now (tracked and new files), without touching its git state.
   const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  // The test's clusters are the fixtures, never the live config/ set or its committed dist/.
+  const live = /^(dist\/|config\/(clusters|facts)\/|config\/fleet\.yaml$)/;
   for (const f of files) {
+    if (live.test(f)) continue;
     const src = join(PROJECT_ROOT, f);
     if (!existsSync(src)) continue;
     mkdirSync(dirname(join(repo, f)), { recursive: true });
     copyFileSync(src, join(repo, f));
   }
+  cpSync(FIXTURE_CONFIG, join(repo, 'config'), { recursive: true });
   symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
   // `node_modules/` would not match the symlink.
   writeFileSync(join(repo, '.gitignore'), `${readFileSync(join(repo, '.gitignore'), 'utf8')}\nnode_modules\n`);

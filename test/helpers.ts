@@ -1,8 +1,8 @@
-/** Test helpers: temporary copies of the example config, loading, rendering. */
+/** Test helpers: temporary copies of the fixture config, loading, rendering. */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
 import type { Cluster } from '../config/cluster.ts';
@@ -10,7 +10,11 @@ import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
 import { loadFleet } from '../apps/fleet.ts';
 
-export const EXAMPLE_CONFIG = join(PROJECT_ROOT, 'config');
+/**
+ * The config every test starts from: a frozen copy of the examples in test/fixtures/config (clusters dev and prod,
+ * their facts, fleet.yaml). Tests never read the live config/ set, so adding a cluster there cannot break them.
+ */
+export const FIXTURE_CONFIG = join(PROJECT_ROOT, 'test', 'fixtures', 'config');
 
 const created: string[] = [];
 // Each test file removes the folders it made (a full run makes hundreds).
@@ -24,10 +28,10 @@ export function tempDir(prefix = 'platform-test-'): string {
   return dir;
 }
 
-/** A copy of the example config/ in a temporary folder; tests edit the copy, never the examples. */
+/** A copy of the fixture config in a temporary folder; tests edit the copy, never the fixtures. */
 export function tempConfig(): string {
   const dir = tempDir('platform-config-');
-  cpSync(EXAMPLE_CONFIG, dir, { recursive: true, filter: (src) => !src.endsWith('.ts') });
+  cpSync(FIXTURE_CONFIG, dir, { recursive: true });
   return dir;
 }
 
@@ -39,15 +43,33 @@ export function editCluster(configDir: string, name: string, edit: (doc: Record<
   writeFileSync(file, dump(doc));
 }
 
+/**
+ * Adds cluster `name` to a temp config as a brand-new cluster: a copy of the `from` fixture with its own name,
+ * environment, domain, hosted zone and subnets, and no facts file (as before its bootstrap).
+ */
+export function newCluster(configDir: string, name: string, from = 'dev'): void {
+  const doc = load(readFileSync(join(configDir, 'clusters', `${from}.yaml`), 'utf8')) as Record<string, any>;
+  doc.name = name;
+  doc.environment = 'staging';
+  doc.dns = { domain: `${name}.platform.example.com`, hostedZoneId: 'Z0NEW1234567890ABCDE' };
+  doc.network.privateSubnetIds = ['subnet-0a1b2c3d4e5f60091', 'subnet-0a1b2c3d4e5f60092', 'subnet-0a1b2c3d4e5f60093'];
+  writeFileSync(join(configDir, 'clusters', `${name}.yaml`), dump(doc));
+}
+
 export function writeCluster(configDir: string, name: string, text: string): void {
   writeFileSync(join(configDir, 'clusters', `${name}.yaml`), text);
 }
 
-export function exampleCluster(name: string, configDir = EXAMPLE_CONFIG): Cluster {
+export function exampleCluster(name: string, configDir = FIXTURE_CONFIG): Cluster {
   return loadClusters({ configDir, only: [name], relativeTo: configDir })[0];
 }
 
-export function render(name: string, configDir = EXAMPLE_CONFIG): RenderedCluster {
+/** Every fixture cluster (or `only` these), with file names shown as `config/clusters/<name>.yaml`. */
+export function fixtureClusters(only?: string[]): Cluster[] {
+  return loadClusters({ configDir: FIXTURE_CONFIG, only, relativeTo: dirname(FIXTURE_CONFIG) });
+}
+
+export function render(name: string, configDir = FIXTURE_CONFIG): RenderedCluster {
   return renderCluster(exampleCluster(name, configDir), { fleet: loadFleet({ configDir }) });
 }
 

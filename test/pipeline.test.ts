@@ -12,7 +12,7 @@ import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { listFiles, writeDist } from '../src/dist.ts';
 import { renderCluster } from '../src/render.ts';
 import { synth } from '../src/synth.ts';
-import { editCluster, EXAMPLE_CONFIG, exampleCluster, parse, render, tempConfig, tempDir, writeCluster } from './helpers.ts';
+import { editCluster, FIXTURE_CONFIG, exampleCluster, parse, render, tempConfig, tempDir, writeCluster } from './helpers.ts';
 
 const DOCUMENTED_ORDER = [
   'karpenter',
@@ -198,15 +198,15 @@ describe('dist/', () => {
     const run = (args: string[], cwd: string, env: Record<string, string>) =>
       execFileSync(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
     // Once through the npm scripts' launcher (cached bundle), once from the sources through tsx, elsewhere.
-    run([LAUNCHER, 'synth', '--out', a], PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
-    run(['--import', TSX, cli, 'synth', '--out', b], tempDir(), { TZ: 'Asia/Kolkata', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
+    run([LAUNCHER, 'synth', '--config', FIXTURE_CONFIG, '--out', a], PROJECT_ROOT, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+    run(['--import', TSX, cli, 'synth', '--config', FIXTURE_CONFIG, '--out', b], tempDir(), { TZ: 'Asia/Kolkata', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
     expect(snapshotDir(b)).toEqual(snapshotDir(a));
     expect(Object.keys(snapshotDir(a)).length).toBeGreaterThan(8);
   });
 
   it('names files by kind, namespace and name, without hashes', () => {
     const out = tempDir();
-    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    synth({ configDir: FIXTURE_CONFIG, outDir: out });
     for (const file of listFiles(out)) {
       if (!file.endsWith('.yaml')) continue;
       const doc = parse({ name: '', files: new Map([[file, readFileSync(join(out, file), 'utf8')]]), applications: 0, objects: 0 }, file);
@@ -231,7 +231,7 @@ describe('dist/', () => {
 
   it('leaves dist/ exactly as it was when writing fails half-way', () => {
     const out = tempDir();
-    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    synth({ configDir: FIXTURE_CONFIG, outDir: out });
     const before = snapshotDir(out);
     // dev really changes (so it is staged before prod fails), prod cannot be written.
     const dir = tempConfig();
@@ -252,7 +252,7 @@ describe('dist/', () => {
   });
 
   it('rebuilds a missing CLI bundle instead of falling back to the sources for good', () => {
-    const run = () => spawnSync(process.execPath, [LAUNCHER, 'synth', '--out', tempDir()], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, DEBUG: '1' } });
+    const run = () => spawnSync(process.execPath, [LAUNCHER, 'synth', '--config', FIXTURE_CONFIG, '--out', tempDir()], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, DEBUG: '1' } });
     expect(run().status).toBe(0);
     const cache = join(PROJECT_ROOT, '.cache', 'cli');
     const { bundle } = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8')) as { bundle: string };
@@ -266,7 +266,7 @@ describe('dist/', () => {
   it('removes staging leftovers of a run that was killed half-way', () => {
     const out = tempDir();
     mkdirSync(join(out, '.staging-dev-1-2-old', 'apps'), { recursive: true });
-    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    synth({ configDir: FIXTURE_CONFIG, outDir: out });
     expect(readdirSync(out).filter((e) => e.startsWith('.'))).toEqual([]);
   });
 
@@ -301,8 +301,8 @@ describe('dist/', () => {
 
   it('reports unchanged files on a re-run', () => {
     const out = tempDir();
-    synth({ configDir: EXAMPLE_CONFIG, outDir: out });
-    const again = synth({ configDir: EXAMPLE_CONFIG, outDir: out });
+    synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    const again = synth({ configDir: FIXTURE_CONFIG, outDir: out });
     for (const c of again.clusters) expect(c.write).toMatchObject({ written: 0, removed: 0, unchanged: c.files.size });
   });
 

@@ -8,7 +8,8 @@ import { join, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.ts';
-import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { FIXTURE_CONFIG } from './helpers.ts';
 import { toYaml } from '../src/manifest-files.ts';
 import { synth } from '../src/synth.ts';
 import { validateTree } from '../src/validate/engine.ts';
@@ -18,7 +19,7 @@ import { LocalSource, schemaSourceMissing } from '../src/validate/sources.ts';
 
 const UPSTREAM = upstreamDir();
 const MISSING = schemaSourceMissing(UPSTREAM);
-const CONFIG = join(PROJECT_ROOT, 'config');
+const CONFIG = FIXTURE_CONFIG;
 let work: string;
 let dist: string;
 
@@ -28,7 +29,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
   vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  const code = await main(['validate', ...args, '--cache-dir', join(work, 'cache')]);
+  const code = await main(['validate', ...args, '--config', FIXTURE_CONFIG, '--cache-dir', join(work, 'cache')]);
   return { code, out, err };
 }
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
+import { upstreamDir } from '../src/paths.ts';
+import { FIXTURE_CONFIG } from './helpers.ts';
 import { toYaml } from '../src/manifest-files.ts';
 import { synth } from '../src/synth.ts';
 import { validateTree } from '../src/validate/engine.ts';
@@ -18,7 +19,7 @@ import { LocalSource, schemaSourceMissing } from '../src/validate/sources.ts';
 
 const UPSTREAM = upstreamDir();
 const MISSING = schemaSourceMissing(UPSTREAM);
-const CONFIG = join(PROJECT_ROOT, 'config');
+const CONFIG = FIXTURE_CONFIG;
 
 let work: string;
 let rendered: string;

@@ -23,9 +23,10 @@ export const synthCommand: CommandModule<GlobalArgs, SynthArgs> = {
     const result = synth({ configDir: resolve(PROJECT_ROOT, args.config), outDir: resolve(args.out), clusters: args.cluster });
     for (const c of result.clusters) {
       const w = c.write;
-      console.log(
-        `${c.name}: ${c.applications} applications, ${c.objects} objects; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${Math.round(c.ms)} ms)`,
-      );
+      const what = c.awaitingFacts
+        ? `waiting for facts: run npm run bootstrap -- deploy --cluster ${c.name}, then npm run facts -- pull --cluster ${c.name} (bootstrap template only)`
+        : `${c.applications} applications, ${c.objects} objects`;
+      console.log(`${c.name}: ${what}; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${Math.round(c.ms)} ms)`);
     }
     for (const p of result.prunedClusters) console.log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
     if (result.fleet) console.log(`${result.fleet.name}: fleet ApplicationSet; ${result.fleet.written} written, ${result.fleet.unchanged} unchanged, ${result.fleet.removed} removed`);
