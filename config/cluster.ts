@@ -2,8 +2,8 @@
  * The cluster config: what a platform engineer writes in `config/clusters/<name>.yaml`, and the facts the AWS
  * bootstrap publishes (`config/facts/<name>.yaml`). Defaults live here; a cluster file holds only what differs.
  */
-import { bool, freeMap, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
-import { ACCESS_LEVELS } from './naming.ts';
+import { bool, freeMap, IPV4_CIDR, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
+import { ACCESS_LEVELS, SERVICE_ACCOUNTS } from './naming.ts';
 
 /** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
 export const CLUSTER_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -38,13 +38,17 @@ export const baseClusterSchema = {
   }),
   gitops: obj({
     repoURL: str({
-      pattern: /^(https:\/\/[^\s]+|ssh:\/\/[^\s]+|git@[^\s:]+:[^\s]+)$/,
-      patternText: 'a git URL (https://, ssh:// or git@host:path)',
+      // Printable ASCII only; credentials (https://user:token@…) are rejected for every URL by config/yaml.ts.
+      pattern: /^(https:\/\/[!-~]+|ssh:\/\/[!-~]+|git@[!-9;-~]+:[!-~]+)$/,
+      patternText: 'a git URL (https://, ssh:// or git@host:path) without credentials',
     }),
     /** Branch or tag Argo CD reads `dist/` from. @default "main" */
-    targetRevision: str({ pattern: /^[A-Za-z0-9._/-]+$/, patternText: 'a git branch, tag or commit', default: 'main' }),
+    // git's ref rules (git check-ref-format) that matter here: no "..", "//", leading "-" (read as an option), or
+    // leading/trailing "/".
+    targetRevision: str({ pattern: /^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}$/, patternText: 'a git branch, tag or commit (no "..", "//", leading "-" or "/")', default: 'main' }),
     /** Folder of the rendered output in the repository. @default "dist" */
-    distPath: str({ pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, patternText: 'a relative folder such as "dist"', default: 'dist' }),
+    // A path inside the repository: no segment may start with "." (so no "..", which would leave it).
+    distPath: str({ pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, patternText: 'a relative folder such as "dist" (no segment starting with ".")', default: 'dist' }),
   }),
   argocd: obj({
     /**
@@ -74,7 +78,7 @@ export const baseClusterSchema = {
         /** Also expose the API server publicly (the private endpoint is always on; the seeds use the VPN). @default false */
         public: bool({ default: false }),
         /** IPv4 CIDRs allowed to reach the public endpoint; required when `public` is true. @default [] */
-        publicCidrs: list(str({ pattern: /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, patternText: 'an IPv4 CIDR such as "203.0.113.0/24"' }), { unique: true, default: [] }),
+        publicCidrs: list(str({ pattern: IPV4_CIDR, patternText: 'an IPv4 CIDR such as "203.0.113.0/24" (octets 0-255, prefix 0-32)' }), { unique: true, default: [] }),
       }),
       /**
        * Keep the IAM identity that creates the stack as an implicit cluster admin. Create-time only: EKS cannot change
@@ -116,15 +120,18 @@ export const commonAddonSchema = {
 export const factsSchema = obj(
   {
     /** EKS API server URL; required when Argo CD runs on a management cluster. */
-    clusterEndpoint: optional(str({ pattern: /^https:\/\/[^\s]+$/, patternText: 'an https:// URL' })),
+    clusterEndpoint: optional(str({ pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, patternText: 'an https:// URL of a host, such as "https://ABC.gr7.eu-west-1.eks.amazonaws.com"' })),
     /** OIDC issuer host path for IRSA, e.g. `oidc.eks.eu-west-1.amazonaws.com/id/ABC`. */
     oidcProvider: optional(str({ pattern: /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[A-Z0-9]+$/, patternText: 'an EKS OIDC issuer without https://' })),
     /** EFS file system created by the bootstrap. */
-    efsFileSystemId: optional(str()),
+    efsFileSystemId: optional(str({ pattern: /^fs-[0-9a-f]{8,17}$/, patternText: 'an EFS file system id such as "fs-0123456789abcdef0"' })),
     /** Karpenter's SQS interruption queue, when it differs from the naming convention. */
-    karpenterInterruptionQueue: optional(str()),
+    karpenterInterruptionQueue: optional(str({ pattern: /^[A-Za-z0-9_-]{1,80}$/, patternText: 'an SQS queue name (letters, digits, "-" and "_", at most 80)' })),
     /** IAM role ARNs that differ from the naming convention, by controller. */
-    roleArns: mapOf(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN' })),
+    roleArns: mapOf(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN' }), {
+      keyPattern: new RegExp(`^(${Object.keys(SERVICE_ACCOUNTS).join('|')})$`),
+      keyText: `controllers (${Object.keys(SERVICE_ACCOUNTS).join(', ')})`,
+    }),
   },
   { optional: true },
 );

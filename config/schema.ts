@@ -39,6 +39,16 @@ function bad<T>(problems: Problem[], path: string, value: unknown, allowed: stri
   return undefined as T;
 }
 
+/** A plain map (a parsed YAML mapping), not a list, null or scalar. */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * IPv4 CIDR block: four octets 0-255 and a prefix length 0-32 (no leading zeros, which some parsers read as octal).
+ */
+export const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
+
 export interface StringOptions<T extends string> {
   readonly pattern?: RegExp;
   /** Words for the pattern in messages, e.g. "a 12-digit AWS account id". */
@@ -57,6 +67,11 @@ export function str<T extends string = string>(opts: StringOptions<T> = {}): Sch
     describe,
     fallback: opts.default === undefined ? undefined : () => opts.default as T,
     check(value, path, problems) {
+      // YAML reads unquoted 3.13, 1.30, 0123 or yes as numbers/booleans; say how to keep the text as written.
+      if (typeof value === 'number' || typeof value === 'boolean') {
+        const quote = /quoted/.test(describe) ? '' : ', written in quotes';
+        return bad(problems, path, value, `${describe}${quote} (YAML reads an unquoted ${show(value)} as a ${typeof value})`);
+      }
       if (typeof value !== 'string') return bad(problems, path, value, describe);
       if (opts.oneOf && !opts.oneOf.includes(value as T)) return bad(problems, path, value, describe);
       if (opts.pattern && !opts.pattern.test(value)) return bad(problems, path, value, describe);
@@ -75,6 +90,7 @@ export function int(opts: { min?: number; max?: number; default?: number } = {})
     describe,
     fallback: opts.default === undefined ? undefined : () => opts.default as number,
     check(value, path, problems) {
+      if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return bad(problems, path, value, `${describe}, without quotes`);
       if (typeof value !== 'number' || !Number.isInteger(value)) return bad(problems, path, value, describe);
       if (opts.min !== undefined && value < opts.min) return bad(problems, path, value, describe);
       if (opts.max !== undefined && value > opts.max) return bad(problems, path, value, describe);
@@ -191,7 +207,8 @@ export function obj<S extends Shape>(shape: S, opts: { optional?: boolean } = {}
     check(value, path, problems) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(problems, path, value, describe);
       for (const k of Object.keys(value)) {
-        if (!(k in shape)) {
+        // Own keys only: `constructor` or `__proto__` are "in" every object (the loader reports them separately).
+        if (!Object.hasOwn(shape, k)) {
           problems.push({ path: join(path, k), message: `unknown key${didYouMean(k, keys)}; allowed: ${keys.join(', ')}` });
         }
       }

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import { SERVICE_ACCOUNTS, type Controller } from '../config/naming.ts';
 import { buildBootstrapTemplate, controllerRoleId } from '../bootstrap/template.ts';
 import { iamProblems, policiesOf, trustedServiceAccount, wildcardActions } from '../bootstrap/iam-check.ts';
 import type { PolicyDocument } from '../bootstrap/cfn.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 
-const clusters = loadClusters({ configDir: resolve(PROJECT_ROOT, 'config'), relativeTo: PROJECT_ROOT });
+const clusters = loadClusters({ addons: ADDONS, configDir: resolve(PROJECT_ROOT, 'config'), relativeTo: PROJECT_ROOT });
 const dev = clusters.find((c) => c.name === 'dev')!;
 const devT = buildBootstrapTemplate(dev);
 const policies = policiesOf(devT);

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import { buildBootstrapTemplate } from '../bootstrap/template.ts';
 import { checkTemplate, loadSpec, TEMPLATE_BODY_LIMIT } from '../bootstrap/spec-check.ts';
 import { templateProblems } from '../bootstrap/checks.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 
-const clusters = loadClusters({ configDir: resolve(PROJECT_ROOT, 'config'), relativeTo: PROJECT_ROOT });
+const clusters = loadClusters({ addons: ADDONS, configDir: resolve(PROJECT_ROOT, 'config'), relativeTo: PROJECT_ROOT });
 let db: Awaited<ReturnType<typeof loadSpec>>;
 beforeAll(async () => {
   db = await loadSpec();

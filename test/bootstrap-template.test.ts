@@ -11,13 +11,14 @@ import { tempDir } from './helpers.ts';
 import { join, resolve } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 
 const CONFIG_DIR = resolve(PROJECT_ROOT, 'config');
 
 function exampleCluster(name: 'dev' | 'prod'): Cluster {
-  return loadClusters({ configDir: CONFIG_DIR, only: [name], relativeTo: PROJECT_ROOT })[0];
+  return loadClusters({ addons: ADDONS, configDir: CONFIG_DIR, only: [name], relativeTo: PROJECT_ROOT })[0];
 }
 
 /** Copies config/ to a temp dir and edits one cluster file there; returns the temp config dir. */
@@ -34,7 +35,7 @@ function editedConfig(name: string, edit: (doc: Record<string, unknown>) => void
 
 function loadEdited(name: string, edit: (doc: Record<string, unknown>) => void): Cluster {
   const configDir = editedConfig(name, edit);
-  return loadClusters({ configDir, only: [name], relativeTo: resolve(configDir, '..') })[0];
+  return loadClusters({ addons: ADDONS, configDir, only: [name], relativeTo: resolve(configDir, '..') })[0];
 }
 
 /** The `bootstrap:` block of a parsed cluster file, created when absent. */

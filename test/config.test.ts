@@ -52,7 +52,7 @@ describe('cluster config', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.kubernetesVersion = 1.3));
     expect(configErrors(dir)).toEqual([
-      'clusters/dev.yaml: kubernetesVersion: got 1.3 (number); allowed: a quoted Kubernetes minor version from "1.28" to "1.36"',
+      'clusters/dev.yaml: kubernetesVersion: got 1.3 (number); allowed: a quoted Kubernetes minor version from "1.28" to "1.36" (YAML reads an unquoted 1.3 as a number)',
     ]);
   });
 
@@ -97,7 +97,7 @@ describe('cluster config', () => {
       d.dns.hostedZoneId = 'zone';
     });
     expect(configErrors(dir)).toEqual([
-      'clusters/dev.yaml: aws.accountId: got 123 (number); allowed: a quoted 12-digit AWS account id',
+      'clusters/dev.yaml: aws.accountId: got 123 (number); allowed: a quoted 12-digit AWS account id (YAML reads an unquoted 123 as a number)',
       'clusters/dev.yaml: network.privateSubnetIds: got ["subnet-0a1b2c3d4e5f60011"] (a list); allowed: a list of at least 2 of a subnet id such as "subnet-0123456789abcdef0", without repeats',
       'clusters/dev.yaml: dns.hostedZoneId: got "zone" (string); allowed: a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"',
     ]);
@@ -140,7 +140,7 @@ describe('cluster config', () => {
   it('fails on a malformed fact, naming the facts file', () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'facts', 'dev.yaml'), 'clusterEndpoint: http://insecure\n');
-    expect(configErrors(dir)).toContain('facts/dev.yaml: clusterEndpoint: got "http://insecure" (string); allowed: an https:// URL');
+    expect(configErrors(dir)).toContain('facts/dev.yaml: clusterEndpoint: got "http://insecure" (string); allowed: an https:// URL of a host, such as "https://ABC.gr7.eu-west-1.eks.amazonaws.com"');
   });
 
   it('fails on an unknown --cluster', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
@@ -44,7 +45,7 @@ export function writeCluster(configDir: string, name: string, text: string): voi
 }
 
 export function exampleCluster(name: string, configDir = EXAMPLE_CONFIG): Cluster {
-  return loadClusters({ configDir, only: [name], relativeTo: configDir })[0];
+  return loadClusters({ addons: ADDONS, configDir, only: [name], relativeTo: configDir })[0];
 }
 
 export function render(name: string, configDir = EXAMPLE_CONFIG): RenderedCluster {
@@ -61,7 +62,7 @@ export function parse(rendered: RenderedCluster, path: string): Record<string, a
 /** Problems thrown by loadClusters as `file: path: message` lines. */
 export function configErrors(configDir: string, only?: string[]): string[] {
   try {
-    loadClusters({ configDir, only, relativeTo: configDir });
+    loadClusters({ addons: ADDONS, configDir, only, relativeTo: configDir });
   } catch (err) {
     if (err instanceof Error && err.name === 'ConfigError') return err.message.split('\n');
     throw err;

@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dump } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster } from '../src/render.ts';
 import { addReviewFiles, indexFiles, type ManifestEntry } from '../src/review.ts';
 
-const clusters = loadClusters({ configDir: join(PROJECT_ROOT, 'config'), relativeTo: PROJECT_ROOT });
+const clusters = loadClusters({ addons: ADDONS, configDir: join(PROJECT_ROOT, 'config'), relativeTo: PROJECT_ROOT });
 const yaml = (o: unknown) => dump(o, { lineWidth: -1 });
 
 function app(name: string, addon: string, wave: string, extra: Record<string, unknown> = {}) {
