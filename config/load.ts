@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { baseClusterSchema, commonAddonSchema, factsSchema, type AddonConfig, type Cluster } from './cluster.ts';
 import { fleetCollisions } from './fleet-checks.ts';
-import { didYouMean, isMap, obj, show, type Problem, type Schema } from './schema.ts';
+import { didYouMean, isMap, obj, show, visible, type Problem, type Schema } from './schema.ts';
 import { readConfigYaml } from './yaml.ts';
 
 export interface FileProblem extends Problem {
@@ -16,7 +16,8 @@ export interface FileProblem extends Problem {
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly FileProblem[]) {
-    super(problems.map((p) => `${p.file}: ${p.path}: ${p.message}`).join('\n'));
+    // Key paths come from the file too: escape what would hide or reorder text in a terminal or PR comment.
+    super(problems.map((p) => visible(`${p.file}: ${p.path}: ${p.message}`)).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -21,10 +21,22 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-/** Renders a value for a message: short, one line, JSON-like. */
+/**
+ * Characters a reviewer cannot see but the tool would write: C0/C1 controls (NUL, ESC; tab and newlines are fine),
+ * bidirectional overrides and isolates (which reorder text on screen), zero-width characters and the BOM.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+/** `text` with INVISIBLE characters written as `\uXXXX`, so a message shows what the file holds. */
+export function visible(text: string): string {
+  return text.replace(new RegExp(INVISIBLE.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Renders a value for a message: short, one line, JSON-like, invisible characters escaped. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  const text = visible(JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

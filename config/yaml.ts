@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { load } from 'js-yaml';
-import { isMap, show, type Problem } from './schema.ts';
+import { INVISIBLE, isMap, show, type Problem } from './schema.ts';
 
 /** Limits of one config file. The example cluster files are about 3 KB, 6 levels deep and use no aliases. */
 export const YAML_LIMITS = {
@@ -25,12 +25,6 @@ export const YAML_LIMITS = {
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/**
- * Characters a reviewer cannot see but the tool would write: C0/C1 controls (NUL, ESC; tab and newlines are fine),
- * bidirectional overrides and isolates (which reorder text on screen), zero-width characters and the BOM.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
 /**
  * `scheme://user[:password]@host`: the part before `@` is a credential (a token is often the user). Only `ssh://`
