@@ -218,7 +218,8 @@ function checkAddons(raw: unknown, specs: readonly AddonSpec[], problems: Proble
   for (const addon of specs) {
     const own: Problem[] = [];
     const shape = { ...commonAddonSchema, ...(addon.settings ?? {}) };
-    const { enabled, version, values, ...settings } = obj(shape).check(given[addon.id] ?? {}, `addons.${addon.id}`, own) as Record<string, unknown>;
+    // A non-map (`reloader: 5`) is reported by check, which then returns undefined.
+    const { enabled, version, values, ...settings } = (obj(shape).check(given[addon.id] ?? {}, `addons.${addon.id}`, own) ?? {}) as Record<string, unknown>;
     const mine: Record<string, unknown> = isMap(given[addon.id]) ? (given[addon.id] as Record<string, unknown>) : {};
     if (!addon.chart) {
       for (const key of ['version', 'values'].filter((k) => mine[k] !== undefined)) {
