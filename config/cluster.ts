@@ -2,7 +2,7 @@
  * The cluster config: what a platform engineer writes in `config/clusters/<name>.yaml`, and the facts the AWS
  * bootstrap publishes (`config/facts/<name>.yaml`). Defaults live here; a cluster file holds only what differs.
  */
-import { bool, freeMap, IPV4_CIDR, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
+import { bool, freeMap, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
 import { ACCESS_LEVELS, SERVICE_ACCOUNTS } from './naming.ts';
 
 /** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
@@ -78,7 +78,7 @@ export const baseClusterSchema = {
         /** Also expose the API server publicly (the private endpoint is always on; the seeds use the VPN). @default false */
         public: bool({ default: false }),
         /** IPv4 CIDRs allowed to reach the public endpoint; required when `public` is true. @default [] */
-        publicCidrs: list(str({ pattern: IPV4_CIDR, patternText: 'an IPv4 CIDR such as "203.0.113.0/24" (octets 0-255, prefix 0-32)' }), { unique: true, default: [] }),
+        publicCidrs: list(str({ pattern: /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, patternText: 'an IPv4 CIDR such as "203.0.113.0/24"' }), { unique: true, default: [] }),
       }),
       /**
        * Keep the IAM identity that creates the stack as an implicit cluster admin. Create-time only: EKS cannot change

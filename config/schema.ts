@@ -56,10 +56,6 @@ export function isMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/**
- * IPv4 CIDR block: four octets 0-255 and a prefix length 0-32 (no leading zeros, which some parsers read as octal).
- */
-export const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 
 export interface StringOptions<T extends string> {
   readonly pattern?: RegExp;

@@ -250,12 +250,11 @@ describe('hostile config', () => {
     ]);
   });
 
-  it('checks what reaches file paths, git, CIDRs and facts at load', () => {
+  it('checks what reaches file paths, git and facts at load', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => {
       d.gitops.distPath = '../outside';
       d.gitops.targetRevision = '--orphan';
-      d.bootstrap.endpoint = { public: true, publicCidrs: ['999.1.1.1/24', '10.0.0.0/33'] };
     });
     writeFileSync(join(dir, 'facts', 'dev.yaml'), 'efsFileSystemId: "fs-1; rm -rf /"\nkarpenterInterruptionQueue: "../queue"\nroleArns:\n  admin: "arn:aws:iam::111111111111:role/x"\n');
     const paths = configErrors(dir).map((e) => e.slice(0, e.indexOf(': got') > 0 ? e.indexOf(': got') : e.indexOf(': key')));
@@ -265,8 +264,6 @@ describe('hostile config', () => {
       'facts/dev.yaml: roleArns.admin',
       'clusters/dev.yaml: gitops.targetRevision',
       'clusters/dev.yaml: gitops.distPath',
-      'clusters/dev.yaml: bootstrap.endpoint.publicCidrs[0]',
-      'clusters/dev.yaml: bootstrap.endpoint.publicCidrs[1]',
     ]);
   });
 });
