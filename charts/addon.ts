@@ -74,6 +74,11 @@ export interface AddonDependency {
    * there. It must still be enabled. @default undefined (`id` syncs in an earlier wave)
    */
   readonly soft?: string;
+  /**
+   * Set when the dependent still works with `id` disabled, only with less: what it then lacks. The loader accepts
+   * `id` disabled; the wave order still applies. @default undefined (`id` must be enabled while the dependent is)
+   */
+  readonly optional?: string;
 }
 
 /** Pods of every add-on but Karpenter (on Fargate) and idp-roles (no pods) run on the nodes Karpenter launches. */

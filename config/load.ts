@@ -27,6 +27,7 @@ export interface AddonDependencySpec {
   readonly id: string;
   readonly reason: string;
   readonly soft?: string;
+  readonly optional?: string;
 }
 
 /**
@@ -184,13 +185,13 @@ function loadCluster(name: string, file: string, options: LoadOptions, rel: (p: 
   return problems.length === 0 && factProblems.length === 0 ? cluster : undefined;
 }
 
-/** An enabled add-on whose dependency is disabled: one problem at the dependency's `enabled`, naming both and the fix. */
+/** An enabled add-on whose (not optional) dependency is disabled: a problem at the dependency's `enabled`, naming both and the fix. */
 function dependencyProblems(specs: readonly AddonSpec[], addons: Readonly<Record<string, AddonConfig>>): Problem[] {
   const problems: Problem[] = [];
   for (const addon of specs) {
     if (!addons[addon.id]?.enabled) continue;
     for (const dep of addon.dependsOn ?? []) {
-      if (addons[dep.id] === undefined || addons[dep.id].enabled) continue;
+      if (dep.optional || addons[dep.id] === undefined || addons[dep.id].enabled) continue;
       problems.push({
         path: `addons.${dep.id}.enabled`,
         message: `got false while ${addon.id} is enabled and needs it (${dep.reason}); allowed: true, or also disable ${addon.id} (addons.${addon.id}.enabled: false)`,

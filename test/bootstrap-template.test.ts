@@ -165,7 +165,7 @@ describe('bootstrap template rendering', () => {
     const sample: Record<string, string> = {
       clusterEndpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
       oidcProvider: 'oidc.eks.eu-west-1.amazonaws.com/id/ABC',
-      efsFileSystemId: 'fs-0123456789abcdef0',
+      efsFileSystemId: 'fs-0123',
       karpenterInterruptionQueue: 'dev-karpenter-interruption',
     };
     const raw: Record<string, unknown> = { roleArns: {} };

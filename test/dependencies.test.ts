@@ -59,7 +59,13 @@ describe('add-on dependency graph', () => {
     ]);
   });
 
-  it('rejects a disabled soft dependency too: it is needed, only later', () => {
+  it('accepts an optional dependency disabled (echo-server without Reloader), and says what is lost', () => {
+    const optional = ADDONS.flatMap((a) => (a.dependsOn ?? []).filter((d) => d.optional).map((d) => `${a.id}→${d.id}`));
+    expect(optional).toEqual(['echo-server→reloader']);
+    expect(configErrors(fixtureConfig([{ name: 'a', n: 1, edit: disable('reloader') }]))).toEqual([]);
+  });
+
+  it('rejects a disabled soft dependency: it is needed, only later', () => {
     const errors = configErrors(fixtureConfig([{ name: 'a', n: 1, edit: disable('external-secrets-operator') }]));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^clusters\/a\.yaml: addons\.external-secrets-operator\.enabled: got false while echo-server is enabled and needs it \(creates the Secret echo-server-config/);

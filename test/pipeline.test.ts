@@ -274,13 +274,13 @@ describe('dist/', () => {
     const dir = tempConfig();
     const out = tempDir();
     synth({ configDir: dir, outDir: out });
-    expect(existsSync(join(out, 'dev/apps/application_argocd_dev-metrics-server.yaml'))).toBe(true);
-    editCluster(dir, 'dev', (d) => (d.addons['metrics-server'] = { enabled: false }));
+    expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(true);
+    editCluster(dir, 'dev', (d) => (d.addons.reloader = { enabled: false }));
     const result = synth({ configDir: dir, outDir: out });
-    expect(existsSync(join(out, 'dev/apps/application_argocd_dev-metrics-server.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(false);
     const dev = result.clusters.find((c) => c.name === 'dev')!;
     expect(dev.write.removed).toBe(1);
-    // metrics-server: nothing depends on it (reloader is needed by echo-server). The AppProject loses its chart repo; README.md and manifest.json lose the Application.
+    // The AppProject loses the reloader namespace and chart repo; README.md and manifest.json lose the Application.
     expect(dev.write.written).toBe(3);
   });
 
