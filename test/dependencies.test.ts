@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/paths.ts';
 import { ADDONS, waveOf } from '../charts/registry.ts';
 import { WAVES, type AddonId } from '../charts/addon.ts';
 import { loadClusters } from '../config/load.ts';
@@ -82,5 +85,17 @@ describe('add-on dependency graph', () => {
     const dir = fixtureConfig([{ name: 'a', n: 1 }]);
     const only = [{ id: 'x', enabledByDefault: true, dependsOn: [{ id: 'y', reason: 'a fixture reason' }] }, { id: 'y', enabledByDefault: false }];
     expect(() => loadClusters({ configDir: dir, addons: only, relativeTo: dir })).toThrow(/addons\.y\.enabled: got false while x is enabled and needs it \(a fixture reason\)/);
+  });
+
+  it('is documented as defined, with waves and soft/optional marks (docs/configuration.md)', () => {
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'configuration.md'), 'utf8');
+    const rows = new Map([...doc.matchAll(/^\| ([a-z-]+) \((\d+)\) \| (.*) \|$/gm)].map((m) => [m[1], { wave: Number(m[2]), needs: m[3] }]));
+    for (const addon of ADDONS) {
+      const row = rows.get(addon.id);
+      expect(row, addon.id).toBeDefined();
+      expect(row!.wave, addon.id).toBe(waveOf(addon));
+      const expected = (addon.dependsOn ?? []).map((d) => `${d.id} (${waveOf(byId.get(d.id)!)}${d.optional ? ', optional' : ''}${d.soft ? ', soft' : ''})`);
+      expect(row!.needs.startsWith('—') ? [] : row!.needs.split(/(?<=\)), /), addon.id).toEqual(expected);
+    }
   });
 });
