@@ -61,6 +61,32 @@ export interface IgnoreDifference {
   readonly jqPathExpressions?: string[];
 }
 
+/**
+ * What an add-on needs from another add-on. The loader rejects a config that enables the add-on and disables `id`,
+ * and test/dependencies.test.ts checks that `id` syncs in an earlier wave (WAVES) unless `soft` says why later is safe.
+ */
+export interface AddonDependency {
+  readonly id: AddonId;
+  /** What the dependent uses of `id`, in a few words, e.g. "the IngressClass alb and its controller". */
+  readonly reason: string;
+  /**
+   * Set when `id` may sync in a later wave: why the dependent starts safely before it and picks it up once it is
+   * there. It must still be enabled. @default undefined (`id` syncs in an earlier wave)
+   */
+  readonly soft?: string;
+  /**
+   * Set when the dependent still works with `id` disabled, only with less: what it then lacks. The loader accepts
+   * `id` disabled; the wave order still applies. @default undefined (`id` must be enabled while the dependent is)
+   */
+  readonly optional?: string;
+}
+
+/** Pods of every add-on but Karpenter (on Fargate) and idp-roles (no pods) run on the nodes Karpenter launches. */
+export const NEEDS_NODES: AddonDependency = {
+  id: 'karpenter-node-pools',
+  reason: 'its pods run on the nodes Karpenter launches for these NodePools; the cluster has no other nodes (Fargate runs only Karpenter and CoreDNS)',
+};
+
 export interface AddonDefinition<S = Record<string, never>> {
   readonly id: AddonId;
   /** One line for the README and the Application's description annotation. */
@@ -83,6 +109,8 @@ export interface AddonDefinition<S = Record<string, never>> {
    * account the bootstrap's trust policy allows. @default none (no AWS access)
    */
   readonly irsa?: { readonly controller: Controller; readonly valuesPath: readonly string[] };
+  /** Add-ons this one needs enabled (and synced before it, unless `soft`). @default [] */
+  readonly dependsOn?: readonly AddonDependency[];
   /** Schema of the add-on's own keys under `addons.<id>` (besides enabled/version/values). */
   readonly settings?: { readonly [K in keyof S]: Schema<S[K]> };
   /** Cross-field and facts checks that a schema cannot express; return problems with paths from the file's root. */

@@ -3,7 +3,7 @@
  * bootstrap publishes (`config/facts/<name>.yaml`). Defaults live here; a cluster file holds only what differs.
  */
 import { bool, freeMap, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
-import { ACCESS_LEVELS } from './naming.ts';
+import { ACCESS_LEVELS, SERVICE_ACCOUNTS } from './naming.ts';
 
 /** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
 export const CLUSTER_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -45,13 +45,17 @@ export const baseClusterSchema = {
   }),
   gitops: obj({
     repoURL: str({
-      pattern: /^(https:\/\/[^\s]+|ssh:\/\/[^\s]+|git@[^\s:]+:[^\s]+)$/,
-      patternText: 'a git URL (https://, ssh:// or git@host:path)',
+      // Printable ASCII only; credentials (https://user:token@…) are rejected for every URL by config/yaml.ts.
+      pattern: /^(https:\/\/[!-~]+|ssh:\/\/[!-~]+|git@[!-9;-~]+:[!-~]+)$/,
+      patternText: 'a git URL (https://, ssh:// or git@host:path) without credentials',
     }),
     /** Branch or tag Argo CD reads `dist/` from. @default "main" */
-    targetRevision: str({ pattern: /^[A-Za-z0-9._/-]+$/, patternText: 'a git branch, tag or commit', default: 'main' }),
+    // git's ref rules (git check-ref-format) that matter here: no "..", "//", leading "-" (read as an option), or
+    // leading/trailing "/".
+    targetRevision: str({ pattern: /^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}$/, patternText: 'a git branch, tag or commit (no "..", "//", leading "-" or "/")', default: 'main' }),
     /** Folder of the rendered output in the repository. @default "dist" */
-    distPath: str({ pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, patternText: 'a relative folder such as "dist"', default: 'dist' }),
+    // A path inside the repository: no segment may start with "." (so no "..", which would leave it).
+    distPath: str({ pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, patternText: 'a relative folder such as "dist" (no segment starting with ".")', default: 'dist' }),
   }),
   argocd: obj({
     /**
@@ -162,15 +166,18 @@ export const commonAddonSchema = {
 export const factsSchema = obj(
   {
     /** EKS API server URL; required when Argo CD runs on a management cluster. */
-    clusterEndpoint: optional(str({ pattern: /^https:\/\/[^\s]+$/, patternText: 'an https:// URL' })),
+    clusterEndpoint: optional(str({ pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, patternText: 'an https:// URL of a host, such as "https://ABC.gr7.eu-west-1.eks.amazonaws.com"' })),
     /** OIDC issuer host path for IRSA, e.g. `oidc.eks.eu-west-1.amazonaws.com/id/ABC`. */
     oidcProvider: optional(str({ pattern: /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[A-Z0-9]+$/, patternText: 'an EKS OIDC issuer without https://' })),
-    /** EFS file system created by the bootstrap. */
+    /** EFS file system created by the bootstrap (its format is checked by the efs-controller add-on, which needs it). */
     efsFileSystemId: optional(str()),
     /** Karpenter's SQS interruption queue, when it differs from the naming convention. */
-    karpenterInterruptionQueue: optional(str()),
+    karpenterInterruptionQueue: optional(str({ pattern: /^[A-Za-z0-9_-]{1,80}$/, patternText: 'an SQS queue name (letters, digits, "-" and "_", at most 80)' })),
     /** IAM role ARNs that differ from the naming convention, by controller. */
-    roleArns: mapOf(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN' })),
+    roleArns: mapOf(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN' }), {
+      keyPattern: new RegExp(`^(${Object.keys(SERVICE_ACCOUNTS).join('|')})$`),
+      keyText: `controllers (${Object.keys(SERVICE_ACCOUNTS).join(', ')})`,
+    }),
   },
   { optional: true },
 );

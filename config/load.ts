@@ -3,14 +3,12 @@
  * (`<configDir>/facts/<name>.yaml`). All problems of all files are collected and thrown together as a ConfigError,
  * one line each: file, key path, the bad value and what is allowed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { load, YAMLException } from 'js-yaml';
-import { ADDONS } from '../charts/registry.ts';
-import type { AddonContext } from '../charts/addon.ts';
 import { awaitingFacts, baseClusterSchema, commonAddonSchema, factsSchema, type AddonConfig, type Cluster } from './cluster.ts';
-import { didYouMean, obj, show, type Problem } from './schema.ts';
-import { isMap } from '../src/merge.ts';
+import { fleetCollisions } from './fleet-checks.ts';
+import { didYouMean, isMap, obj, show, visible, type Problem, type Schema } from './schema.ts';
+import { readConfigYaml } from './yaml.ts';
 
 export interface FileProblem extends Problem {
   readonly file: string;
@@ -18,14 +16,42 @@ export interface FileProblem extends Problem {
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly FileProblem[]) {
-    super(problems.map((p) => `${p.file}: ${p.path}: ${p.message}`).join('\n'));
+    // Key paths come from the file too: escape what would hide or reorder text in a terminal or PR comment.
+    super(problems.map((p) => visible(`${p.file}: ${p.path}: ${p.message}`)).join('\n'));
     this.name = 'ConfigError';
   }
+}
+
+/** A dependency of one add-on on another (charts/addon.ts `AddonDependency`). */
+export interface AddonDependencySpec {
+  readonly id: string;
+  readonly reason: string;
+  readonly soft?: string;
+  readonly optional?: string;
+}
+
+/**
+ * What the loader needs of an add-on definition. charts/addon.ts `AddonDefinition` satisfies it; the list is an
+ * argument (`ADDONS` from charts/registry.ts in the tool) so that config/ imports nothing from the layers above it.
+ */
+export interface AddonSpec {
+  readonly id: string;
+  /** @default true */
+  readonly enabledByDefault?: boolean;
+  /** Chart add-ons accept `version` and `values`; the pinned version's form (with or without "v") is kept. */
+  readonly chart?: { readonly version: string };
+  readonly settings?: Readonly<Record<string, Schema<unknown>>>;
+  /** Add-ons that must be enabled while this one is. @default [] */
+  readonly dependsOn?: readonly AddonDependencySpec[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
+  validate?(ctx: { readonly cluster: Cluster; readonly config: AddonConfig; readonly settings: any }): Problem[];
 }
 
 export interface LoadOptions {
   /** Folder holding `clusters/` and `facts/`. */
   readonly configDir: string;
+  /** The add-on registry (ADDONS of charts/registry.ts): their settings schemas, checks and dependencies. */
+  readonly addons: readonly AddonSpec[];
   /** Only these clusters (all when empty). Unknown names are errors. @default [] */
   readonly only?: readonly string[];
   /** Paths in messages are relative to this folder. @default process.cwd() */
@@ -44,19 +70,18 @@ export function clusterFiles(configDir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-function parseYaml(path: string, display: string, problems: FileProblem[]): unknown {
-  try {
-    return load(readFileSync(path, 'utf8'), { filename: display });
-  } catch (err) {
-    if (err instanceof YAMLException) {
-      const mark = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
-      problems.push({ file: display, path: '(file)', message: `malformed YAML${mark}: ${err.reason}` });
-      return undefined;
-    }
-    throw err;
-  }
+/** Parses a config file safely (see yaml.ts); its problems are added to `all` with the file's name. */
+function parseFile(path: string, display: string, all: FileProblem[]): unknown {
+  const { value, problems } = readConfigYaml(path, display);
+  all.push(...problems.map((p) => ({ ...p, file: display })));
+  return problems.length > 0 && value === undefined ? undefined : value;
 }
 
+/**
+ * Loads and checks the cluster files (all, or `only`), with their facts files, and the checks across clusters
+ * (fleet-checks.ts: domains, zones, subnets, account-wide names) against every other cluster file, also when `only`
+ * selects some. Throws ConfigError with every problem of every file; returns the clusters sorted by name.
+ */
 export function loadClusters(options: LoadOptions): Cluster[] {
   const rel = (p: string) => relative(options.relativeTo ?? process.cwd(), p) || p;
   const problems: FileProblem[] = [];
@@ -84,91 +109,136 @@ export function loadClusters(options: LoadOptions): Cluster[] {
   }
 
   const clusters: Cluster[] = [];
+  const others: Cluster[] = [];
   for (const [name, file] of byName) {
-    if (only.length > 0 && !only.includes(name)) continue;
-    const cluster = loadCluster(name, file, options.configDir, rel, problems);
-    if (cluster) clusters.push(cluster);
+    const selected = only.length === 0 || only.includes(name);
+    // Clusters not selected are loaded for the fleet checks only; their own problems show when they are selected.
+    const cluster = loadCluster(name, file, options, rel, selected ? problems : []);
+    if (cluster) (selected ? clusters : others).push(cluster);
   }
+  problems.push(...fleetCollisions(clusters, others));
   if (problems.length > 0) throw new ConfigError(problems);
   return clusters;
 }
 
-function loadCluster(name: string, file: string, configDir: string, rel: (p: string) => string, all: FileProblem[]): Cluster | undefined {
+/**
+ * One cluster file and its facts. The checks are independent stages, each run when what it reads is valid, so one
+ * mistake never hides another: schema, file name, add-on settings, dependencies, facts, then the cross-field checks.
+ */
+function loadCluster(name: string, file: string, options: LoadOptions, rel: (p: string) => string, all: FileProblem[]): Cluster | undefined {
   const display = rel(file);
   const problems: Problem[] = [];
-  const raw = parseYaml(file, display, all);
+  const factsPath = join(options.configDir, 'facts', `${name}.yaml`);
+  const factsFile = existsSync(factsPath) ? rel(factsPath) : undefined;
+  const factProblems: Problem[] = [];
+  let facts = factsSchema.fallback!();
+  if (factsFile) {
+    const rawFacts = parseFile(factsPath, factsFile, all);
+    if (rawFacts !== undefined) facts = factsSchema.check(rawFacts ?? {}, '', factProblems);
+    all.push(...factProblems.map((p) => ({ ...p, file: factsFile })));
+  }
+
+  const raw = parseFile(file, display, all);
   if (raw === undefined) return undefined;
   if (!isMap(raw)) {
     all.push({ file: display, path: '(file)', message: `got ${show(raw)}; allowed: a map of cluster settings` });
     return undefined;
   }
-
   const { addons: rawAddons, ...rest } = raw;
+  const baseProblems: Problem[] = [];
   const base = obj({ ...baseClusterSchema, addons: { describe: 'a map of add-on settings', fallback: () => ({}), check: (v) => v } }).check(
     { ...rest, addons: rawAddons },
     '',
-    problems,
+    baseProblems,
   );
+  problems.push(...baseProblems);
   if (base.name !== undefined && base.name !== name) {
     problems.push({ path: 'name', message: `got ${show(base.name)}; allowed: ${show(name)}, the file's name` });
   }
-  const addons = checkAddons(rawAddons, problems);
+  const { addons, clean } = checkAddons(rawAddons, options.addons, problems);
+  problems.push(...dependencyProblems(options.addons, addons));
 
-  const factsPath = join(configDir, 'facts', `${name}.yaml`);
-  let facts = factsSchema.fallback!();
-  if (existsSync(factsPath)) {
-    const factProblems: Problem[] = [];
-    const rawFacts = parseYaml(factsPath, rel(factsPath), all);
-    if (rawFacts !== undefined) facts = factsSchema.check(rawFacts ?? {}, '', factProblems);
-    all.push(...factProblems.map((p) => ({ ...p, file: rel(factsPath) })));
+  const cluster: Cluster = {
+    ...base,
+    // The file's name even when `name` is wrong: it is what the user meant, and the checks below can still run.
+    name,
+    addons,
+    facts,
+    files: { config: display, facts: factsFile, source: relative(dirname(resolve(options.configDir)), file).split(sep).join('/') },
+  };
+  // No facts file yet: a new cluster in stages (render its bootstrap, deploy it, pull the facts). What needs facts
+  // is checked once the file exists; a file that exists but lacks a fact is still an error.
+  const waiting = awaitingFacts(cluster);
+  if (!waiting && cluster.argocd?.mode === 'management' && factProblems.length === 0 && !cluster.facts.clusterEndpoint) {
+    problems.push({
+      path: 'argocd.mode',
+      message: `"management" needs the cluster's API server URL, the fact clusterEndpoint in ${rel(factsPath)} (got nothing); allowed: run \`facts pull --cluster ${name}\` after the bootstrap, or use "in-cluster"`,
+    });
   }
-
-  if (problems.length === 0) {
-    const cluster: Cluster = { ...base, addons, facts, files: { config: display, facts: existsSync(factsPath) ? rel(factsPath) : undefined, source: relative(dirname(resolve(configDir)), file).split(sep).join('/') } };
-    // No facts file yet: a new cluster in stages (render its bootstrap, deploy it, pull the facts). What needs facts
-    // is checked once the file exists; a file that exists but lacks a fact is still an error.
-    const waiting = awaitingFacts(cluster);
-    if (!waiting && cluster.argocd.mode === 'management' && !cluster.facts.clusterEndpoint) {
-      problems.push({
-        path: 'argocd.mode',
-        message: `"management" needs the cluster's API server URL, the fact clusterEndpoint in ${rel(factsPath)} (got nothing); allowed: run \`facts pull --cluster ${name}\` after the bootstrap, or use "in-cluster"`,
-      });
-    }
-    for (const addon of ADDONS) {
+  // Add-on checks read the whole cluster, so they need valid base keys (a wrong `name` is replaced by the file's
+  // above); each also needs its own settings valid.
+  if (baseProblems.every((p) => p.path === 'name')) {
+    for (const addon of options.addons) {
       const config = addons[addon.id];
-      if (!config.enabled || !addon.validate) continue;
-      const found = addon.validate({ cluster, config, settings: config.settings } satisfies AddonContext<unknown>);
+      if (!config?.enabled || !addon.validate || !clean.has(addon.id)) continue;
+      const found = addon.validate({ cluster, config, settings: config.settings });
       problems.push(...(waiting ? found.filter((p) => !p.path.startsWith('facts.')) : found));
     }
-    all.push(...problems.map((p) => ({ ...p, file: display })));
-    return problems.length === 0 ? cluster : undefined;
   }
   all.push(...problems.map((p) => ({ ...p, file: display })));
-  return undefined;
+  return problems.length === 0 && factProblems.length === 0 ? cluster : undefined;
 }
 
-function checkAddons(raw: unknown, problems: Problem[]): Record<string, AddonConfig> {
-  const ids = ADDONS.map((a) => a.id);
+/** An enabled add-on whose (not optional) dependency is disabled: a problem at the dependency's `enabled`, naming both and the fix. */
+function dependencyProblems(specs: readonly AddonSpec[], addons: Readonly<Record<string, AddonConfig>>): Problem[] {
+  const problems: Problem[] = [];
+  for (const addon of specs) {
+    if (!addons[addon.id]?.enabled) continue;
+    for (const dep of addon.dependsOn ?? []) {
+      if (dep.optional || addons[dep.id] === undefined || addons[dep.id].enabled) continue;
+      problems.push({
+        path: `addons.${dep.id}.enabled`,
+        message: `got false while ${addon.id} is enabled and needs it (${dep.reason}); allowed: true, or also disable ${addon.id} (addons.${addon.id}.enabled: false)`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** The `addons` map: known ids, each add-on's settings. `clean` holds the ids whose own keys had no problem. */
+function checkAddons(raw: unknown, specs: readonly AddonSpec[], problems: Problem[]): { addons: Record<string, AddonConfig>; clean: Set<string> } {
+  const ids = specs.map((a) => a.id);
   const given = raw === undefined || raw === null ? {} : raw;
+  const clean = new Set<string>();
   if (!isMap(given)) {
     problems.push({ path: 'addons', message: `got ${show(raw)}; allowed: a map of add-on ids (${ids.join(', ')}) to their settings` });
-    return {};
+    return { addons: {}, clean };
   }
   for (const key of Object.keys(given)) {
-    if (!ids.includes(key as (typeof ids)[number])) {
+    if (!ids.includes(key)) {
       problems.push({ path: `addons.${key}`, message: `unknown add-on${didYouMean(key, ids)}; allowed: ${ids.join(', ')}` });
     }
   }
   const out: Record<string, AddonConfig> = {};
-  for (const addon of ADDONS) {
+  for (const addon of specs) {
+    const own: Problem[] = [];
     const shape = { ...commonAddonSchema, ...(addon.settings ?? {}) };
-    const { enabled, version, values, ...settings } = obj(shape).check(given[addon.id] ?? {}, `addons.${addon.id}`, problems) as Record<string, unknown>;
+    // A non-map (`reloader: 5`) is reported by check, which then returns undefined.
+    const { enabled, version, values, ...settings } = (obj(shape).check(given[addon.id] ?? {}, `addons.${addon.id}`, own) ?? {}) as Record<string, unknown>;
+    const mine: Record<string, unknown> = isMap(given[addon.id]) ? (given[addon.id] as Record<string, unknown>) : {};
     if (!addon.chart) {
-      const own = isMap(given[addon.id]) ? (given[addon.id] as Record<string, unknown>) : {};
-      for (const key of ['version', 'values'].filter((k) => own[k] !== undefined)) {
-        problems.push({ path: `addons.${addon.id}.${key}`, message: `got ${show(own[key])}; allowed: nothing, ${addon.id} renders plain manifests, not a Helm chart` });
+      for (const key of ['version', 'values'].filter((k) => mine[k] !== undefined)) {
+        own.push({ path: `addons.${addon.id}.${key}`, message: `got ${show(mine[key])}; allowed: nothing, ${addon.id} renders plain manifests, not a Helm chart` });
       }
+    } else if (typeof version === 'string' && version.startsWith('v') !== addon.chart.version.startsWith('v')) {
+      // Chart versions are matched as written: "v3.13.1" is another version than "3.13.1" in the Helm repository.
+      own.push({
+        path: `addons.${addon.id}.version`,
+        message: `got ${show(version)} (string); allowed: an exact version ${addon.chart.version.startsWith('v') ? 'with' : 'without'} a leading "v", as ${addon.id}'s chart writes them (pinned: ${show(addon.chart.version)})`,
+      });
     }
+    if (own.length === 0) clean.add(addon.id);
+    problems.push(...own);
     out[addon.id] = {
       enabled: (enabled as boolean | undefined) ?? addon.enabledByDefault ?? true,
       version: version as string | undefined,
@@ -176,5 +246,5 @@ function checkAddons(raw: unknown, problems: Problem[]): Record<string, AddonCon
       settings,
     };
   }
-  return out;
+  return { addons: out, clean };
 }

@@ -89,3 +89,53 @@ export function accessGroup(cluster: { readonly addons: Readonly<Record<string, 
 export function repoPath(cluster: { readonly name: string; readonly gitops: { readonly distPath: string } }, folder: string): string {
   return `${cluster.gitops.distPath}/${cluster.name}/${folder}`;
 }
+
+/** A name the bootstrap or a controller gives an AWS resource, which must be unique in its scope. */
+export interface AwsName {
+  /** What it names, e.g. "IAM role". */
+  readonly kind: string;
+  /** `account`: unique in the account (IAM is global); `region`: unique per account and region. */
+  readonly scope: 'account' | 'region';
+  readonly name: string;
+  /** The config key the name derives from, for messages. */
+  readonly key: string;
+}
+
+/** IAM roles, the EKS cluster, the stack, queue, KMS alias and EventBridge rules are named `<cluster>[-<suffix>]`. */
+const ACCOUNT_ROLE_SUFFIXES = ['eks-cluster', 'fargate-pod-execution'] as const;
+/** EventBridge rules of the interruption queue (bootstrap/template.ts, `<cluster>-karpenter-<rule>`). */
+const KARPENTER_RULES = ['scheduled-change', 'spot-interruption', 'rebalance', 'instance-state-change', 'capacity-reservation'] as const;
+
+/**
+ * Load balancer name of the shared ALB: `addons.alb-ingress-group.loadBalancerName`, else `<cluster>-<groupName>`
+ * (groupName defaults to "shared"); `undefined` when the add-on is disabled. Same rule as clusterIngressGroup in
+ * charts/network/alb-ingress-group.ts (test/fleet-checks.test.ts keeps them equal).
+ */
+export function albName(cluster: { readonly name: string; readonly addons: Readonly<Record<string, { readonly enabled: boolean; readonly settings: Record<string, unknown> }>> }): string | undefined {
+  const group = cluster.addons['alb-ingress-group'];
+  if (!group?.enabled) return undefined;
+  const settings = group.settings as { loadBalancerName?: string; groupName?: string };
+  return settings.loadBalancerName ?? `${cluster.name}-${settings.groupName ?? 'shared'}`;
+}
+
+/**
+ * Every AWS name derived from a cluster's config that AWS requires unique per account (IAM roles) or per account and
+ * region (EKS cluster, CloudFormation stack, SQS queue, KMS alias, EventBridge rules, load balancer). Sources:
+ * bootstrap/template.ts and this file; test/fleet-checks.test.ts compares the list with a rendered bootstrap.
+ */
+export function awsResourceNames(cluster: AwsIdentity & Parameters<typeof albName>[0]): AwsName[] {
+  const role = (name: string): AwsName => ({ kind: 'IAM role', scope: 'account', name, key: 'name' });
+  const regional = (kind: string, name: string, key = 'name'): AwsName => ({ kind, scope: 'region', name, key });
+  const alb = albName(cluster);
+  return [
+    ...(Object.keys(SERVICE_ACCOUNTS) as Controller[]).map((c) => role(roleName(cluster, c))),
+    role(karpenterNodeRoleName(cluster)),
+    ...ACCOUNT_ROLE_SUFFIXES.map((s) => role(`${cluster.name}-${s}`)),
+    regional('EKS cluster', cluster.name),
+    regional('CloudFormation stack', `${cluster.name}-platform-bootstrap`),
+    regional('KMS alias', `alias/${cluster.name}-platform`),
+    regional('SQS queue', interruptionQueueName(cluster)),
+    ...KARPENTER_RULES.map((r) => regional('EventBridge rule', `${cluster.name}-karpenter-${r}`)),
+    ...(alb ? [regional('load balancer', alb, 'addons.alb-ingress-group.loadBalancerName')] : []),
+  ];
+}

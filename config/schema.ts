@@ -21,10 +21,22 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-/** Renders a value for a message: short, one line, JSON-like. */
+/**
+ * Characters a reviewer cannot see but the tool would write: C0/C1 controls (NUL, ESC; tab and newlines are fine),
+ * bidirectional overrides and isolates (which reorder text on screen), zero-width characters and the BOM.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+/** `text` with INVISIBLE characters written as `\uXXXX`, so a message shows what the file holds. */
+export function visible(text: string): string {
+  return text.replace(new RegExp(INVISIBLE.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Renders a value for a message: short, one line, JSON-like, invisible characters escaped. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  const text = visible(JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -38,6 +50,12 @@ function bad<T>(problems: Problem[], path: string, value: unknown, allowed: stri
   problems.push({ path, message: `got ${show(value)}${value === undefined ? '' : ` (${typeOf(value)})`}; allowed: ${allowed}` });
   return undefined as T;
 }
+
+/** A plain map (a parsed YAML mapping), not a list, null or scalar. */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 
 export interface StringOptions<T extends string> {
   readonly pattern?: RegExp;
@@ -57,6 +75,11 @@ export function str<T extends string = string>(opts: StringOptions<T> = {}): Sch
     describe,
     fallback: opts.default === undefined ? undefined : () => opts.default as T,
     check(value, path, problems) {
+      // YAML reads unquoted 3.13, 1.30, 0123 or yes as numbers/booleans; say how to keep the text as written.
+      if (typeof value === 'number' || typeof value === 'boolean') {
+        const quote = /quoted/.test(describe) ? '' : ', written in quotes';
+        return bad(problems, path, value, `${describe}${quote} (YAML reads an unquoted ${show(value)} as a ${typeof value})`);
+      }
       if (typeof value !== 'string') return bad(problems, path, value, describe);
       if (opts.oneOf && !opts.oneOf.includes(value as T)) return bad(problems, path, value, describe);
       if (opts.pattern && !opts.pattern.test(value)) return bad(problems, path, value, describe);
@@ -75,6 +98,7 @@ export function int(opts: { min?: number; max?: number; default?: number } = {})
     describe,
     fallback: opts.default === undefined ? undefined : () => opts.default as number,
     check(value, path, problems) {
+      if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return bad(problems, path, value, `${describe}, without quotes`);
       if (typeof value !== 'number' || !Number.isInteger(value)) return bad(problems, path, value, describe);
       if (opts.min !== undefined && value < opts.min) return bad(problems, path, value, describe);
       if (opts.max !== undefined && value > opts.max) return bad(problems, path, value, describe);
@@ -191,7 +215,8 @@ export function obj<S extends Shape>(shape: S, opts: { optional?: boolean } = {}
     check(value, path, problems) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(problems, path, value, describe);
       for (const k of Object.keys(value)) {
-        if (!(k in shape)) {
+        // Own keys only: `constructor` or `__proto__` are "in" every object (the loader reports them separately).
+        if (!Object.hasOwn(shape, k)) {
           problems.push({ path: join(path, k), message: `unknown key${didYouMean(k, keys)}; allowed: ${keys.join(', ')}` });
         }
       }

@@ -1,3 +1,5 @@
+import { isMap } from '../config/schema.ts';
+
 /** Deep-merges plain maps: `over` wins; lists and scalars are replaced, never concatenated. Inputs are not changed. */
 export function deepMerge<T extends Record<string, unknown>>(base: T, over: Record<string, unknown> | undefined): T {
   if (!over) return structuredClone(base);
@@ -9,6 +11,5 @@ export function deepMerge<T extends Record<string, unknown>>(base: T, over: Reco
   return out as T;
 }
 
-export function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+// Lives in config/ (the lowest layer, which needs it too); re-exported for the modules that import it from here.
+export { isMap };

@@ -1,6 +1,7 @@
 /** The synth job: load and validate the config, render every selected cluster in memory, then write dist/ at once. */
 import { FLEET_DIR, fleetProblems, loadFleet, renderFleet } from '../apps/fleet.ts';
 import { ConfigError, loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import { writeDist, type ClusterWriteSummary } from './dist.ts';
 import { renderCluster, type RenderedCluster } from './render.ts';
 
@@ -23,7 +24,7 @@ export interface SynthResult {
 
 export function synth(options: SynthOptions): SynthResult {
   const only = options.clusters ?? [];
-  const clusters = loadClusters({ configDir: options.configDir, only });
+  const clusters = loadClusters({ configDir: options.configDir, addons: ADDONS, only });
   const fleet = loadFleet({ configDir: options.configDir });
   if (fleet) {
     const problems = fleetProblems(fleet, clusters, only.length === 0);

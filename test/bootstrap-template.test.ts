@@ -11,6 +11,7 @@ import { FIXTURE_CONFIG, fixtureClusters, tempDir } from './helpers.ts';
 import { join, resolve } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 
 const CONFIG_DIR = FIXTURE_CONFIG;
@@ -33,7 +34,7 @@ function editedConfig(name: string, edit: (doc: Record<string, unknown>) => void
 
 function loadEdited(name: string, edit: (doc: Record<string, unknown>) => void): Cluster {
   const configDir = editedConfig(name, edit);
-  return loadClusters({ configDir, only: [name], relativeTo: resolve(configDir, '..') })[0];
+  return loadClusters({ addons: ADDONS, configDir, only: [name], relativeTo: resolve(configDir, '..') })[0];
 }
 
 /** The `bootstrap:` block of a parsed cluster file, created when absent. */

@@ -1,7 +1,8 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configErrors, editCluster, exampleCluster, tempConfig, writeCluster } from './helpers.ts';
+import { PROJECT_ROOT } from '../src/paths.ts';
 
 describe('cluster config', () => {
   it('loads both example clusters with defaults filled in', () => {
@@ -52,7 +53,7 @@ describe('cluster config', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.kubernetesVersion = 1.3));
     expect(configErrors(dir)).toEqual([
-      'clusters/dev.yaml: kubernetesVersion: got 1.3 (number); allowed: a quoted Kubernetes minor version from "1.28" to "1.36"',
+      'clusters/dev.yaml: kubernetesVersion: got 1.3 (number); allowed: a quoted Kubernetes minor version from "1.28" to "1.36" (YAML reads an unquoted 1.3 as a number)',
     ]);
   });
 
@@ -97,7 +98,7 @@ describe('cluster config', () => {
       d.dns.hostedZoneId = 'zone';
     });
     expect(configErrors(dir)).toEqual([
-      'clusters/dev.yaml: aws.accountId: got 123 (number); allowed: a quoted 12-digit AWS account id',
+      'clusters/dev.yaml: aws.accountId: got 123 (number); allowed: a quoted 12-digit AWS account id (YAML reads an unquoted 123 as a number)',
       'clusters/dev.yaml: network.privateSubnetIds: got ["subnet-0a1b2c3d4e5f60011"] (a list); allowed: a list of at least 2 of a subnet id such as "subnet-0123456789abcdef0", without repeats',
       'clusters/dev.yaml: dns.hostedZoneId: got "zone" (string); allowed: a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"',
     ]);
@@ -140,7 +141,7 @@ describe('cluster config', () => {
   it('fails on a malformed fact, naming the facts file', () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'facts', 'dev.yaml'), 'clusterEndpoint: http://insecure\n');
-    expect(configErrors(dir)).toContain('facts/dev.yaml: clusterEndpoint: got "http://insecure" (string); allowed: an https:// URL');
+    expect(configErrors(dir)).toContain('facts/dev.yaml: clusterEndpoint: got "http://insecure" (string); allowed: an https:// URL of a host, such as "https://ABC.gr7.eu-west-1.eks.amazonaws.com"');
   });
 
   it('fails on an unknown --cluster', () => {
@@ -154,5 +155,176 @@ describe('cluster config', () => {
     const errors = configErrors(dir);
     expect(errors.some((e) => e.startsWith('clusters/dev.yaml: environment:'))).toBe(true);
     expect(errors.some((e) => e.startsWith('clusters/prod.yaml: aws.region:'))).toBe(true);
+  });
+});
+
+/** Nine levels of ten aliases each: 10^9 values once expanded. */
+function aliasBomb(indent = ''): string {
+  const lines = [`${indent}l0: &l0 [x, x, x, x, x, x, x, x, x, x]`];
+  for (let i = 1; i <= 9; i++) lines.push(`${indent}l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(', ')}]`);
+  return lines.join('\n');
+}
+
+describe('hostile config', () => {
+  it('stops an alias bomb fast, with file and key, at the top level', () => {
+    const dir = tempConfig();
+    writeFileSync(join(dir, 'clusters', 'dev.yaml'), `${readFileSync(join(dir, 'clusters', 'dev.yaml'), 'utf8')}\n${aliasBomb()}\n`);
+    const start = performance.now();
+    const errors = configErrors(dir);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(errors).toEqual([expect.stringMatching(/^clusters\/dev\.yaml: l\d(\[\d+\])+: expands to more than 100000 values through aliases \(\*name\); allowed: a config without alias bombs$/)]);
+  });
+
+  it('stops an alias bomb under addons.<id>.values', () => {
+    const dir = tempConfig();
+    const text = readFileSync(join(dir, 'clusters', 'dev.yaml'), 'utf8').replace('  metrics-server:\n', `  metrics-server:\n    values:\n${aliasBomb('      ')}\n`);
+    writeFileSync(join(dir, 'clusters', 'dev.yaml'), text);
+    const start = performance.now();
+    const [error] = configErrors(dir);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(error).toMatch(/^clusters\/dev\.yaml: addons\.metrics-server\.values\.l\d(\[\d+\])+: expands to more than 100000 values through aliases/);
+  });
+
+  it('rejects more aliases, deeper nesting or more bytes than any real config has', () => {
+    const dir = tempConfig();
+    writeCluster(dir, 'dev', `a: &a x\nb: [${Array.from({ length: 101 }, () => '*a').join(', ')}]\n`);
+    expect(configErrors(dir, ['dev'])[0]).toMatch(/^clusters\/dev\.yaml: \(file\): malformed YAML.*alias.*; allowed: YAML within 64 levels and 100 aliases$/i);
+    writeCluster(dir, 'dev', `a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    expect(configErrors(dir, ['dev'])[0]).toMatch(/^clusters\/dev\.yaml: \(file\): malformed YAML.*; allowed: YAML within 64 levels/);
+    writeCluster(dir, 'dev', `name: dev\npad: "${'x'.repeat(1_100_000)}"\n`);
+    expect(configErrors(dir, ['dev'])).toEqual(['clusters/dev.yaml: (file): got 1100018 bytes; allowed: at most 1048576 bytes']);
+  });
+
+  it('rejects constructor.prototype in values with file and key, instead of a serializer crash', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons.reloader.values = { constructor: { prototype: { polluted: true } } }));
+    expect(configErrors(dir)).toEqual([
+      'clusters/dev.yaml: addons.reloader.values.constructor: the key "constructor" is not allowed; allowed: any key but __proto__, constructor and prototype (they change JavaScript objects instead of holding data)',
+      'clusters/dev.yaml: addons.reloader.values.constructor.prototype: the key "prototype" is not allowed; allowed: any key but __proto__, constructor and prototype (they change JavaScript objects instead of holding data)',
+    ]);
+  });
+
+  it('reports __proto__ anywhere instead of dropping it silently', () => {
+    const dir = tempConfig();
+    const text = readFileSync(join(dir, 'clusters', 'dev.yaml'), 'utf8').replace('  metrics-server:\n', '  metrics-server:\n    values:\n      __proto__:\n        replicas: 50\n');
+    writeFileSync(join(dir, 'clusters', 'dev.yaml'), `${text}__proto__: {}\n`);
+    expect(configErrors(dir).map((e) => e.slice(0, e.indexOf(': the key')))).toEqual([
+      'clusters/dev.yaml: addons.metrics-server.values.__proto__',
+      'clusters/dev.yaml: __proto__',
+      // At the top level it is an unknown key as well.
+      'clusters/dev.yaml: __proto__: unknown key; allowed: name, environment, aws, kubernetesVersion, network, dns, gitops, argocd, bootstrap, addon',
+    ]);
+  });
+
+  it('rejects credentials in any URL, repoURL or values, without printing them', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => {
+      d.gitops.repoURL = 'https://deploy:ghp_secret123@github.com/example-org/platform-gitops.git';
+      d.addons['external-dns'].values = { extraArgs: ['--webhook=https://ghp_token456@hooks.example.com/x'] };
+    });
+    const errors = configErrors(dir);
+    expect(errors).toContain(
+      'clusters/dev.yaml: gitops.repoURL: the value holds a URL with credentials (https://***@…); allowed: a URL without user or password (give the credential to Argo CD or the controller as a Secret, never in config that is committed)',
+    );
+    expect(errors.some((e) => e.startsWith('clusters/dev.yaml: addons.external-dns.values.extraArgs[0]: the value holds a URL with credentials'))).toBe(true);
+    expect(errors.join('\n')).not.toMatch(/secret123|token456/);
+  });
+
+  it('accepts a user without password in ssh:// URLs only', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.gitops.repoURL = 'ssh://git@github.com/example-org/platform-gitops.git'));
+    expect(configErrors(dir)).toEqual([]);
+    editCluster(dir, 'dev', (d) => (d.gitops.repoURL = 'ssh://git:hunter2@github.com/example-org/platform-gitops.git'));
+    expect(configErrors(dir)[0]).toMatch(/^clusters\/dev\.yaml: gitops\.repoURL: the value holds a URL with credentials \(ssh:\/\/\*\*\*@…\)/);
+  });
+
+  it('rejects NUL, direction overrides and zero-width characters in keys and values', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => {
+      d.addons['metrics-server'].values = { ['re\u200bplicas']: 1, env: 'a\u0000b', note: 'admin\u202egnp.exe' };
+    });
+    // Messages never carry the characters themselves (they would reorder or hide text in the terminal too).
+    expect(configErrors(dir).map((e) => e.replace(/ at position.*/, ''))).toEqual([
+      'clusters/dev.yaml: addons.metrics-server.values.re\\u200bplicas: the key holds the invisible character U+200B',
+      'clusters/dev.yaml: addons.metrics-server.values.env: the value holds the invisible character U+0000',
+      'clusters/dev.yaml: addons.metrics-server.values.note: the value holds the invisible character U+202E',
+    ]);
+  });
+
+  it('checks what reaches file paths, git and facts at load', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => {
+      d.gitops.distPath = '../outside';
+      d.gitops.targetRevision = '--orphan';
+    });
+    writeFileSync(join(dir, 'facts', 'dev.yaml'), 'efsFileSystemId: fs-0a1b2c3d4e5f60101\nkarpenterInterruptionQueue: "../queue"\nroleArns:\n  admin: "arn:aws:iam::111111111111:role/x"\n');
+    const paths = configErrors(dir).map((e) => e.slice(0, e.search(/: (got|key) /)));
+    expect(paths).toEqual([
+      'facts/dev.yaml: karpenterInterruptionQueue',
+      'facts/dev.yaml: roleArns.admin',
+      'clusters/dev.yaml: gitops.targetRevision',
+      'clusters/dev.yaml: gitops.distPath',
+    ]);
+  });
+});
+
+describe('every problem at once, with the fix', () => {
+  it('a wrong name does not hide the missing-facts error of an add-on check', () => {
+    const dir = tempConfig();
+    rmSync(join(dir, 'facts', 'dev.yaml'));
+    editCluster(dir, 'dev', (d) => (d.name = 'staging'));
+    const errors = configErrors(dir);
+    expect(errors).toContain('clusters/dev.yaml: name: got "staging"; allowed: "dev", the file\'s name');
+    expect(errors.some((e) => e.startsWith('clusters/dev.yaml: facts.efsFileSystemId:'))).toBe(true);
+  });
+
+  it("one add-on's wrong setting does not hide another add-on's check, nor a dependency problem", () => {
+    const dir = tempConfig();
+    rmSync(join(dir, 'facts', 'dev.yaml'));
+    editCluster(dir, 'dev', (d) => {
+      d.addons.reloader.replicas = 'two';
+      d.addons.karpenter.enabled = false;
+    });
+    const errors = configErrors(dir);
+    expect(errors.some((e) => e.startsWith('clusters/dev.yaml: addons.reloader.replicas:'))).toBe(true);
+    expect(errors.some((e) => e.startsWith('clusters/dev.yaml: facts.efsFileSystemId:'))).toBe(true);
+    expect(errors.some((e) => e.startsWith('clusters/dev.yaml: addons.karpenter.enabled: got false while karpenter-node-pools is enabled'))).toBe(true);
+  });
+
+  it('says how to quote a version YAML read as a number', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['metrics-server'].version = 3.13));
+    expect(configErrors(dir)).toEqual([
+      'clusters/dev.yaml: addons.metrics-server.version: got 3.13 (number); allowed: an exact chart version such as "3.13.1", written in quotes (YAML reads an unquoted 3.13 as a number)',
+    ]);
+  });
+
+  it('says to drop the quotes of a number written as a string', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons.reloader.replicas = '2'));
+    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: addons.reloader.replicas: got "2" (string); allowed: a whole number >= 1 and <= 5, without quotes']);
+  });
+
+  it('rejects a chart version in the other form than the chart writes (v3.13.1 for 3.13.1, and back)', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => {
+      d.addons['metrics-server'].version = 'v3.13.1';
+      d.addons['cert-manager'].version = '1.21.1';
+    });
+    expect(configErrors(dir)).toEqual([
+      'clusters/dev.yaml: addons.metrics-server.version: got "v3.13.1" (string); allowed: an exact version without a leading "v", as metrics-server\'s chart writes them (pinned: "3.13.1")',
+      'clusters/dev.yaml: addons.cert-manager.version: got "1.21.1" (string); allowed: an exact version with a leading "v", as cert-manager\'s chart writes them (pinned: "v1.21.1")',
+    ]);
+  });
+});
+
+describe('config/ is the lowest layer', () => {
+  it('imports nothing from charts/, apps/, src/ or bootstrap/ (the loader gets the add-on list as an argument)', () => {
+    const dir = join(PROJECT_ROOT, 'config');
+    const imports = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)].map((m) => `${f}: ${m[1]}`));
+    expect(imports.length).toBeGreaterThan(5);
+    expect(imports.filter((i) => /: \.\.\//.test(i))).toEqual([]);
   });
 });

@@ -177,7 +177,7 @@ describe('efs-controller', () => {
     });
     expect(configErrors(dir, ['dev'])).toEqual([
       'clusters/dev.yaml: addons.efs-controller.reclaimPolicy: got "Recycle" (string); allowed: one of "Delete", "Retain"',
-      'clusters/dev.yaml: addons.efs-controller.directoryPerms: got 700 (number); allowed: quoted octal permissions such as "700"',
+      'clusters/dev.yaml: addons.efs-controller.directoryPerms: got 700 (number); allowed: quoted octal permissions such as "700" (YAML reads an unquoted 700 as a number)',
     ]);
     editCluster(dir, 'dev', (doc) => {
       doc.addons['efs-controller'] = { gidRangeStart: 5000, gidRangeEnd: 5000 };

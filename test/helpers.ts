@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
+import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
@@ -61,12 +62,12 @@ export function writeCluster(configDir: string, name: string, text: string): voi
 }
 
 export function exampleCluster(name: string, configDir = FIXTURE_CONFIG): Cluster {
-  return loadClusters({ configDir, only: [name], relativeTo: configDir })[0];
+  return loadClusters({ addons: ADDONS, configDir, only: [name], relativeTo: configDir })[0];
 }
 
 /** Every fixture cluster (or `only` these), with file names shown as `config/clusters/<name>.yaml`. */
 export function fixtureClusters(only?: string[]): Cluster[] {
-  return loadClusters({ configDir: FIXTURE_CONFIG, only, relativeTo: dirname(FIXTURE_CONFIG) });
+  return loadClusters({ addons: ADDONS, configDir: FIXTURE_CONFIG, only, relativeTo: dirname(FIXTURE_CONFIG) });
 }
 
 export function render(name: string, configDir = FIXTURE_CONFIG): RenderedCluster {
@@ -83,7 +84,7 @@ export function parse(rendered: RenderedCluster, path: string): Record<string, a
 /** Problems thrown by loadClusters as `file: path: message` lines. */
 export function configErrors(configDir: string, only?: string[]): string[] {
   try {
-    loadClusters({ configDir, only, relativeTo: configDir });
+    loadClusters({ addons: ADDONS, configDir, only, relativeTo: configDir });
   } catch (err) {
     if (err instanceof Error && err.name === 'ConfigError') return err.message.split('\n');
     throw err;

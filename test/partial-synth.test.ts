@@ -36,6 +36,9 @@ function threeClusters(): string {
   editCluster(dir, 'stage', (d) => {
     d.name = 'stage';
     d.environment = 'staging';
+    // Its own domain, zone and subnets: the loader rejects clusters that share them.
+    d.dns = { domain: 'stage.platform.example.com', hostedZoneId: 'Z0STAGE234567890ABCD' };
+    d.network.privateSubnetIds = ['subnet-0a1b2c3d4e5f60031', 'subnet-0a1b2c3d4e5f60032'];
   });
   return dir;
 }

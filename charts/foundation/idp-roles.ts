@@ -190,6 +190,7 @@ export function renderIdpRoles(scope: Chart, cluster: Pick<Cluster, 'addons'>, p
 
 export const idpRoles = defineAddon<IdpRolesProps>({
   id: 'idp-roles',
+  dependsOn: [], // ClusterRoles and bindings only: no pods, no custom resources
   description: 'Permission levels (admin, power-user, observer, reader) for identity-provider groups',
   // Cluster-scoped objects only; kube-system always exists.
   namespace: 'kube-system',

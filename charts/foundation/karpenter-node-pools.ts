@@ -262,6 +262,7 @@ export function renderNodePools(scope: Chart, cluster: Cluster, props: Karpenter
 
 export const karpenterNodePools = defineAddon<KarpenterNodePoolsProps>({
   id: 'karpenter-node-pools',
+  dependsOn: [{ id: 'karpenter', reason: 'the NodePool and EC2NodeClass CRDs, and the controller that launches their nodes' }],
   description: 'Karpenter NodePools and EC2NodeClasses: what nodes Karpenter may buy',
   // Cluster-scoped objects only; the destination namespace is Karpenter's.
   namespace: KARPENTER_NAMESPACE,

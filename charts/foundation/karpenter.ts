@@ -90,6 +90,7 @@ const CHART_REPO = 'oci://public.ecr.aws/karpenter';
 
 export const karpenter = defineAddon<KarpenterProps>({
   id: 'karpenter',
+  dependsOn: [], // runs on Fargate before any node exists, from the first wave
   description: 'Node autoscaler on Fargate: launches and retires the EC2 nodes',
   namespace: KARPENTER_NAMESPACE,
   irsa: { controller: 'karpenter', valuesPath: ['serviceAccount'] },

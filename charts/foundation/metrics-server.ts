@@ -3,7 +3,7 @@
  * Chart: metrics-server 3.13.1 from https://kubernetes-sigs.github.io/metrics-server/ (values checked against its values.yaml).
  */
 import { int, optional } from '../../config/schema.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, zoneSpread } from '../common.ts';
 
 export interface MetricsServerProps {
@@ -27,6 +27,7 @@ export function metricsServerValues(props: MetricsServerProps = {}): Record<stri
 
 export const metricsServer = defineAddon<MetricsServerProps>({
   id: 'metrics-server',
+  dependsOn: [NEEDS_NODES],
   description: 'Resource metrics API for kubectl top and autoscaling',
   namespace: 'kube-system',
   chart: { repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: NAME, version: '3.13.1', releaseName: NAME },

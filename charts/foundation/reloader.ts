@@ -4,7 +4,7 @@
  * Chart: reloader 2.2.16 from https://stakater.github.io/stakater-charts (values checked against its values.schema.json and values.yaml).
  */
 import { int, optional, str } from '../../config/schema.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
 
 export interface ReloaderProps {
@@ -40,6 +40,7 @@ export function reloaderValues(props: ReloaderProps = {}): Record<string, unknow
 
 export const reloader = defineAddon<ReloaderProps>({
   id: 'reloader',
+  dependsOn: [NEEDS_NODES],
   description: 'Rolls workloads when the ConfigMaps and Secrets they use change',
   namespace: 'reloader',
   chart: { repoURL: 'https://stakater.github.io/stakater-charts', chart: NAME, version: '2.2.16', releaseName: NAME },

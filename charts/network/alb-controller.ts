@@ -13,7 +13,7 @@ import { SYNC_WAVE } from '../../apps/labels.ts';
 import { int, optional, str } from '../../config/schema.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { CUSTOM_RESOURCE_WAVE, defineAddon, type IgnoreDifference } from '../addon.ts';
+import { CUSTOM_RESOURCE_WAVE, defineAddon, NEEDS_NODES, type IgnoreDifference } from '../addon.ts';
 import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 import { ALB_INGRESS_CLASS, clusterIngressGroup, type ResolvedIngressGroup } from './alb-ingress-group.ts';
 
@@ -103,6 +103,7 @@ export function albControllerIgnoreDifferences(): IgnoreDifference[] {
 
 export const albController = defineAddon<AlbControllerProps>({
   id: 'alb-controller',
+  dependsOn: [NEEDS_NODES],
   description: 'AWS Load Balancer Controller: ALBs for Ingresses, NLBs for Services, and the default IngressClass',
   namespace: SA.namespace,
   irsa: { controller: 'alb-controller', valuesPath: ['serviceAccount'] },

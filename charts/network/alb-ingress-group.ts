@@ -153,6 +153,7 @@ export function validateIngressGroup(cluster: Cluster, props: AlbIngressGroupPro
 
 export const albIngressGroup = defineAddon<AlbIngressGroupProps>({
   id: 'alb-ingress-group',
+  dependsOn: [{ id: 'alb-controller', reason: 'the IngressClass "alb" with its IngressClassParams, and the controller that builds the ALB from this Ingress' }],
   description: 'The shared ALB (IngressGroup) with HTTPS, redirect and a fixed 404 default',
   namespace: 'alb-ingress-group',
   settings: {

@@ -10,7 +10,7 @@ import { ClusterIssuer } from '../../imports/cert-manager-clusterissuer-cert-man
 import { int, optional, str } from '../../config/schema.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface CertManagerProps {
@@ -98,6 +98,7 @@ export function renderClusterIssuers(scope: Chart, cluster: Cluster, props: Cert
 
 export const certManager = defineAddon<CertManagerProps>({
   id: 'cert-manager',
+  dependsOn: [NEEDS_NODES], // its ClusterIssuers come with its own Application (CRDs first, issuers in a later resource wave)
   description: "TLS certificates from Let's Encrypt (ACME DNS-01 through Route 53)",
   namespace: SA.namespace,
   irsa: { controller: 'cert-manager', valuesPath: ['serviceAccount'] },

@@ -9,7 +9,7 @@ import { ApiObject, Duration, JsonPatch, Size, type Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { int, optional, str } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { ALB_INGRESS_CLASS, clusterIngressGroup, groupMemberAnnotations } from './alb-ingress-group.ts';
 
 export interface EchoServerProps {
@@ -131,6 +131,7 @@ export function renderEchoServer(scope: Chart, cluster: Cluster, props: EchoServ
 
 export const echoServer = defineAddon<EchoServerProps>({
   id: 'echo-server',
+  dependsOn: [NEEDS_NODES, { id: 'alb-ingress-group', reason: 'the shared ALB its Ingress joins' }, { id: 'alb-controller', reason: 'the IngressClass "alb" of its Ingress' }, { id: 'external-dns', reason: 'publishes echo.<domain> in Route 53' }, { id: 'reloader', reason: 'restarts the pods when the Secret echo-server-config changes', optional: 'without it a changed message shows after the next restart of the pods' }, { id: 'external-secrets-operator', reason: 'creates the Secret echo-server-config that ECHO_MESSAGE reads', soft: 'the Secret key is optional, so the pods start and serve without it; Reloader restarts them when the Secret appears' }],
   description: 'Echoes requests as JSON at echo.<domain>: proves DNS, TLS, the ALB and its controller end to end',
   namespace: NAMESPACE,
   settings: {

@@ -9,7 +9,7 @@
 import { optional, str } from '../../config/schema.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, irsaServiceAccount } from '../common.ts';
 
 export type DnsPolicy = 'upsert-only' | 'sync';
@@ -54,6 +54,7 @@ export function externalDnsValues(cluster: Cluster, props: ExternalDnsProps = {}
 
 export const externalDns = defineAddon<ExternalDnsProps>({
   id: 'external-dns',
+  dependsOn: [NEEDS_NODES],
   description: 'Route 53 records for the hosts of Ingresses and Services',
   namespace: SA.namespace,
   irsa: { controller: 'external-dns', valuesPath: ['serviceAccount'] },

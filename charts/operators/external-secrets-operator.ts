@@ -23,7 +23,7 @@ import {
 import type { Cluster } from '../../config/cluster.ts';
 import { appParameterPrefix, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
 import { int, list, optional, str, type Problem } from '../../config/schema.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, CRD, irsaServiceAccount, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface ExternalSecretsOperatorProps {
@@ -169,6 +169,7 @@ const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>({
   id: 'external-secrets-operator',
+  dependsOn: [NEEDS_NODES],
   description: 'External Secrets Operator: Secrets from SSM Parameter Store under the cluster prefix',
   namespace: SA.namespace,
   irsa: { controller: 'external-secrets', valuesPath: ['serviceAccount'] },

@@ -10,7 +10,7 @@ import { bool, int, optional, str } from '../../config/schema.ts';
 import type { Problem } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
-import { defineAddon } from '../addon.ts';
+import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, irsaServiceAccount } from '../common.ts';
 
 export interface EfsControllerProps {
@@ -140,6 +140,7 @@ export function efsStorageClass(scope: Construct, fileSystemId: string, props: E
 
 export const efsController = defineAddon<EfsControllerProps>({
   id: 'efs-controller',
+  dependsOn: [NEEDS_NODES], // the EFS StorageClass is its own (same Application)
   description: 'Amazon EFS CSI driver and the encrypted, regional EFS StorageClass',
   namespace: SA.namespace,
   irsa: { controller: 'efs-csi', valuesPath: ['controller', 'serviceAccount'] },

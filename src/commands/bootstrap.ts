@@ -49,7 +49,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
     if (args.cluster.length !== 1) throw new BootstrapError(`${args.action} needs exactly one --cluster NAME`);
     const { loadClusters } = await import('../../config/load.ts');
     const { compactTemplate, stackName } = await import('../../bootstrap/template.ts');
-    const [cluster] = loadClusters({ configDir, only: args.cluster });
+    const [cluster] = loadClusters({ configDir, addons: (await import('../../charts/registry.ts')).ADDONS, only: args.cluster });
     if (args.region && args.region !== cluster.aws.region) {
       throw new BootstrapError(`--region ${args.region} differs from aws.region ${cluster.aws.region} in ${cluster.files.config}; the template is rendered for that region`);
     }
