@@ -134,7 +134,7 @@ function loadCluster(name: string, file: string, configDir: string, rel: (p: str
     for (const addon of ADDONS) {
       const config = addons[addon.id];
       if (!config.enabled || !addon.validate) continue;
-      problems.push(...addon.validate({ cluster, config, settings: config.settings } satisfies AddonContext<unknown>));
+      problems.push(...addon.validate({ cluster, config, settings: config.settings, addons: ADDONS } satisfies AddonContext<unknown>));
     }
     all.push(...problems.map((p) => ({ ...p, file: display })));
     return problems.length === 0 ? cluster : undefined;
