@@ -20,7 +20,7 @@ import {
 } from '../config/naming.ts';
 import { CLUSTER_LABEL } from '../apps/labels.ts';
 import { getAtt, partitionOf, pascal, ref, sub, type CfnOutput, type CfnResource, type CfnTemplate, type Intrinsic, type PolicyDocument, type Value } from './cfn.ts';
-import { CONTROLLER_POLICIES, irsaTrustPolicy, kmsKeyPolicy, serviceTrustPolicy, type PolicyContext } from './iam-policies.ts';
+import { CONTROLLER_POLICIES, irsaTrustPolicy, kmsKeyPolicy, serviceTrustPolicy, type PolicyContext } from './iam/index.ts';
 import { addonVersions, assertBootstrapSettings } from './settings.ts';
 
 /** Template parameter the deploy command sets after checking whether the account already has the Spot role. */
@@ -99,6 +99,7 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
     region,
     partition,
     urlSuffix,
+    vpcId: cluster.network.vpcId,
     hostedZoneId: cluster.dns.hostedZoneId,
     interruptionQueueArn: `arn:${partition}:sqs:${region}:${accountId}:${interruptionQueueName(cluster)}`,
     karpenterNodeRoleArn: iamRole(karpenterNodeRoleName(cluster)),
