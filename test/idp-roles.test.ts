@@ -74,6 +74,14 @@ describe('idp-roles bindings', () => {
     expect(objects(render('dev')).some((o) => o.metadata.name.startsWith('platform-custom-'))).toBe(false);
   });
 
+  it('binds a role that only reads, but reaches into containers (exec, proxy), per workload namespace', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'].customRoles = [{ name: 'debug', groups: ['okta:debug'], rules: [{ resources: ['pods', 'pods/exec'], verbs: ['get'] }] }]));
+    const r = render('dev', dir);
+    expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-custom-debug.yaml`)).toBe(false);
+    expect(parse(r, `${FOLDER}/rolebinding_apps_platform-custom-debug.yaml`).roleRef.name).toBe('platform-custom-debug');
+  });
+
   it('binds a read-only custom role cluster-wide', () => {
     const dir = tempConfig();
     const rules = [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list'] }];
@@ -178,7 +186,7 @@ describe('idp-roles validation', () => {
     // Without workload namespaces it could not apply anywhere either: both problems at once.
     expect(errors({ customRoles: [readAllSecrets] })).toEqual([
       `${P}.customRoles[0].groups[0]: got "system:unauthenticated"; allowed: a group not starting with "system:" (reserved for Kubernetes)`,
-      `${P}.customRoles[0].groups: got ["system:unauthenticated"] for a role that writes or reads Secrets, which applies only in workloadNamespaces, and there are none; allowed: set addons.idp-roles.workloadNamespaces, or only get, list, watch without Secrets`,
+      `${P}.customRoles[0].groups: got ["system:unauthenticated"] for a role that writes, reads Secrets or reaches into containers, which applies only in workloadNamespaces, and there are none; allowed: set addons.idp-roles.workloadNamespaces, or a read-only role (get, list, watch; no Secrets, exec or proxy)`,
     ]);
   });
 
@@ -191,7 +199,7 @@ describe('idp-roles validation', () => {
   it.each(['kube-system', 'kube-node-lease', 'argocd', 'karpenter', 'external-secrets', 'echo-server', 'alb-ingress-group'])('fails the platform namespace %s as a workload namespace', (ns) => {
     const [message, ...rest] = errors({ workloadNamespaces: ['apps', ns] });
     expect(rest).toEqual([]);
-    expect(message).toMatch(new RegExp(`^${P}\\.workloadNamespaces\\[1\\]: got "${ns}", a namespace of the platform; allowed: a namespace none of .*\\bcert-manager\\b`));
+    expect(message).toMatch(new RegExp(`^${P}\\.workloadNamespaces\\[1\\]: got "${ns}", a namespace of the platform; allowed: a namespace other than .*\\bcert-manager\\b`));
   });
 
   it('fails one group for two levels', () => {
@@ -226,6 +234,12 @@ describe('idp-roles validation', () => {
   it('fails Secrets in a role aggregated to a read-only level', () => {
     expect(errors({ customRoles: [{ name: 'x', aggregateTo: ['observer'], rules: [{ resources: ['configmaps', 'secrets'], verbs: ['get'] }] }] })).toEqual([
       `${P}.customRoles[0].rules[0].resources: got ["configmaps","secrets"] in a role aggregated to observer; allowed: rules that do not read Secrets (observer and reader never do)`,
+    ]);
+  });
+
+  it('fails exec, proxy or "*" resources in a role aggregated to a read-only level', () => {
+    expect(errors({ customRoles: [{ name: 'x', aggregateTo: ['observer'], rules: [{ resources: ['pods/exec', 'services/proxy'], verbs: ['get'] }] }] })).toEqual([
+      `${P}.customRoles[0].rules[0].resources: got ["pods/exec","services/proxy"] in a role aggregated to observer; allowed: no "*", exec, attach, portforward or proxy resources (they reach into containers)`,
     ]);
   });
 

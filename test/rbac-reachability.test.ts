@@ -70,6 +70,8 @@ const allows = (rules: readonly Rule[], verb: string, resource: string) =>
 const CAPABILITIES = {
   'create pods': (rules: readonly Rule[]) => allows(rules, 'create', 'pods'),
   'read Secrets': (rules: readonly Rule[]) => allows(rules, 'get', 'secrets') || allows(rules, 'list', 'secrets'),
+  // A websocket exec has long needed only `get` on pods/exec, so either verb counts.
+  'exec into pods': (rules: readonly Rule[]) => allows(rules, 'get', 'pods/exec') || allows(rules, 'create', 'pods/exec'),
 };
 type Capability = keyof typeof CAPABILITIES;
 
@@ -103,6 +105,7 @@ function hostileConfig(): string {
         { name: 'secret-readers', groups: ['okta:sre'], rules: [{ resources: ['secrets'], verbs: ['get', 'list'] }] },
         { name: 'everything', groups: ['okta:ops'], rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
         { name: 'more-power', aggregateTo: ['power-user'], rules: [{ resources: ['pods', 'secrets'], verbs: ['create', 'get'] }] },
+        { name: 'debuggers', groups: ['okta:debug'], rules: [{ resources: ['pods', 'pods/exec', 'pods/log'], verbs: READ }] },
         { name: 'cert-viewers', groups: ['okta:certs'], rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: READ }] },
       ],
     };
@@ -140,6 +143,7 @@ describe('RBAC reachability of the platform namespaces (issue 13 #2)', () => {
     const names = (ns: string, c: Capability) => whoCan(objects, ns, c).map((s) => s.name).sort();
     expect(names('apps', 'create pods')).toEqual(['okta:admins', 'okta:ci', 'okta:ops', 'platform:power-user']);
     expect(names('shop', 'read Secrets')).toEqual(['okta:admins', 'okta:ops', 'okta:sre', 'platform:power-user']);
+    expect(names('shop', 'exec into pods')).toEqual(['okta:admins', 'okta:debug', 'okta:ops', 'platform:power-user']);
   });
 
   it('finds the holes of the old bindings, so the checks above can fail', () => {

@@ -142,9 +142,20 @@ export function readsSecrets(rule: { apiGroups: readonly string[]; resources: re
   );
 }
 
-/** Whether a role is bound per workload namespace: it has a write verb, or reads Secrets (they hold service-account tokens). */
+/**
+ * Whether a rule reaches into running containers even with read verbs: `pods/exec`, `pods/attach`,
+ * `pods/portforward` and the `.../proxy` subresources open streams on `get`, and `*` includes them.
+ */
+export function reachesContainers(rule: { resources: readonly string[] }): boolean {
+  return rule.resources.some((r) => r === '*' || /\/(exec|attach|portforward|proxy)$/.test(r));
+}
+
+/**
+ * Whether a role is bound per workload namespace: it has a write verb, reads Secrets (they hold service-account
+ * tokens) or reaches into containers (see reachesContainers).
+ */
 export function bindsPerNamespace(role: Pick<CustomRole, 'rules'>): boolean {
-  return role.rules.some((rule) => readsSecrets(rule) || rule.verbs.some((v) => !READ.includes(v)));
+  return role.rules.some((rule) => readsSecrets(rule) || reachesContainers(rule) || rule.verbs.some((v) => !READ.includes(v)));
 }
 
 /** Problems of a group name that every bound group shares, level or custom role. */
@@ -178,7 +189,7 @@ export function validateIdpRoles(cluster: Pick<Cluster, 'addons' | 'bootstrap'>,
   const workloadNamespaces = props.workloadNamespaces ?? [];
   workloadNamespaces.forEach((ns, i) => {
     if (platform.includes(ns)) {
-      problems.push({ path: `${PATH}.workloadNamespaces[${i}]`, message: `got ${show(ns)}, a namespace of the platform; allowed: a namespace none of ${platform.join(', ')}` });
+      problems.push({ path: `${PATH}.workloadNamespaces[${i}]`, message: `got ${show(ns)}, a namespace of the platform; allowed: a namespace other than ${platform.join(', ')}` });
     }
   });
   const names = new Map<string, number>();
@@ -197,7 +208,7 @@ export function validateIdpRoles(cluster: Pick<Cluster, 'addons' | 'bootstrap'>,
     if (role.groups.length > 0 && workloadNamespaces.length === 0 && bindsPerNamespace(role)) {
       problems.push({
         path: `${at}.groups`,
-        message: `got ${show(role.groups)} for a role that writes or reads Secrets, which applies only in workloadNamespaces, and there are none; allowed: set ${PATH}.workloadNamespaces, or only get, list, watch without Secrets`,
+        message: `got ${show(role.groups)} for a role that writes, reads Secrets or reaches into containers, which applies only in workloadNamespaces, and there are none; allowed: set ${PATH}.workloadNamespaces, or a read-only role (get, list, watch; no Secrets, exec or proxy)`,
       });
     }
     const readOnlyLevel = role.aggregateTo.find((l) => l === 'observer' || l === 'reader');
@@ -205,6 +216,9 @@ export function validateIdpRoles(cluster: Pick<Cluster, 'addons' | 'bootstrap'>,
       const writes = rule.verbs.filter((v) => !READ.includes(v));
       if (readOnlyLevel && writes.length > 0) {
         problems.push({ path: `${at}.rules[${j}].verbs`, message: `got ${show(writes)} in a role aggregated to ${readOnlyLevel}; allowed: get, list, watch (observer and reader are read-only)` });
+      }
+      if (readOnlyLevel && reachesContainers(rule)) {
+        problems.push({ path: `${at}.rules[${j}].resources`, message: `got ${show(rule.resources)} in a role aggregated to ${readOnlyLevel}; allowed: no "*", exec, attach, portforward or proxy resources (they reach into containers)` });
       }
       if (readOnlyLevel && readsSecrets(rule)) {
         problems.push({ path: `${at}.rules[${j}].resources`, message: `got ${show(rule.resources)} in a role aggregated to ${readOnlyLevel}; allowed: rules that do not read Secrets (observer and reader never do)` });
