@@ -285,6 +285,14 @@ describe('access entries with custom roles (issue 13 #2: custom-role groups are 
     ]);
   });
 
+  it('fails custom roles in an access entry when idp-roles is disabled', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (d) => (d.addons['idp-roles'].enabled = false));
+    expect(() => buildBootstrapTemplate(exampleCluster('prod', dir))).toThrow(
+      `clusters/prod.yaml: bootstrap.accessEntries.${ONCALL}.customRoles: got ["oncall-restart"] with addons.idp-roles disabled; allowed: [] (custom roles are defined and bound by idp-roles)`,
+    );
+  });
+
   it('fails an entry that is neither a level nor a map with level and customRoles', () => {
     expect(errors(['observer'])).toEqual([`${P}: got ["observer"] (a list); allowed: one of "admin", "power-user", "observer", "reader", or a map with keys level, customRoles`]);
     expect(errors({ customRoles: ['oncall-restart'] })).toEqual([`${P}.level: missing; allowed: one of "admin", "power-user", "observer", "reader"`]);
