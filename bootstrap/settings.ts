@@ -129,6 +129,16 @@ export function bootstrapProblems(cluster: Cluster): FileProblem[] {
     });
   }
 
+  // idp-roles checks the names when it is enabled; without it there are no custom roles to name.
+  if (!cluster.addons['idp-roles']?.enabled) {
+    for (const [arn, entry] of Object.entries(b.accessEntries).filter(([, e]) => e.customRoles.length > 0)) {
+      problems.push({
+        file,
+        path: `bootstrap.accessEntries.${arn}.customRoles`,
+        message: `got ${show(entry.customRoles)} with addons.idp-roles disabled; allowed: [] (custom roles are defined and bound by idp-roles)`,
+      });
+    }
+  }
   problems.push(...argocdModeProblems(cluster), ...endpointAccessProblems(cluster));
 
   const defaults = DEFAULT_ADDON_VERSIONS[cluster.kubernetesVersion];

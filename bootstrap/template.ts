@@ -6,7 +6,7 @@
  * `dist/<cluster>/aws/cloudformation.json`.
  */
 import { createHash } from 'node:crypto';
-import type { Cluster } from '../config/cluster.ts';
+import type { AccessEntry, Cluster } from '../config/cluster.ts';
 import {
   accessGroup,
   appParameterPrefix,
@@ -16,12 +16,11 @@ import {
   KARPENTER_NAMESPACE,
   roleName,
   SERVICE_ACCOUNTS,
-  type AccessLevel,
   type Controller,
 } from '../config/naming.ts';
 import { CLUSTER_LABEL } from '../apps/labels.ts';
 import { getAtt, partitionOf, pascal, ref, sub, type CfnOutput, type CfnResource, type CfnTemplate, type Intrinsic, type PolicyDocument, type Value } from './cfn.ts';
-import { CONTROLLER_POLICIES, irsaTrustPolicy, kmsKeyPolicy, serviceTrustPolicy, type PolicyContext } from './iam-policies.ts';
+import { CONTROLLER_POLICIES, irsaTrustPolicy, kmsKeyPolicy, serviceTrustPolicy, type PolicyContext } from './iam/index.ts';
 import { addonVersions, assertBootstrapSettings } from './settings.ts';
 
 /** Template parameter the deploy command sets after checking whether the account already has the Spot role. */
@@ -75,6 +74,16 @@ function accessEntryId(roleArn: string): string {
   return `AccessEntry${pascal(name).slice(0, 200)}${createHash('sha256').update(roleArn).digest('hex').slice(0, 8)}`;
 }
 
+/**
+ * Kubernetes groups of an access entry: its level's group (see accessGroup), then the groups of each custom role it
+ * names (`addons.idp-roles.customRoles[].groups`), without repeats. idp-roles reports unknown role names at load.
+ */
+export function accessEntryGroups(cluster: Pick<Cluster, 'addons'>, entry: AccessEntry): string[] {
+  const roles = (cluster.addons['idp-roles']?.settings.customRoles ?? []) as ReadonlyArray<{ readonly name: string; readonly groups: readonly string[] }>;
+  const custom = entry.customRoles.flatMap((name) => roles.find((r) => r.name === name)?.groups ?? []);
+  return [...new Set([accessGroup(cluster, entry.level), ...custom])];
+}
+
 /** A trust or permission policy whose keys need values known only at deploy time, as a `Fn::Sub` JSON string. */
 function subJson(document: PolicyDocument, variables: Readonly<Record<string, unknown>>): Intrinsic {
   return sub(JSON.stringify(document), variables);
@@ -113,6 +122,7 @@ function templateScope(cluster: Cluster): TemplateScope {
     region,
     partition,
     urlSuffix,
+    vpcId: cluster.network.vpcId,
     hostedZoneId: cluster.dns.hostedZoneId,
     interruptionQueueArn: `arn:${partition}:sqs:${region}:${accountId}:${interruptionQueueName(cluster)}`,
     karpenterNodeRoleArn: iamRole(karpenterNodeRoleName(cluster)),
@@ -203,16 +213,16 @@ function controlPlaneSection(s: TemplateScope): Resources {
 function accessEntriesSection(s: TemplateScope): Resources {
   const { cluster, partition, settings } = s;
   const resources: Resources = {};
-  for (const [principalArn, level] of Object.entries(settings.accessEntries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [principalArn, entry] of Object.entries(settings.accessEntries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     resources[accessEntryId(principalArn)] = {
       Type: 'AWS::EKS::AccessEntry',
       Properties: {
         ClusterName: ref('Cluster'),
         PrincipalArn: principalArn,
         Type: 'STANDARD',
-        KubernetesGroups: [accessGroup(cluster, level as AccessLevel)],
+        KubernetesGroups: accessEntryGroups(cluster, entry),
         // Admins must be able to install Argo CD before idp-roles (synced by Argo CD) binds their group.
-        ...(level === 'admin'
+        ...(entry.level === 'admin'
           ? { AccessPolicies: [{ PolicyArn: `arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`, AccessScope: { Type: 'cluster' } }] }
           : {}),
       },

@@ -50,7 +50,12 @@ export interface AddonContext<S> {
   readonly config: AddonConfig;
   /** This add-on's own settings, checked by its settings schema, defaults filled. */
   readonly settings: S;
+  /** Every add-on of the registry in use (enabled or not), e.g. to know the namespaces the platform owns. */
+  readonly addons: readonly PlatformAddon[];
 }
+
+/** The part of an add-on definition other add-ons may look at: where it runs. */
+export type PlatformAddon = Pick<AddonDefinition<unknown>, 'id' | 'namespace' | 'extraNamespaces'>;
 
 export interface IgnoreDifference {
   readonly group?: string;

@@ -2,8 +2,8 @@
  * The cluster config: what a platform engineer writes in `config/clusters/<name>.yaml`, and the facts the AWS
  * bootstrap publishes (`config/facts/<name>.yaml`). Defaults live here; a cluster file holds only what differs.
  */
-import { bool, freeMap, list, obj, optional, str, mapOf, type Infer, type Schema } from './schema.ts';
-import { ACCESS_LEVELS, SERVICE_ACCOUNTS } from './naming.ts';
+import { bool, freeMap, list, obj, optional, show, str, mapOf, type Infer, type Schema } from './schema.ts';
+import { ACCESS_LEVELS, SERVICE_ACCOUNTS, type AccessLevel } from './naming.ts';
 
 /** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
 export const CLUSTER_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -20,6 +20,29 @@ const CIDR = /^(?!.*\/0+$)((\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-fA-F:]*:[0-9a-fA
 
 /** Kubernetes minor versions EKS supports that the pinned schemas cover (1.28 through 1.36). */
 const K8S_VERSION = /^1\.(2[89]|3[0-6])$/;
+
+/** An access entry after loading: its level, plus custom roles of `addons.idp-roles.customRoles` whose groups it also gets. */
+export interface AccessEntry {
+  readonly level: AccessLevel;
+  /** Names of custom roles (checked against `addons.idp-roles.customRoles` by idp-roles). @default [] */
+  readonly customRoles: readonly string[];
+}
+
+/** `bootstrap.accessEntries.<arn>`: a level (`admin`), or `{ level: admin, customRoles: [oncall-restart] }`; loaded as the map form. */
+const accessEntrySchema: Schema<AccessEntry> = (() => {
+  const level = str({ oneOf: ACCESS_LEVELS });
+  const full = obj({ level, customRoles: list(str({ pattern: /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, patternText: 'the name of a custom role in addons.idp-roles.customRoles' }), { unique: true, default: [] }) });
+  const describe = `${level.describe}, or a map with keys level, customRoles`;
+  return {
+    describe,
+    check(value, path, problems) {
+      if (typeof value === 'string') return { level: level.check(value, path, problems), customRoles: [] };
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return full.check(value, path, problems);
+      problems.push({ path, message: `got ${show(value)} (${Array.isArray(value) ? 'a list' : typeof value}); allowed: ${describe}` });
+      return undefined as unknown as AccessEntry;
+    },
+  };
+})();
 
 export const baseClusterSchema = {
   name: str({ pattern: CLUSTER_NAME, patternText: CLUSTER_NAME_TEXT }),
@@ -103,8 +126,11 @@ export const baseClusterSchema = {
   /** The AWS bootstrap stack (bootstrap/, `dist/<cluster>/aws/cloudformation.json`). Every key has a default. */
   bootstrap: obj(
     {
-      /** IAM role ARN → idp-roles access level; each becomes an EKS access entry in that level's Kubernetes group. @default {} */
-      accessEntries: mapOf(str({ oneOf: ACCESS_LEVELS }), {
+      /**
+       * IAM role ARN → idp-roles access level, or `{ level, customRoles }`; each becomes an EKS access entry in that
+       * level's Kubernetes group plus the groups of the named custom roles. @default {}
+       */
+      accessEntries: mapOf(accessEntrySchema, {
         keyPattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
         keyText: 'IAM role ARNs such as "arn:aws:iam::111111111111:role/platform-admins"',
       }),

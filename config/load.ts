@@ -36,6 +36,10 @@ export interface AddonDependencySpec {
  */
 export interface AddonSpec {
   readonly id: string;
+  /** Namespace the add-on runs in. */
+  readonly namespace: string;
+  /** Other namespaces it deploys into. @default [] */
+  readonly extraNamespaces?: readonly string[];
   /** @default true */
   readonly enabledByDefault?: boolean;
   /** Chart add-ons accept `version` and `values`; the pinned version's form (with or without "v") is kept. */
@@ -44,7 +48,7 @@ export interface AddonSpec {
   /** Add-ons that must be enabled while this one is. @default [] */
   readonly dependsOn?: readonly AddonDependencySpec[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
-  validate?(ctx: { readonly cluster: Cluster; readonly config: AddonConfig; readonly settings: any }): Problem[];
+  validate?(ctx: { readonly cluster: Cluster; readonly config: AddonConfig; readonly settings: any; readonly addons: readonly AddonSpec[] }): Problem[];
 }
 
 export interface LoadOptions {
@@ -181,7 +185,7 @@ function loadCluster(name: string, file: string, options: LoadOptions, rel: (p: 
     for (const addon of options.addons) {
       const config = addons[addon.id];
       if (!config?.enabled || !addon.validate || !clean.has(addon.id)) continue;
-      const found = addon.validate({ cluster, config, settings: config.settings });
+      const found = addon.validate({ cluster, config, settings: config.settings, addons: options.addons });
       problems.push(...(waiting ? found.filter((p) => !p.path.startsWith('facts.')) : found));
     }
   }

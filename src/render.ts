@@ -113,7 +113,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   for (const addon of addons) {
     const config = cluster.addons[addon.id];
     if (!config?.enabled) continue;
-    const ctx: AddonContext<unknown> = { cluster, config, settings: config.settings };
+    const ctx: AddonContext<unknown> = { cluster, config, settings: config.settings, addons };
     const folder = `addons/${addon.id}`;
 
     let manifests: Manifest[] = [];

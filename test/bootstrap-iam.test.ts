@@ -67,7 +67,7 @@ describe('IAM documents of the bootstrap templates', () => {
     expect(tag).toHaveLength(1);
     expect(tag[0].Resource).toBe('arn:aws:elasticfilesystem:eu-west-1:111111111111:access-point/*');
     expect(tag[0].Condition).toEqual({
-      StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' },
+      StringEquals: { 'aws:RequestTag/eks-platform/cluster': 'dev', 'elasticfilesystem:CreateAction': 'CreateAccessPoint' },
       StringLike: { 'aws:RequestTag/efs.csi.aws.com/cluster': 'true' },
     });
   });
@@ -104,8 +104,8 @@ describe('IAM documents of the bootstrap templates', () => {
     const doc: PolicyDocument = {
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Action: ['s3:GetObject', 'ec2:*'], Resource: '*' },
-        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Allow', Action: ['s3:GetObject', 'ec2:*'], Resource: 'arn:aws:s3:::b/*' },
+        { Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::b/*' },
         { Effect: 'Deny', Action: 'sqs:*', Resource: '*' },
       ],
     };

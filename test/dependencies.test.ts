@@ -83,7 +83,7 @@ describe('add-on dependency graph', () => {
 
   it('checks the add-on list it is given, not a built-in one', () => {
     const dir = fixtureConfig([{ name: 'a', n: 1 }]);
-    const only = [{ id: 'x', enabledByDefault: true, dependsOn: [{ id: 'y', reason: 'a fixture reason' }] }, { id: 'y', enabledByDefault: false }];
+    const only = [{ id: 'x', namespace: 'x', enabledByDefault: true, dependsOn: [{ id: 'y', reason: 'a fixture reason' }] }, { id: 'y', namespace: 'y', enabledByDefault: false }];
     expect(() => loadClusters({ configDir: dir, addons: only, relativeTo: dir })).toThrow(/addons\.y\.enabled: got false while x is enabled and needs it \(a fixture reason\)/);
   });
 

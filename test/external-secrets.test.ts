@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { externalSecretsIamPolicy, externalSecretsOperator, externalSecretsValues } from '../charts/operators/external-secrets-operator.ts';
+import { externalSecretsOperator, externalSecretsValues } from '../charts/operators/external-secrets-operator.ts';
+import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { renderCluster } from '../src/render.ts';
@@ -160,33 +161,19 @@ describe('external-secrets-operator', () => {
     expect(out.files.has(STORE)).toBe(true);
   });
 
-  it('scopes the IAM policy to the application prefix and SSM-mediated decryption', () => {
-    const policy = externalSecretsIamPolicy(exampleCluster('prod'), 'arn:aws:kms:us-east-1:222222222222:key/abcd') as any;
-    expect(policy.Statement[0].Resource).toEqual(['arn:aws:ssm:us-east-1:222222222222:parameter/prod/apps/*']);
-    expect(policy.Statement[0].Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
-    expect(policy.Statement[1]).toEqual({
-      Sid: 'DecryptApplicationParameters',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt'],
-      Resource: ['arn:aws:kms:us-east-1:222222222222:key/abcd'],
-      Condition: { StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' } },
-    });
-    expect(JSON.stringify(policy)).not.toContain('parameter/prod/facts');
-  });
-
   it('fails when echo-server is enabled but its namespace is not allowed', () => {
     const cluster = withEchoServer(exampleCluster('dev'));
     const config = cluster.addons['external-secrets-operator'];
     const settings = { ...config.settings, allowedNamespaces: ['payments'] };
-    expect(externalSecretsOperator.validate!({ cluster, config, settings })).toEqual([
+    expect(externalSecretsOperator.validate!({ cluster, config, settings, addons: ADDONS })).toEqual([
       {
         path: 'addons.external-secrets-operator.allowedNamespaces',
         message:
           'got ["payments"], which leaves out "echo-server" where echo-server\'s ExternalSecret lives; allowed: a list that includes "echo-server" (or disable addons.echo-server)',
       },
     ]);
-    expect(externalSecretsOperator.validate!({ cluster: withEchoServer(exampleCluster('dev'), false), config, settings })).toEqual([]);
-    expect(externalSecretsOperator.validate!({ cluster, config, settings: { ...settings, allowedNamespaces: ['payments', 'echo-server'] } })).toEqual([]);
+    expect(externalSecretsOperator.validate!({ cluster: withEchoServer(exampleCluster('dev'), false), config, settings, addons: ADDONS })).toEqual([]);
+    expect(externalSecretsOperator.validate!({ cluster, config, settings: { ...settings, allowedNamespaces: ['payments', 'echo-server'] }, addons: ADDONS })).toEqual([]);
   });
 
   it('fails on bad settings: namespace names, empty list, durations, replicas', () => {

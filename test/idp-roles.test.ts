@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
 import { aggregationLabel, readsSecrets } from '../charts/foundation/idp-roles.ts';
 import { ACCESS_LEVELS, accessGroup } from '../config/naming.ts';
+import { buildBootstrapTemplate } from '../bootstrap/template.ts';
 import type { RenderedCluster } from '../src/render.ts';
 import { needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
@@ -36,9 +37,9 @@ describe('idp-roles bindings', () => {
   it('binds each level to exactly the group accessGroup returns (the bootstrap maps IAM roles to these)', () => {
     const r = render('dev');
     const cluster = exampleCluster('dev');
-    const expected = { admin: 'cluster-admin', 'power-user': 'platform-power-user', observer: 'platform-observer', reader: 'platform-reader' };
+    const expected = { admin: 'cluster-admin', 'power-user': 'platform-reader', observer: 'platform-observer', reader: 'platform-reader' };
     for (const level of ACCESS_LEVELS) {
-      const b = bindingOf(r, `platform-${level}`);
+      const b = bindingOf(r, level === 'power-user' ? 'platform-power-user-read' : `platform-${level}`);
       expect(b.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: expected[level] });
       expect(b.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: accessGroup(cluster, level) }]);
       expect(accessGroup(cluster, level)).toBe(`platform:${level}`);
@@ -55,15 +56,44 @@ describe('idp-roles bindings', () => {
     expect(accessGroup(exampleCluster('dev', dir), 'admin')).toBe('okta:platform-admins');
   });
 
-  it('renders prod custom role with its rules and its own binding, prefixed so it cannot replace another role', () => {
-    const r = render('prod');
+  it('renders a writing custom role with its rules, bound only in the workload namespaces, prefixed so it cannot replace another role', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (d) => (d.addons['idp-roles'].workloadNamespaces = ['shop', 'payments']));
+    const r = render('prod', dir);
     const custom = role(r, 'platform-custom-oncall-restart');
     expect(custom.rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
     ]);
-    expect(bindingOf(r, 'platform-custom-oncall-restart').subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'platform:oncall' }]);
+    expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-custom-oncall-restart.yaml`)).toBe(false);
+    for (const ns of ['shop', 'payments']) {
+      const b = parse(r, `${FOLDER}/rolebinding_${ns}_platform-custom-oncall-restart.yaml`);
+      expect(b.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'platform-custom-oncall-restart' });
+      expect(b.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'platform:oncall' }]);
+    }
     expect(objects(render('dev')).some((o) => o.metadata.name.startsWith('platform-custom-'))).toBe(false);
+  });
+
+  it('binds a role that only reads, but reaches into containers (exec, proxy), per workload namespace', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'].customRoles = [{ name: 'debug', groups: ['okta:debug'], rules: [{ resources: ['pods', 'pods/exec'], verbs: ['get'] }] }]));
+    const r = render('dev', dir);
+    expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-custom-debug.yaml`)).toBe(false);
+    expect(parse(r, `${FOLDER}/rolebinding_apps_platform-custom-debug.yaml`).roleRef.name).toBe('platform-custom-debug');
+  });
+
+  it('binds a read-only custom role cluster-wide', () => {
+    const dir = tempConfig();
+    const rules = [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list'] }];
+    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = { customRoles: [{ name: 'cert-viewers', groups: ['okta:certs'], rules }] }));
+    const b = bindingOf(render('dev', dir), 'platform-custom-cert-viewers');
+    expect(b.kind).toBe('ClusterRoleBinding');
+    expect(b.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'okta:certs' }]);
+  });
+
+  it('creates each workload Namespace, never pruned or deleted by Argo CD', () => {
+    const ns = parse(render('dev'), `${FOLDER}/namespace_apps.yaml`);
+    expect(ns.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
   });
 
   it('adds a custom role to a level through its aggregation label, without a binding of its own', () => {
@@ -110,11 +140,17 @@ describe('idp-roles levels', () => {
     expect(role(r, 'platform-reader').aggregationRule.clusterRoleSelectors).toContainEqual({ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } });
   });
 
-  it('builds power-user from edit (all namespaces, through a ClusterRoleBinding) plus everything reader sees', () => {
+  it('builds power-user from edit plus everything reader sees, bound by a RoleBinding in each workload namespace only', () => {
     const selectors = role(r, 'platform-power-user').aggregationRule.clusterRoleSelectors;
     expect(selectors).toContainEqual({ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } });
     expect(selectors).toContainEqual({ matchLabels: { 'eks-platform/aggregate-to-reader': 'true' } });
-    expect(bindingOf(r, 'platform-power-user').kind).toBe('ClusterRoleBinding');
+    expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-power-user.yaml`)).toBe(false);
+    const b = parse(r, `${FOLDER}/rolebinding_apps_platform-power-user.yaml`);
+    expect(b.metadata.namespace).toBe('apps');
+    expect(b.roleRef.name).toBe('platform-power-user');
+    expect(b.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'platform:power-user' }]);
+    const rolebindings = objects(r).filter((o) => o.kind === 'RoleBinding');
+    expect(rolebindings.map((o) => o.metadata.namespace)).toEqual(['apps']);
   });
 
   it.skipIf(UPSTREAM_MISSING).each(['dev', 'prod'])(needsUpstream('%s: every object is valid against the pinned Kubernetes schemas'), async (cluster) => {
@@ -140,6 +176,30 @@ describe('idp-roles validation', () => {
 
   it('fails a system: group', () => {
     expect(errors({ groups: { admin: 'system:masters' } })).toEqual([`${P}.groups.admin: got "system:masters"; allowed: a group not starting with "system:" (reserved for Kubernetes)`]);
+  });
+
+  it('fails a custom role bound to system:unauthenticated (issue 13 #1), like a level group', () => {
+    const readAllSecrets = { name: 'read-all-secrets', groups: ['system:unauthenticated'], rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }] };
+    expect(errors({ workloadNamespaces: ['apps'], customRoles: [readAllSecrets] })).toEqual([
+      `${P}.customRoles[0].groups[0]: got "system:unauthenticated"; allowed: a group not starting with "system:" (reserved for Kubernetes)`,
+    ]);
+    // Without workload namespaces it could not apply anywhere either: both problems at once.
+    expect(errors({ customRoles: [readAllSecrets] })).toEqual([
+      `${P}.customRoles[0].groups[0]: got "system:unauthenticated"; allowed: a group not starting with "system:" (reserved for Kubernetes)`,
+      `${P}.customRoles[0].groups: got ["system:unauthenticated"] for a role that writes, reads Secrets or reaches into containers, which applies only in workloadNamespaces, and there are none; allowed: set addons.idp-roles.workloadNamespaces, or a read-only role (get, list, watch; no Secrets, exec or proxy)`,
+    ]);
+  });
+
+  it("fails a custom role bound to a level's group", () => {
+    expect(errors({ groups: { reader: 'okta:readers' }, customRoles: [{ name: 'x', groups: ['okta:readers'], rules: [rule] }] })).toEqual([
+      `${P}.customRoles[0].groups[0]: got "okta:readers", the group of reader; allowed: a group of no level (add the rules to a level with aggregateTo)`,
+    ]);
+  });
+
+  it.each(['kube-system', 'kube-node-lease', 'argocd', 'karpenter', 'external-secrets', 'echo-server', 'alb-ingress-group'])('fails the platform namespace %s as a workload namespace', (ns) => {
+    const [message, ...rest] = errors({ workloadNamespaces: ['apps', ns] });
+    expect(rest).toEqual([]);
+    expect(message).toMatch(new RegExp(`^${P}\\.workloadNamespaces\\[1\\]: got "${ns}", a namespace of the platform; allowed: a namespace other than .*\\bcert-manager\\b`));
   });
 
   it('fails one group for two levels', () => {
@@ -177,6 +237,12 @@ describe('idp-roles validation', () => {
     ]);
   });
 
+  it('fails exec, proxy or "*" resources in a role aggregated to a read-only level', () => {
+    expect(errors({ customRoles: [{ name: 'x', aggregateTo: ['observer'], rules: [{ resources: ['pods/exec', 'services/proxy'], verbs: ['get'] }] }] })).toEqual([
+      `${P}.customRoles[0].rules[0].resources: got ["pods/exec","services/proxy"] in a role aggregated to observer; allowed: no "*", exec, attach, portforward or proxy resources (they reach into containers)`,
+    ]);
+  });
+
   it('fails write verbs in a role aggregated to a read-only level', () => {
     expect(errors({ customRoles: [{ name: 'x', aggregateTo: ['reader'], rules: [{ resources: ['pods'], verbs: ['get', 'delete', '*'] }] }] })).toEqual([
       `${P}.customRoles[0].rules[0].verbs: got ["delete","*"] in a role aggregated to reader; allowed: get, list, watch (observer and reader are read-only)`,
@@ -187,5 +253,49 @@ describe('idp-roles validation', () => {
     expect(errors({ customRoles: [{ name: 'x', groups: ['g'], rules: [{ resources: ['configmaps'], verbs: ['get', 'list'], resourceNames: ['app'] }] }] })).toEqual([
       `${P}.customRoles[0].rules[0].resourceNames: got resourceNames with verbs ["list"], which resourceNames cannot restrict; allowed: resourceNames only with get, update, patch or delete`,
     ]);
+  });
+});
+
+describe('access entries with custom roles (issue 13 #2: custom-role groups are reachable)', () => {
+  const ONCALL = 'arn:aws:iam::222222222222:role/platform-oncall';
+
+  it("puts a level's group and its custom roles' groups into the EKS access entry", () => {
+    const t = buildBootstrapTemplate(exampleCluster('prod'));
+    const entries = Object.values(t.Resources).filter((r) => r.Type === 'AWS::EKS::AccessEntry' && r.Properties.PrincipalArn === ONCALL);
+    expect(entries.map((e) => e.Properties.KubernetesGroups)).toEqual([['platform:observer', 'platform:oncall']]);
+    // A plain level still works and gets only its level's group.
+    const auditors = Object.values(t.Resources).find((r) => r.Properties.PrincipalArn === 'arn:aws:iam::222222222222:role/auditors')!;
+    expect(auditors.Properties.KubernetesGroups).toEqual(['platform:reader']);
+  });
+
+  function errors(entry: unknown): string[] {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (d) => {
+      d.bootstrap.accessEntries[ONCALL] = entry;
+      d.addons['idp-roles'].customRoles.push({ name: 'cert-readers', aggregateTo: ['reader'], rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get'] }] });
+    });
+    return configErrors(dir, ['prod']);
+  }
+  const P = `clusters/prod.yaml: bootstrap.accessEntries.${ONCALL}`;
+
+  it('fails an unknown custom role name, and one without groups', () => {
+    expect(errors({ level: 'observer', customRoles: ['oncall-restrat', 'cert-readers'] })).toEqual([
+      `${P}.customRoles[0]: got "oncall-restrat"; allowed: the name of a custom role in addons.idp-roles.customRoles (oncall-restart, cert-readers)`,
+      `${P}.customRoles[1]: got "cert-readers", a role with no groups; allowed: a custom role with groups`,
+    ]);
+  });
+
+  it('fails custom roles in an access entry when idp-roles is disabled', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (d) => (d.addons['idp-roles'].enabled = false));
+    expect(() => buildBootstrapTemplate(exampleCluster('prod', dir))).toThrow(
+      `clusters/prod.yaml: bootstrap.accessEntries.${ONCALL}.customRoles: got ["oncall-restart"] with addons.idp-roles disabled; allowed: [] (custom roles are defined and bound by idp-roles)`,
+    );
+  });
+
+  it('fails an entry that is neither a level nor a map with level and customRoles', () => {
+    expect(errors(['observer'])).toEqual([`${P}: got ["observer"] (a list); allowed: one of "admin", "power-user", "observer", "reader", or a map with keys level, customRoles`]);
+    expect(errors({ customRoles: ['oncall-restart'] })).toEqual([`${P}.level: missing; allowed: one of "admin", "power-user", "observer", "reader"`]);
+    expect(errors({ level: 'root' })).toEqual([`${P}.level: got "root" (string); allowed: one of "admin", "power-user", "observer", "reader"`]);
   });
 });

@@ -56,6 +56,9 @@ export function albControllerValues(cluster: Cluster, props: AlbControllerProps 
     defaultTargetType: 'ip',
     defaultSSLPolicy: group.sslPolicy,
     defaultTags: { 'eks-platform/cluster': cluster.name },
+    // Shield Advanced protections cannot be scoped to this cluster's load balancers in IAM, so the role has no
+    // shield: permissions (bootstrap/iam/alb-controller.ts) and the controller must not try.
+    enableShield: false,
   };
 }
 

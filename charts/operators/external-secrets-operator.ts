@@ -138,32 +138,6 @@ export function echoServerSecret(scope: Construct, cluster: Pick<Cluster, 'name'
   });
 }
 
-/**
- * The IAM policy the bootstrap attaches to the `<cluster>-external-secrets` role: read parameters under the
- * application prefix only, and decrypt SecureStrings only through SSM with the key that encrypts them.
- */
-export function externalSecretsIamPolicy(cluster: AwsIdentity, kmsKeyArn: string): Record<string, unknown> {
-  const { region, accountId } = cluster.aws;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ReadApplicationParameters',
-        Effect: 'Allow',
-        Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        Resource: [`arn:aws:ssm:${region}:${accountId}:parameter${appParameterPrefix(cluster)}/*`],
-      },
-      {
-        Sid: 'DecryptApplicationParameters',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt'],
-        Resource: [kmsKeyArn],
-        Condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } },
-      },
-    ],
-  };
-}
-
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
