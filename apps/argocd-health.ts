@@ -15,15 +15,15 @@ export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.i
 
 /**
  * The health of a child Application, as the parent (the root app-of-apps) sees it. Argo CD runs it with the
- * Application as `obj` (gopher-lua, Lua 5.1) and reads `status` (Healthy, Progressing, Degraded, Suspended) and
- * `message`. Fields read (Application CRD v1alpha1, argoproj/argo-cd v3.4): `operation` (a requested sync),
- * `status.operationState.phase` (Running, Terminating, Failed, Error, Succeeded), `status.conditions[].type`,
+ * Application as `obj` (gopher-lua, Lua 5.1, with only the base, table and package libraries: no `string`) and
+ * reads `status` (Healthy, Progressing, Degraded, Suspended) and `message`. Fields read (Application CRD v1alpha1,
+ * argoproj/argo-cd v3.4): `operation` (a requested sync), `status.operationState.phase` (Running, Terminating, Failed, Error, Succeeded), `status.conditions[].type`,
  * `status.sync.status` (Synced, OutOfSync, Unknown), `status.health.status|message`.
  * Order, first match wins:
  * 1. no status yet → Progressing;
  * 2. an operation requested or running (Running, Terminating) → Progressing;
  * 3. the last operation Failed or Error → Degraded (a failed upgrade leaves the old pods Healthy: it must not pass);
- * 4. an error condition (ComparisonError, InvalidSpecError, SyncError, UnknownError, …) → Degraded;
+ * 4. an error condition (ComparisonError, DeletionError, InvalidSpecError, SyncError, UnknownError) → Degraded;
  * 5. health Degraded or Suspended → that status; health missing, Missing or Unknown → Progressing (not there yet);
  * 6. not Synced (OutOfSync, Unknown) → Progressing (automated sync is about to act);
  * 7. Synced and Healthy → Healthy.
@@ -62,9 +62,10 @@ if op ~= nil and (op.phase == "Failed" or op.phase == "Error") then
   end
   return hs
 end
+local errors = {ComparisonError = true, DeletionError = true, InvalidSpecError = true, SyncError = true, UnknownError = true}
 if obj.status.conditions ~= nil then
   for _, c in ipairs(obj.status.conditions) do
-    if c.type ~= nil and string.sub(c.type, -5) == "Error" then
+    if c.type ~= nil and errors[c.type] then
       hs.status = "Degraded"
       hs.message = c.type
       if c.message ~= nil then

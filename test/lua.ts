@@ -1,4 +1,9 @@
-/** Runs an Argo CD Lua health script under a real Lua interpreter (fengari, Lua 5.3), as Argo CD runs it (Lua 5.1). */
+/**
+ * Runs an Argo CD Lua health script under a real Lua interpreter (fengari, Lua 5.3; Argo CD uses gopher-lua, 5.1)
+ * with only the libraries Argo CD opens for a customization without `useOpenLibs`: base, table and package
+ * (argoproj/argo-cd util/lua/lua.go `runLua`, v3.x; the EKS capability never enables useOpenLibs). So a script that
+ * calls `string.*` or `math.*` fails here as it would in Argo CD.
+ */
 import fengari from 'fengari';
 
 const { lua, lauxlib, lualib, to_luastring } = fengari;
@@ -29,7 +34,10 @@ function push(L: LuaState, value: unknown): void {
 /** `{status, message}` the script returns for `obj`; throws with Lua's own message when the script fails. */
 export function runHealthScript(script: string, obj: unknown): { status: string; message: string } {
   const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
+  for (const [name, open] of [['_G', lualib.luaopen_base], [lualib.LUA_TABLIBNAME, lualib.luaopen_table], [lualib.LUA_LOADLIBNAME, lualib.luaopen_package]] as const) {
+    lauxlib.luaL_requiref(L, to_luastring(name), open, 1);
+    lua.lua_pop(L, 1);
+  }
   push(L, obj);
   lua.lua_setglobal(L, to_luastring('obj'));
   if (lauxlib.luaL_loadstring(L, to_luastring(script)) !== lua.LUA_OK || lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
