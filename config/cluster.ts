@@ -61,6 +61,16 @@ export const baseClusterSchema = {
      * cluster). @default none (only valid with mode "in-cluster")
      */
     roleArn: optional(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN such as "arn:aws:iam::222222222222:role/argocd-manager"' })),
+    /**
+     * Mode `in-cluster`: run the self-managed Argo CD highly available (2 API servers, repo servers and
+     * ApplicationSet controllers with PodDisruptionBudgets). @default true when `environment` is "prod", else false
+     */
+    ha: optional(bool()),
+    /**
+     * Mode `in-cluster`: Helm values of the argo-cd chart deep-merged over the platform's own (the user wins; lists
+     * are replaced), checked by `validate` like an add-on's `values`. @default {}
+     */
+    values: freeMap(),
   }),
   /** The AWS bootstrap stack (bootstrap/, `dist/<cluster>/aws/cloudformation.json`). Every key has a default. */
   bootstrap: obj(

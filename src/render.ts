@@ -4,7 +4,8 @@
  * Layout of `dist/<cluster>/`:
  * - `apps/`      the AppProject and one Application per add-on; the root app-of-apps syncs this folder.
  * - `addons/<id>/` plain manifests of an add-on, synced from git by its Application.
- * - `bootstrap/` applied once by hand: the root Application and the argocd-cm health check.
+ * - `bootstrap/` applied once (`bootstrap gitops`, with `apps/`'s root AppProject): the root Application; in a mode without a
+ *   self-managed Argo CD, also the argocd-cm health check for the Argo CD that syncs the cluster.
  * One file per object, named `<kind>_<namespace>_<name>.yaml` (`<kind>_<name>.yaml` when cluster-scoped);
  * Kubernetes names cannot contain `_`, so two objects never share a file.
  */
@@ -13,6 +14,7 @@ import { AddonApplication } from '../apps/addon-application.ts';
 import { PlatformProject, projectName, RootProject, rootProjectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
+import { ArgoCdApplication, platformArgoCdValues } from '../apps/argocd-application.ts';
 import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
@@ -143,11 +145,14 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
   new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces, clusterKinds });
   new RootProject(appsChart, 'root-project', { cluster });
+  // A cluster with its own Argo CD manages that Argo CD too (its health check included); other modes get the check below.
+  const selfManaged = cluster.argocd.mode === 'in-cluster';
+  if (selfManaged) new ArgoCdApplication(appsChart, 'argo-cd', { cluster, values: deepMerge(platformArgoCdValues(cluster), cluster.argocd.values) });
   for (const m of manifestsOf(appsChart)) add('apps', m);
 
   const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
   new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: repoPath(cluster, 'apps') });
-  new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
+  if (!selfManaged) new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 
   // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.
