@@ -95,9 +95,16 @@ hs.message = state
 return hs
 `;
 
-/** The argocd-cm `data` the platform needs in every Argo CD that syncs its clusters (a management one included). */
+/** argocd-cm key of the diff options (argo-cd docs/operator-manual/argocd-cm.yaml, v3.4). */
+export const COMPARE_OPTIONS_KEY = 'resource.compareoptions';
+
+/**
+ * The argocd-cm `data` the platform needs in every Argo CD that syncs its clusters (a management one included):
+ * the Application health check, and diffing that ignores the rules Kubernetes fills into aggregated ClusterRoles
+ * (idp-roles' access levels), since an Application that never settles Synced now holds back every later wave.
+ */
 export function argocdCmData(): Record<string, string> {
-  return { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA };
+  return { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA, [COMPARE_OPTIONS_KEY]: 'ignoreAggregatedRoles: true\n' };
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../apps/argocd-health.ts';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, argocdCmData } from '../apps/argocd-health.ts';
 import { ARGOCD_WAVE } from '../apps/argocd-application.ts';
 import { WAVES } from '../charts/addon.ts';
 import { ARGO_CD_CHART } from '../charts/gitops/argo-cd.ts';
@@ -68,6 +68,8 @@ describe('self-managed Argo CD (argocd.mode: in-cluster)', () => {
   it('carries the Application health check in configs.cm and keeps its CRDs; no hand-applied argocd-cm', () => {
     const v = values(dev);
     expect(v.configs.cm[APPLICATION_HEALTH_KEY]).toBe(APPLICATION_HEALTH_LUA);
+    // The same argocd-cm data a management Argo CD gets as a file.
+    expect(v.configs.cm).toEqual(argocdCmData());
     expect(v.crds).toEqual({ install: true, keep: true });
     expect([...dev.files.keys()].filter((f) => f.startsWith('bootstrap/'))).toEqual(['bootstrap/application_argocd_alpha-root.yaml']);
   });
@@ -153,7 +155,8 @@ describe('Argo CD not self-managed (argocd.mode: management)', () => {
     const r = renderCluster(exampleCluster('alpha', dir));
     expect([...r.files.keys()].some((f) => f.includes('argo-cd') || f.includes('alpha-argocd'))).toBe(false);
     const cm = parse(r, 'bootstrap/configmap_argocd_argocd-cm.yaml');
-    expect(cm.data).toEqual({ [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA });
+    expect(cm.data).toEqual(argocdCmData());
+    expect(cm.data[APPLICATION_HEALTH_KEY]).toBe(APPLICATION_HEALTH_LUA);
     // Helm owns app.kubernetes.io/managed-by on a Helm-installed argocd-cm: claiming it would conflict.
     expect(cm.metadata.labels['app.kubernetes.io/managed-by']).toBeUndefined();
     expect(cm.metadata.labels['app.kubernetes.io/part-of']).toBe('argocd');

@@ -28,7 +28,7 @@ export interface ArgoCdProps {
    * one cluster, so a second replica would sit idle. @default false
    */
   readonly ha?: boolean;
-  /** argocd-cm keys the platform needs, such as the Application health check (apps/argocd-health.ts). @default {} */
+  /** argocd-cm keys the platform needs: the Application health check and diff options (apps/argocd-health.ts). @default {} */
   readonly cm?: Readonly<Record<string, string>>;
 }
 
@@ -47,7 +47,7 @@ const LARGE = fargate('1', '1792Mi');
 
 /**
  * Helm values of the self-managed Argo CD (keys from the chart's values.yaml, 10.1.1). Everything the platform
- * used to apply by hand is here: `cm` (the Application health check) in `configs.cm`, so the chart owns argocd-cm and
+ * used to apply by hand is here: `cm` (the Application health check, diff options) in `configs.cm`, so the chart owns argocd-cm and
  * nothing conflicts with it. Its pods run on Fargate (the bootstrap's Fargate profile selects Argo CD's namespace,
  * so they schedule before any node exists): requests are Fargate sizes, and the components nothing configures
  * (Dex without a connector, notifications without triggers) are off, since each pod is a billed Fargate task.
@@ -63,11 +63,7 @@ export function argoCdValues(props: ArgoCdProps = {}): Record<string, unknown> {
     // Keep the CRDs when the release is deleted or pruned: deleting them would delete every Application.
     crds: { install: true, keep: true },
     configs: {
-      cm: {
-        ...props.cm,
-        // idp-roles' access levels are aggregated ClusterRoles: their rules are filled in by Kubernetes, not git.
-        'resource.compareoptions': 'ignoreAggregatedRoles: true\n',
-      },
+      cm: { ...props.cm },
     },
     controller: { replicas: 1, resources: ha ? LARGE : MEDIUM },
     server: { replicas, pdb, resources: SMALL },
