@@ -57,6 +57,11 @@ export class PlatformProject extends Construct {
   }
 }
 
+/** Metadata of a cluster's AppProject in Argo CD's namespace, synced before the Applications that belong to it. */
+function projectMetadata(cluster: Cluster, name: string) {
+  return { name, namespace: cluster.argocd.namespace, labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name }, annotations: { [SYNC_WAVE]: '-1' } };
+}
+
 export function rootProjectName(cluster: Pick<Cluster, 'name'>): string {
   return `${cluster.name}-root`;
 }
@@ -70,12 +75,7 @@ export class RootProject extends Construct {
     super(scope, id);
     const { cluster } = props;
     new AppProject(this, 'Resource', {
-      metadata: {
-        name: rootProjectName(cluster),
-        namespace: cluster.argocd.namespace,
-        labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name },
-        annotations: { [SYNC_WAVE]: '-1' },
-      },
+      metadata: projectMetadata(cluster, rootProjectName(cluster)),
       spec: {
         description: `Root app-of-apps of cluster ${cluster.name}: its Applications and AppProjects only`,
         sourceRepos: [cluster.gitops.repoURL],
@@ -112,12 +112,7 @@ export class ArgoCdProject extends Construct {
     super(scope, id);
     const { cluster } = props;
     new AppProject(this, 'Resource', {
-      metadata: {
-        name: argocdProjectName(cluster),
-        namespace: cluster.argocd.namespace,
-        labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name },
-        annotations: { [SYNC_WAVE]: '-1' },
-      },
+      metadata: projectMetadata(cluster, argocdProjectName(cluster)),
       spec: {
         description: `Argo CD itself on cluster ${cluster.name}: the argo-cd chart into ${cluster.argocd.namespace} only`,
         sourceRepos: [props.chartRepo],
