@@ -6,7 +6,7 @@ import { configErrors, editCluster, exampleCluster, tempConfig, writeCluster } f
 describe('cluster config', () => {
   it('loads both example clusters with defaults filled in', () => {
     const dev = exampleCluster('dev');
-    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd' });
+    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd', values: {} });
     expect(dev.gitops.targetRevision).toBe('main');
     expect(dev.gitops.distPath).toBe('dist');
     expect(dev.addons['metrics-server']).toMatchObject({ enabled: true, values: {}, settings: { replicas: 1 } });
