@@ -4,8 +4,8 @@
  * Layout of `dist/<cluster>/`:
  * - `apps/`      the AppProject and one Application per add-on; the root app-of-apps syncs this folder.
  * - `addons/<id>/` plain manifests of an add-on, synced from git by its Application.
- * - `bootstrap/` applied once (`bootstrap gitops`, with `apps/`'s root AppProject): the root Application; in a mode without a
- *   self-managed Argo CD, also the argocd-cm health check for the Argo CD that syncs the cluster.
+ * - `bootstrap/` applied once by `bootstrap gitops` (with the root AppProject from `apps/`): the root Application;
+ *   without a self-managed Argo CD, also the argocd-cm data for the Argo CD that syncs the cluster.
  * One file per object, named `<kind>_<namespace>_<name>.yaml` (`<kind>_<name>.yaml` when cluster-scoped);
  * Kubernetes names cannot contain `_`, so two objects never share a file.
  */

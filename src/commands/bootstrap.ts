@@ -98,7 +98,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
     }
     const outcome = await deploy(deps, target, { yes: args.yes, allowReplace: args.allowReplace });
     if (outcome === 'deployed') {
-      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then install Argo CD and the root app (README.md#aws-bootstrap-no-terraform).`);
+      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then \`npm run bootstrap -- gitops --cluster ${cluster.name}\` (Argo CD and the root app; docs/argocd.md).`);
     }
     return outcome === 'cancelled' ? 1 : 0;
   }) as unknown as CommandModule<GlobalArgs, BootstrapArgs>['handler'],
