@@ -70,7 +70,8 @@ describe('self-managed Argo CD (argocd.mode: in-cluster)', () => {
     expect(v.configs.cm[APPLICATION_HEALTH_KEY]).toBe(APPLICATION_HEALTH_LUA);
     // The same argocd-cm data a management Argo CD gets as a file.
     expect(v.configs.cm).toEqual(argocdCmData());
-    expect(v.crds).toEqual({ install: true, keep: true });
+    // keep: not deleted with the release or the Application; Prune=false: not pruned by Argo CD either.
+    expect(v.crds).toEqual({ install: true, keep: true, annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false' } });
     expect([...dev.files.keys()].filter((f) => f.startsWith('bootstrap/'))).toEqual(['bootstrap/application_argocd_alpha-root.yaml']);
   });
 

@@ -60,8 +60,10 @@ export function argoCdValues(props: ArgoCdProps = {}): Record<string, unknown> {
   const replicas = ha ? 2 : 1;
   const pdb = { enabled: ha, ...(ha ? { minAvailable: 1 } : {}) };
   return {
-    // Keep the CRDs when the release is deleted or pruned: deleting them would delete every Application.
-    crds: { install: true, keep: true },
+    // Deleting Argo CD's CRDs deletes every Application. `keep` (helm.sh/resource-policy: keep) protects them from
+    // `helm uninstall` and, in Argo CD ≥ 2.8, from deleting this Application (argoproj/argo-cd#13157), but not from
+    // pruning (argoproj/argo-cd#17819): Prune=false does that. ServerSideApply=true is the chart's own default.
+    crds: { install: true, keep: true, annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false' } },
     configs: {
       cm: { ...props.cm },
     },
