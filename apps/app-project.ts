@@ -57,6 +57,11 @@ export class PlatformProject extends Construct {
   }
 }
 
+/** Metadata of a cluster's AppProject in Argo CD's namespace, synced before the Applications that belong to it. */
+function projectMetadata(cluster: Cluster, name: string) {
+  return { name, namespace: cluster.argocd.namespace, labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name }, annotations: { [SYNC_WAVE]: '-1' } };
+}
+
 export function rootProjectName(cluster: Pick<Cluster, 'name'>): string {
   return `${cluster.name}-root`;
 }
@@ -70,12 +75,7 @@ export class RootProject extends Construct {
     super(scope, id);
     const { cluster } = props;
     new AppProject(this, 'Resource', {
-      metadata: {
-        name: rootProjectName(cluster),
-        namespace: cluster.argocd.namespace,
-        labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name },
-        annotations: { [SYNC_WAVE]: '-1' },
-      },
+      metadata: projectMetadata(cluster, rootProjectName(cluster)),
       spec: {
         description: `Root app-of-apps of cluster ${cluster.name}: its Applications and AppProjects only`,
         sourceRepos: [cluster.gitops.repoURL],
@@ -85,6 +85,39 @@ export class RootProject extends Construct {
           { group: 'argoproj.io', kind: 'Application' },
           { group: 'argoproj.io', kind: 'AppProject' },
         ],
+      },
+    });
+  }
+}
+
+export function argocdProjectName(cluster: Pick<Cluster, 'name'>): string {
+  return `${cluster.name}-argocd`;
+}
+
+export interface ArgoCdProjectProps {
+  readonly cluster: Cluster;
+  /** Helm repository of the argo-cd chart. */
+  readonly chartRepo: string;
+  /** Cluster-scoped kinds the chart installs (its CRDs, ClusterRoles and ClusterRoleBindings). */
+  readonly clusterKinds: readonly GroupKind[];
+}
+
+/**
+ * The project of the self-managed Argo CD (`argocd.mode: in-cluster`): only the argo-cd chart's repository, only
+ * Argo CD's own namespace on its own cluster, and only the cluster-scoped kinds that chart installs. The add-ons'
+ * project never gets Argo CD's namespace; this one gets nothing else.
+ */
+export class ArgoCdProject extends Construct {
+  constructor(scope: Construct, id: string, props: ArgoCdProjectProps) {
+    super(scope, id);
+    const { cluster } = props;
+    new AppProject(this, 'Resource', {
+      metadata: projectMetadata(cluster, argocdProjectName(cluster)),
+      spec: {
+        description: `Argo CD itself on cluster ${cluster.name}: the argo-cd chart into ${cluster.argocd.namespace} only`,
+        sourceRepos: [props.chartRepo],
+        destinations: [{ server: argocdHomeServer(cluster), namespace: cluster.argocd.namespace }],
+        clusterResourceWhitelist: sorted(props.clusterKinds, (k) => `${k.group}/${k.kind}`).map(({ group, kind }) => ({ group, kind })),
       },
     });
   }

@@ -122,6 +122,16 @@ export const baseClusterSchema = {
         }),
       }),
     ),
+    /**
+     * Mode `in-cluster`: run the self-managed Argo CD highly available (2 API servers, repo servers and
+     * ApplicationSet controllers with PodDisruptionBudgets). @default true when `environment` is "prod", else false
+     */
+    ha: optional(bool()),
+    /**
+     * Mode `in-cluster`: Helm values of the argo-cd chart deep-merged over the platform's own (the user wins; lists
+     * are replaced), checked by `validate` like an add-on's `values`. @default {}
+     */
+    values: freeMap(),
   }),
   /** The AWS bootstrap stack (bootstrap/, `dist/<cluster>/aws/cloudformation.json`). Every key has a default. */
   bootstrap: obj(

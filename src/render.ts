@@ -4,7 +4,8 @@
  * Layout of `dist/<cluster>/`:
  * - `apps/`      the AppProject and one Application per add-on; the root app-of-apps syncs this folder.
  * - `addons/<id>/` plain manifests of an add-on, synced from git by its Application.
- * - `bootstrap/` applied once by hand: the root Application and the argocd-cm health check.
+ * - `bootstrap/` applied once by `bootstrap gitops` (with the root AppProject from `apps/`): the root Application;
+ *   without a self-managed Argo CD, also the argocd-cm data for the Argo CD that syncs the cluster.
  * One file per object, named `<kind>_<namespace>_<name>.yaml` (`<kind>_<name>.yaml` when cluster-scoped);
  * Kubernetes names cannot contain `_`, so two objects never share a file.
  */
@@ -13,6 +14,7 @@ import { AddonApplication, argocdHomeServer } from '../apps/addon-application.ts
 import { PlatformProject, projectName, RootProject, rootProjectName } from '../apps/app-project.ts';
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
+import { ArgoCdApplication, platformArgoCdValues } from '../apps/argocd-application.ts';
 import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
 import { awaitingFacts, type Cluster } from '../config/cluster.ts';
@@ -154,6 +156,9 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
   new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces, clusterKinds });
   new RootProject(appsChart, 'root-project', { cluster });
+  // A cluster with its own Argo CD manages that Argo CD too (its health check included); other modes get the check below.
+  const selfManaged = cluster.argocd.mode === 'in-cluster';
+  if (selfManaged) new ArgoCdApplication(appsChart, 'argo-cd', { cluster, values: deepMerge(platformArgoCdValues(cluster), cluster.argocd.values) });
   for (const m of manifestsOf(appsChart)) add('apps', m);
 
   const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
@@ -168,9 +173,8 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
       metadata: { name: `${cluster.name}-local`, namespace: cluster.argocd.namespace, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
       stringData: { name: cluster.name, server: argocdHomeServer(cluster) },
     });
-  } else {
-    new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   }
+  if (!selfManaged) new ApplicationHealthConfig(bootstrapChart, 'health', { namespace: cluster.argocd.namespace });
   for (const m of manifestsOf(bootstrapChart)) add('bootstrap', m);
 
   // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.

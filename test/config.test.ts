@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../src/paths.ts';
 describe('cluster config', () => {
   it('loads both example clusters with defaults filled in', () => {
     const dev = exampleCluster('dev');
-    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd', roleArn: undefined, roleTrustedBy: [], capability: undefined });
+    expect(dev.argocd).toEqual({ mode: 'in-cluster', namespace: 'argocd', roleArn: undefined, roleTrustedBy: [], capability: undefined, values: {} });
     expect(dev.gitops.targetRevision).toBe('main');
     expect(dev.gitops.distPath).toBe('dist');
     expect(dev.addons['metrics-server']).toMatchObject({ enabled: true, values: {}, settings: { replicas: 1 } });

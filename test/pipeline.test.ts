@@ -60,6 +60,8 @@ describe('sync waves', () => {
     const apps = [...rendered.files.keys()]
       .filter((f) => f.startsWith('apps/application_'))
       .map((f) => parse(rendered, f))
+      // The add-ons; a self-managed Argo CD (no add-on label) syncs before them all.
+      .filter((a) => a.metadata.labels['eks-platform/addon'])
       .sort((a, b) => wave(a) - wave(b));
     expect(apps.map((a) => a.metadata.labels['eks-platform/addon'])).toEqual(DOCUMENTED_ORDER.filter((id) => ADDONS.some((a) => a.id === id)));
     expect(apps.map((a) => a.metadata.name)).toContain(`${name}-metrics-server`);
@@ -73,14 +75,16 @@ describe('Argo CD layer', () => {
   const dev = render('dev');
   const prod = render('prod');
 
-  it('renders the AppProject, the root app and the argocd-cm health check per cluster', () => {
+  it('renders the AppProject and the root app per cluster; the argocd-cm health check only without a self-managed Argo CD', () => {
     for (const [name, r] of [['dev', dev], ['prod', prod]] as const) {
       expect(r.files.has(`apps/appproject_argocd_${name}-platform.yaml`)).toBe(true);
       expect(r.files.has(`apps/appproject_argocd_${name}-root.yaml`)).toBe(true);
       expect(r.files.has(`bootstrap/application_argocd_${name}-root.yaml`)).toBe(true);
-      const cm = parse(r, 'bootstrap/configmap_argocd_argocd-cm.yaml');
-      expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = obj.status.health.status');
     }
+    // dev (in-cluster): the check travels in its Argo CD's Helm values (test/argocd-app.test.ts).
+    expect(dev.files.has('bootstrap/configmap_argocd_argocd-cm.yaml')).toBe(false);
+    const cm = parse(prod, 'bootstrap/configmap_argocd_argocd-cm.yaml');
+    expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = "Healthy"');
   });
 
   it('gives every child Application an explicit project, the finalizer, automated sync and retry', () => {
@@ -106,7 +110,7 @@ describe('Argo CD layer', () => {
 
   it('keeps the add-ons project to exactly the repos, namespaces and cluster kinds used', () => {
     const project = parse(dev, 'apps/appproject_argocd_dev-platform.yaml');
-    const applications = [...dev.files.keys()].filter((f) => f.startsWith('apps/application_')).map((f) => parse(dev, f));
+    const applications = [...dev.files.keys()].filter((f) => f.startsWith('apps/application_')).map((f) => parse(dev, f)).filter((a) => a.spec.project === 'dev-platform');
     const repos = new Set(applications.flatMap((a) => [a.spec.source, ...(a.spec.sources ?? [])].filter(Boolean).map((s) => s.repoURL)));
     expect(new Set(project.spec.sourceRepos)).toEqual(repos);
     expect(project.spec.sourceRepos).toContain('https://github.com/example-org/platform-gitops.git');

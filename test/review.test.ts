@@ -40,9 +40,12 @@ describe('manifest.json', () => {
       for (const e of manifest.files) expect(e.sha256).toBe(createHash('sha256').update(files.get(e.path)!).digest('hex'));
       const ms = manifest.files.find((e) => e.path === `apps/application_argocd_${cluster.name}-metrics-server.yaml`)!;
       expect(ms).toMatchObject({ application: `${cluster.name}-metrics-server`, wave: 40, kind: 'Application', namespace: 'argocd', name: `${cluster.name}-metrics-server` });
-      const project = manifest.files.find((e) => e.kind === 'AppProject')!;
+      const project = manifest.files.find((e) => e.kind === 'AppProject' && e.name === `${cluster.name}-platform`)!;
       expect(project).toMatchObject({ application: `${cluster.name}-root`, wave: -1, name: `${cluster.name}-platform` });
-      expect(manifest.files.find((e) => e.path === 'bootstrap/configmap_argocd_argocd-cm.yaml')).toMatchObject({ application: null, wave: null, kind: 'ConfigMap' });
+      // Only a cluster without a self-managed Argo CD gets the health check as a hand-applied argocd-cm.
+      const cm = manifest.files.find((e) => e.path === 'bootstrap/configmap_argocd_argocd-cm.yaml');
+      if (cluster.argocd.mode === 'in-cluster') expect(cm).toBeUndefined();
+      else expect(cm).toMatchObject({ application: null, wave: null, kind: 'ConfigMap' });
     }
   });
 

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../paths.ts';
 import type { GlobalArgs } from '../cli.ts';
 
 interface BootstrapArgs extends GlobalArgs {
-  readonly action: 'render' | 'plan' | 'deploy';
+  readonly action: 'render' | 'plan' | 'deploy' | 'gitops';
   readonly cluster: string[];
   readonly out: string;
   readonly yes: boolean;
@@ -14,6 +14,12 @@ interface BootstrapArgs extends GlobalArgs {
   readonly allowReplace: boolean;
   readonly profile?: string;
   readonly region?: string;
+  /** gitops: print the steps, run nothing. */
+  readonly 'dry-run': boolean;
+  readonly dryRun: boolean;
+  /** gitops: kubeconfig context. */
+  readonly 'kube-context'?: string;
+  readonly kubeContext?: string;
 }
 
 /** Where synth writes a cluster's bootstrap template, relative to `dist/<cluster>/`. */
@@ -21,11 +27,14 @@ export const TEMPLATE_FILE = 'aws/cloudformation.json';
 
 export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
   command: 'bootstrap <action>',
-  describe: 'AWS bootstrap stack (EKS, IAM, Fargate, EFS) as CloudFormation: render, plan or deploy',
+  describe: 'AWS bootstrap stack (EKS, IAM, Fargate, EFS) as CloudFormation: render, plan or deploy; then gitops: install Argo CD and the root app',
   builder: (y: Argv<GlobalArgs>) =>
     y
-      .positional('action', { choices: ['render', 'plan', 'deploy'] as const, describe: 'render: write and check the templates (part of synth); plan/deploy: through a change set' })
-      .option('cluster', { type: 'string', array: true, default: [] as string[], describe: 'Cluster name (plan/deploy: exactly one; render: repeatable, default all)' })
+      .positional('action', {
+        choices: ['render', 'plan', 'deploy', 'gitops'] as const,
+        describe: 'render: write and check the templates (part of synth); plan/deploy: through a change set; gitops: install Argo CD as its committed Application renders it, then the root AppProject and Application (helm, kubectl)',
+      })
+      .option('cluster', { type: 'string', array: true, default: [] as string[], describe: 'Cluster name (plan/deploy/gitops: exactly one; render: repeatable, default all)' })
       .option('out', { type: 'string', default: 'dist', describe: 'Output folder holding <cluster>/aws/cloudformation.json' })
       .option('yes', { type: 'boolean', default: false, describe: 'deploy without asking for confirmation (not when the plan replaces or removes the cluster, EFS or KMS key; see --allow-replace)' })
       .option('allow-replace', {
@@ -35,9 +44,12 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
       })
       .option('profile', { type: 'string', describe: 'AWS named profile (default: the SDK default credential chain)' })
       .option('region', { type: 'string', describe: "AWS region (default and only allowed value: the cluster's aws.region)" })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'gitops: print the helm and kubectl commands it would run, and run nothing' })
+      .option('kube-context', { type: 'string', describe: 'gitops: kubeconfig context of the cluster (default: the current context)' })
       .example('$0 bootstrap render', 'render and check every template into dist/')
       .example('$0 bootstrap plan --cluster dev --profile dev-admin', 'show what a deploy would change')
       .example('$0 bootstrap deploy --cluster dev --profile dev-admin', 'apply it after confirmation')
+      .example('$0 bootstrap gitops --cluster dev --dry-run', 'show how Argo CD and the root app would be installed')
       .epilog('Details: README.md, section "AWS bootstrap (no Terraform)" (README.md#aws-bootstrap-no-terraform).') as Argv<BootstrapArgs>,
   // Returns the exit code (see src/cli.ts); yargs' type says void.
   handler: (async (args: BootstrapArgs): Promise<number> => {
@@ -50,6 +62,12 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
     const { loadClusters } = await import('../../config/load.ts');
     const { compactTemplate, stackName } = await import('../../bootstrap/template.ts');
     const [cluster] = loadClusters({ configDir, addons: (await import('../../charts/registry.ts')).ADDONS, only: args.cluster });
+    if (args.action === 'gitops') {
+      const { gitopsPlan } = await import('../gitops/plan.ts');
+      const { runPlan } = await import('../gitops/run.ts');
+      runPlan(gitopsPlan(cluster, { outDir, kubeContext: args.kubeContext }), { dryRun: args.dryRun });
+      return 0;
+    }
     if (args.region && args.region !== cluster.aws.region) {
       throw new BootstrapError(`--region ${args.region} differs from aws.region ${cluster.aws.region} in ${cluster.files.config}; the template is rendered for that region`);
     }
@@ -80,7 +98,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
     }
     const outcome = await deploy(deps, target, { yes: args.yes, allowReplace: args.allowReplace });
     if (outcome === 'deployed') {
-      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then install Argo CD and the root app (README.md#aws-bootstrap-no-terraform).`);
+      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then \`npm run bootstrap -- gitops --cluster ${cluster.name}\` (Argo CD and the root app; docs/argocd.md).`);
     }
     return outcome === 'cancelled' ? 1 : 0;
   }) as unknown as CommandModule<GlobalArgs, BootstrapArgs>['handler'],

@@ -4,7 +4,7 @@
  * - the values merged over the chart's defaults (as Helm does) satisfy its `values.schema.json`, when it has one;
  * - every key exists in the chart's default `values.yaml` (or in its schema, or as a commented-out key at that
  *   place), except below keys whose values are free-form (defaults `{}` or null, annotations, labels, nodeSelector,
- *   args, env, tolerations, extra*);
+ *   args, env, tolerations, extra*, and maps the chart passes verbatim into a ConfigMap: PinnedChart.passThrough);
  * - Kubernetes-typed blocks the chart passes into its pod specs (securityContext, resources, probes, affinity,
  *   topologySpreadConstraints) match the built-in definition, strictly, in the cluster's Kubernetes versions.
  * Helm itself ignores unknown keys silently, so this is the only place a typo shows up.
@@ -246,7 +246,7 @@ export function checkStructure(values: Map_, chart: ChartData, at: ReadonlyArray
         problems.push({ path: formatPath([...at, ...path]), message: `got ${show(value)} (${kindOf(value)}); allowed: ${kindOf(def)}, like the chart's default ${show(def)}` });
         continue;
       }
-      const free = FREE_FORM.test(key) || def === null || (isMap(def) && Object.keys(def).length === 0 && !child?.properties);
+      const free = FREE_FORM.test(key) || chart.pinned.passThrough?.includes(path.join('.')) || def === null || (isMap(def) && Object.keys(def).length === 0 && !child?.properties);
       if (isMap(value) && !free && (isMap(def) || child !== undefined)) walk(value, def, child, path);
     }
   };

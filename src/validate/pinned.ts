@@ -84,6 +84,12 @@ export interface PinnedChart {
    * an Application may use it only at that version and without values. @default none (the chart has data)
    */
   readonly releasedWith?: string;
+  /**
+   * Maps (dotted paths in values) whose keys the chart copies verbatim into a ConfigMap's `data`, as its values.yaml
+   * says: their keys belong to the program's config, not to the chart, so they are not checked against values.yaml.
+   * @default none
+   */
+  readonly passThrough?: readonly string[];
 }
 
 /** The pinned charts, from PROVENANCE.md's "Helm charts" section. */
@@ -99,7 +105,8 @@ export const PINNED_CHARTS: readonly PinnedChart[] = [
   { name: 'external-dns', repos: ['https://kubernetes-sigs.github.io/external-dns/'] },
   { name: 'aws-efs-csi-driver', repos: ['https://kubernetes-sigs.github.io/aws-efs-csi-driver/'] },
   { name: 'external-secrets', repos: ['https://charts.external-secrets.io'] },
-  { name: 'argo-cd', repos: ['https://argoproj.github.io/argo-helm', 'oci://ghcr.io/argoproj/argo-helm/argo-cd'] },
+  // values.yaml 10.1.1: "Any values you put under `.configs.cm` are passed to argocd-cm ConfigMap"; likewise params.
+  { name: 'argo-cd', repos: ['https://argoproj.github.io/argo-helm', 'oci://ghcr.io/argoproj/argo-helm/argo-cd'], passThrough: ['configs.cm', 'configs.params'] },
 ];
 
 /** Version stamped in an unreleased Chart.yaml. */
