@@ -3,7 +3,8 @@
  * (opt-in per workload with the `reloader.stakater.com/auto` annotation).
  * Chart: reloader 2.2.16 from https://stakater.github.io/stakater-charts (values checked against its values.schema.json and values.yaml).
  */
-import { int, optional, str } from '../../config/schema.ts';
+import { int, optional, show, str, type Problem } from '../../config/schema.ts';
+import { isMap } from '../../src/merge.ts';
 import { defineAddon } from '../addon.ts';
 import { CLUSTER_RBAC, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
 
@@ -26,6 +27,13 @@ export function reloaderValues(props: ReloaderProps = {}): Record<string, unknow
       readOnlyRootFileSystem: true,
       logFormat: 'json',
       logLevel: props.logLevel ?? 'info',
+      // A Secret that appears after its workload started (echo-server's, written by External Secrets in a later
+      // wave) restarts the workload; by default only changes to existing Secrets do.
+      reloadOnCreate: true,
+      // Reloader's cache fill at its own start reports every existing ConfigMap/Secret as created; with this false
+      // (documented as "sync after restart for Add events, works only when reloadOnCreate is true") those events
+      // are skipped, so a Reloader restart or leader change does not roll every annotated workload.
+      syncAfterRestart: false,
       deployment: {
         replicas,
         resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
@@ -50,5 +58,23 @@ export const reloader = defineAddon<ReloaderProps>({
   chartClusterKinds: [
     ...CLUSTER_RBAC,
   ],
+  // Both keys carry the echo-server contract above: refuse overrides that would silently break it.
+  validate: ({ config }) => {
+    const own = isMap(config.values.reloader) ? config.values.reloader : {};
+    const problems: Problem[] = [];
+    if (own.reloadOnCreate !== undefined && own.reloadOnCreate !== true) {
+      problems.push({
+        path: 'addons.reloader.values.reloader.reloadOnCreate',
+        message: `got ${show(own.reloadOnCreate)} (${typeof own.reloadOnCreate}); allowed: true (or leave it out): workloads that start before their Secret exists (echo-server) are restarted only on create events`,
+      });
+    }
+    if (own.syncAfterRestart !== undefined && own.syncAfterRestart !== false) {
+      problems.push({
+        path: 'addons.reloader.values.reloader.syncAfterRestart',
+        message: `got ${show(own.syncAfterRestart)} (${typeof own.syncAfterRestart}); allowed: false (or leave it out): with reloadOnCreate, true restarts every annotated workload whenever Reloader restarts`,
+      });
+    }
+    return problems;
+  },
   values: ({ settings }) => reloaderValues(settings),
 });
