@@ -3,10 +3,9 @@
  * (opt-in per workload with the `reloader.stakater.com/auto` annotation).
  * Chart: reloader 2.2.16 from https://stakater.github.io/stakater-charts (values checked against its values.schema.json and values.yaml).
  */
-import { int, optional, show, str, type Problem } from '../../config/schema.ts';
-import { isMap } from '../../src/merge.ts';
+import { int, optional, str } from '../../config/schema.ts';
 import { defineAddon } from '../addon.ts';
-import { CLUSTER_RBAC, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, requiredValueProblems, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
 
 export interface ReloaderProps {
   /** Replicas; more than one turns on leader election (`enableHA`) and a PodDisruptionBudget. @default 2 */
@@ -59,22 +58,10 @@ export const reloader = defineAddon<ReloaderProps>({
     ...CLUSTER_RBAC,
   ],
   // Both keys carry the echo-server contract above: refuse overrides that would silently break it.
-  validate: ({ config }) => {
-    const own = isMap(config.values.reloader) ? config.values.reloader : {};
-    const problems: Problem[] = [];
-    if (own.reloadOnCreate !== undefined && own.reloadOnCreate !== true) {
-      problems.push({
-        path: 'addons.reloader.values.reloader.reloadOnCreate',
-        message: `got ${show(own.reloadOnCreate)} (${typeof own.reloadOnCreate}); allowed: true (or leave it out): workloads that start before their Secret exists (echo-server) are restarted only on create events`,
-      });
-    }
-    if (own.syncAfterRestart !== undefined && own.syncAfterRestart !== false) {
-      problems.push({
-        path: 'addons.reloader.values.reloader.syncAfterRestart',
-        message: `got ${show(own.syncAfterRestart)} (${typeof own.syncAfterRestart}); allowed: false (or leave it out): with reloadOnCreate, true restarts every annotated workload whenever Reloader restarts`,
-      });
-    }
-    return problems;
-  },
+  validate: ({ config }) =>
+    requiredValueProblems('reloader', config.values, [
+      { path: ['reloader', 'reloadOnCreate'], allowed: true, why: 'workloads that start before their Secret exists (echo-server) are restarted only on create events' },
+      { path: ['reloader', 'syncAfterRestart'], allowed: false, why: 'with reloadOnCreate, true restarts every annotated workload whenever Reloader restarts' },
+    ]),
   values: ({ settings }) => reloaderValues(settings),
 });
