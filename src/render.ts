@@ -175,7 +175,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
       hasCustomResources,
       ignoreDifferences: addon.ignoreDifferences?.(ctx),
     });
-    applications++;
+    applications += addon.crdChart ? 2 : 1;
   }
 
   new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces: permitted.namespaces, clusterKinds: permitted.clusterKinds });
