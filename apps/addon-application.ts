@@ -79,9 +79,8 @@ export class AddonApplication extends Construct {
     const sources: ApplicationSpecSource[] = [];
     if (addon.chart) {
       const valuesObject = props.values ?? {};
+      // With a CRD chart the CRDs belong to the CRD Application below, so each CRD has one owner.
       sources.push(helmSource(addon.chart, props.version, addon.crdChart ? { valuesObject, skipCrds: true } : { valuesObject }));
-      // The CRDs as ordinary templates, so each sync upgrades them; same version as the chart they belong to.
-      if (addon.crdChart) sources.push(helmSource(addon.crdChart, props.version, {}));
     }
     if (props.manifestsPath) {
       sources.push({ repoUrl: cluster.gitops.repoURL, targetRevision: cluster.gitops.targetRevision, path: props.manifestsPath });
@@ -110,6 +109,53 @@ export class AddonApplication extends Construct {
         ...(sources.length === 1 ? { source: sources[0] } : { sources: sources as ApplicationSpecSources[] }),
         syncPolicy: syncPolicy(syncOptions),
         ...(ignoreDifferences.length > 0 ? { ignoreDifferences } : {}),
+        revisionHistoryLimit: 5,
+      },
+    });
+    if (addon.crdChart) this.crdApplication = new CrdApplication(this, 'Crds', props);
+  }
+
+  /** The Application of the add-on's CRD chart, when it has one. */
+  readonly crdApplication?: CrdApplication;
+}
+
+export function crdApplicationName(cluster: Pick<Cluster, 'name'>, addonId: string): string {
+  return `${applicationName(cluster, addonId)}-crds`;
+}
+
+/**
+ * An add-on's CRD chart (`crdChart`) as its own Application, one wave before the add-on, that never deletes or
+ * prunes what it installed: the chart offers no values to annotate its CRDs (karpenter-crd 1.14.1 has only
+ * `webhook.*`), so the protection is the Application's. Its `Delete=false`/`Prune=false` sync options are the default
+ * of every object it manages (argo-cd v3.x controller/appcontroller.go shouldBeDeleted and controller/state.go read
+ * `spec.syncPolicy.syncOptions` when the object has no annotation), auto-sync does not prune, and it has no resources
+ * finalizer. So disabling the add-on, renaming it or committing half a change never deletes NodePool/NodeClaim CRDs
+ * (and with them every NodeClaim, whose finalizers would then never run, orphaning EC2 instances).
+ * Every sync still upgrades the CRDs, at the same version as the add-on's chart (a `version` override moves both).
+ */
+export class CrdApplication extends Construct {
+  readonly application: Application;
+
+  constructor(scope: Construct, id: string, props: AddonApplicationProps) {
+    super(scope, id);
+    const { cluster, addon } = props;
+    this.application = new Application(this, 'Resource', {
+      metadata: {
+        name: crdApplicationName(cluster, addon.id),
+        namespace: cluster.argocd.namespace,
+        labels: { ...MANAGED_BY, [CLUSTER_LABEL]: cluster.name, [ADDON_LABEL]: addon.id },
+        // Before the controller that serves these kinds.
+        annotations: { [SYNC_WAVE]: String(waveOf(addon) - 1) },
+      },
+      spec: {
+        project: props.project,
+        info: [{ name: 'Description', value: `CRDs of ${addon.id}, kept when it is removed` }],
+        destination: { server: destinationServer(cluster), namespace: addon.namespace },
+        source: helmSource(addon.crdChart!, props.version, {}),
+        syncPolicy: {
+          ...syncPolicy(['Delete=false', 'Prune=false', ...(addon.serverSideApply ? ['ServerSideApply=true'] : [])]),
+          automated: { prune: false, selfHeal: true },
+        },
         revisionHistoryLimit: 5,
       },
     });

@@ -1,6 +1,8 @@
 /** Small pieces several add-ons share. */
 import type { Cluster } from '../config/cluster.ts';
 import { roleArn, SERVICE_ACCOUNTS, type Controller } from '../config/naming.ts';
+import { show, type Problem } from '../config/schema.ts';
+import { isMap } from '../src/merge.ts';
 
 /** Spread replicas across zones (best effort, so a single-zone outage or a small cluster never blocks scheduling). */
 export function zoneSpread(matchLabels: Record<string, string>): Record<string, unknown>[] {
@@ -46,3 +48,35 @@ export function irsaServiceAccount(cluster: Pick<Cluster, 'name' | 'aws' | 'fact
 }
 
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/**
+ * Argo CD sync options for a CRD: never deleted with its Application, never pruned when it leaves the rendered
+ * output, so the custom resources of that kind (NodePools, ExternalSecrets, Certificates…) survive an add-on's removal
+ * or a partly committed change. Argo CD reads the annotation per object (gitops-engine pkg/sync/common/types.go,
+ * SyncOptionDelete/SyncOptionPrune; controller/appcontroller.go shouldBeDeleted; argo-cd v3.x).
+ */
+export const KEEP_CRD_ANNOTATIONS = { 'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false' } as const;
+
+/** A Helm value the add-on relies on: `path` under the chart's values, the only `allowed` value, and why. */
+export interface RequiredValue {
+  readonly path: readonly string[];
+  readonly allowed: unknown;
+  readonly why: string;
+}
+
+/**
+ * Problems for the user's `values` overrides (`addons.<id>.values`) that set a required value to anything else;
+ * leaving the key out is always fine (the add-on sets it). Paths in problems start at the cluster file's root.
+ */
+export function requiredValueProblems(addonId: string, values: Record<string, unknown>, required: readonly RequiredValue[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const { path, allowed, why } of required) {
+    const got = path.reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), values);
+    if (got === undefined || JSON.stringify(got) === JSON.stringify(allowed)) continue;
+    problems.push({
+      path: `addons.${addonId}.values.${path.join('.')}`,
+      message: `got ${show(got)} (${Array.isArray(got) ? 'a list' : got === null ? 'null' : typeof got}); allowed: ${show(allowed)} (or leave it out): ${why}`,
+    });
+  }
+  return problems;
+}

@@ -11,6 +11,7 @@ import { diffCommand } from './commands/diff.ts';
 import { factsCommand } from './commands/facts.ts';
 import { bootstrapCommand } from './commands/bootstrap.ts';
 import { validateCommand } from './commands/validate.ts';
+import { upstreamCommand } from './commands/upstream.ts';
 
 export interface GlobalArgs {
   /** Folder with clusters/ and facts/, relative to the project. */
@@ -18,7 +19,7 @@ export interface GlobalArgs {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
-const COMMANDS: CommandModule<GlobalArgs, any>[] = [synthCommand, diffCommand, factsCommand, bootstrapCommand, validateCommand];
+const COMMANDS: CommandModule<GlobalArgs, any>[] = [synthCommand, diffCommand, factsCommand, bootstrapCommand, validateCommand, upstreamCommand];
 
 /** Prints a failure the way users need it: config problems one per line, other errors by message. */
 export function report(err: unknown): void {

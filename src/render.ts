@@ -15,9 +15,9 @@ import { PlatformProject, projectName, RootProject, rootProjectName } from '../a
 import { ApplicationHealthConfig } from '../apps/argocd-health.ts';
 import { RootApplication } from '../apps/root-application.ts';
 import { ArgoCdApplication, platformArgoCdValues } from '../apps/argocd-application.ts';
-import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind } from '../charts/addon.ts';
+import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind, type PlatformAddon } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
-import { awaitingFacts, type Cluster } from '../config/cluster.ts';
+import { awaitingFacts, type AddonConfig, type Cluster } from '../config/cluster.ts';
 import { SYNC_WAVE } from '../apps/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
 import { deepMerge, isMap } from './merge.ts';
@@ -74,6 +74,43 @@ function checkIrsa(cluster: Cluster, addon: AddonDefinition<any>, values: Record
   }
 }
 
+/**
+ * What the cluster's AppProject permits: the namespaces and cluster-scoped kinds of every add-on in the registry,
+ * enabled or not. Why disabled ones too: when an add-on is disabled, the root prunes its Application in the same sync
+ * that updates the AppProject (wave -1, first), and the Application's resources finalizer then deletes only the live
+ * objects the project still permits; the others are silently left running, and the finalizer is removed anyway
+ * (argo-cd v3.x controller/appcontroller.go finalizeApplicationDeletion → getPermittedAppLiveObjects →
+ * AppProject.IsLiveResourcePermitted in pkg/apis/application/v1alpha1/app_project_types.go). Keeping every known
+ * add-on permitted makes disabling one delete everything it deployed. An add-on leaves the registry only after it
+ * was disabled on every cluster and its deletion finished (docs/day-2.md, "Removing an add-on").
+ */
+class ProjectPermissions {
+  readonly namespaces: string[] = [];
+  readonly clusterKinds: GroupKind[] = [];
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
+  add(addon: AddonDefinition<any>, manifests: readonly Manifest[]): void {
+    for (const m of manifests) {
+      if (m.metadata.namespace) this.namespaces.push(m.metadata.namespace);
+      else this.clusterKinds.push({ group: groupOf(m.apiVersion), kind: m.kind });
+    }
+    this.clusterKinds.push(...(addon.chartClusterKinds ?? []));
+    this.namespaces.push(addon.namespace, ...(addon.extraNamespaces ?? []));
+  }
+
+  /** A disabled add-on: its manifests are rendered only to learn their namespaces and kinds (nothing is written). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
+  addDisabled(cluster: Cluster, addon: AddonDefinition<any>, config: AddonConfig, addons: readonly PlatformAddon[]): void {
+    let manifests: Manifest[] = [];
+    if (addon.manifests) {
+      const scratch = new Chart(new App(), addon.id, { disableResourceNameHashes: true });
+      addon.manifests(scratch, { cluster, config: { ...config, enabled: true }, settings: config.settings, addons });
+      manifests = manifestsOf(scratch);
+    }
+    this.add(addon, manifests);
+  }
+}
+
 export interface RenderOptions {
   /** The add-on registry, replaceable for tests. @default ADDONS */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
@@ -108,13 +145,16 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   const appsChart = new Chart(app, 'apps', { disableResourceNameHashes: true });
   const project = projectName(cluster);
   const chartRepos: string[] = [];
-  const namespaces: string[] = [];
-  const clusterKinds: GroupKind[] = [];
+  const permitted = new ProjectPermissions();
   let applications = 0;
 
   for (const addon of addons) {
     const config = cluster.addons[addon.id];
-    if (!config?.enabled) continue;
+    if (!config?.enabled) {
+      // A disabled add-on stays permitted, so removing it is clean (see ProjectPermissions).
+      if (config) permitted.addDisabled(cluster, addon, config, addons);
+      continue;
+    }
     const ctx: AddonContext<unknown> = { cluster, config, settings: config.settings, addons };
     const folder = `addons/${addon.id}`;
 
@@ -131,13 +171,10 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
         m.metadata.annotations = { ...m.metadata.annotations, [SYNC_WAVE]: CUSTOM_RESOURCE_WAVE };
       }
       add(folder, m);
-      if (m.metadata.namespace) namespaces.push(m.metadata.namespace);
-      else clusterKinds.push({ group: groupOf(m.apiVersion), kind: m.kind });
     }
 
     if (addon.chart) chartRepos.push(addon.chart.repoURL, ...(addon.crdChart ? [addon.crdChart.repoURL] : []));
-    clusterKinds.push(...(addon.chartClusterKinds ?? []));
-    namespaces.push(addon.namespace, ...(addon.extraNamespaces ?? []));
+    permitted.add(addon, manifests);
 
     const values = addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, config.values) : undefined;
     if (addon.irsa && values) checkIrsa(cluster, addon, values);
@@ -151,10 +188,10 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
       hasCustomResources,
       ignoreDifferences: addon.ignoreDifferences?.(ctx),
     });
-    applications++;
+    applications += addon.crdChart ? 2 : 1;
   }
 
-  new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces, clusterKinds });
+  new PlatformProject(appsChart, 'project', { cluster, chartRepos, namespaces: permitted.namespaces, clusterKinds: permitted.clusterKinds });
   new RootProject(appsChart, 'root-project', { cluster });
   // A cluster with its own Argo CD manages that Argo CD too (its health check included); other modes get the check below.
   const selfManaged = cluster.argocd.mode === 'in-cluster';

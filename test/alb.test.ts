@@ -212,6 +212,36 @@ describe('alb-ingress-group', () => {
     );
   });
 
+  it('rejects at load a host deeper than one label under the domain: a *.<domain> certificate cannot cover it', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].hostname = 'ingress.eu.dev.platform.example.com'));
+    expect(configErrors(dir)).toEqual([
+      'clusters/dev.yaml: addons.alb-ingress-group.hostname: got "ingress.eu.dev.platform.example.com", which a "*.dev.platform.example.com" wildcard certificate does not cover, ' +
+        'so certificate discovery fails for the whole ingress group; allowed: one label under "dev.platform.example.com" (such as "ingress.dev.platform.example.com"), ' +
+        'or set addons.alb-ingress-group.certificateArn to a certificate that covers it',
+    ]);
+  });
+
+  it('accepts a deeper host with an explicit certificateArn (no discovery)', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (doc) => (doc.addons['alb-ingress-group'].hostname = 'ingress.eu.platform.example.com'));
+    const ingress = parse(render('prod', dir), GROUP);
+    expect(ingress.metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe('ingress.eu.platform.example.com');
+    expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toMatch(/^arn:aws:acm:/);
+  });
+
+  it('renders only Ingress hosts one label under the domain when certificates are discovered', () => {
+    const rendered = render('dev');
+    const hosts = [...rendered.files.keys()]
+      .filter((path) => path.includes('/ingress_'))
+      .flatMap((path) => {
+        const spec = parse(rendered, path).spec;
+        return [...(spec.rules ?? []).map((r: { host: string }) => r.host), ...(spec.tls ?? []).flatMap((t: { hosts: string[] }) => t.hosts)];
+      });
+    expect(hosts.length).toBeGreaterThanOrEqual(2);
+    for (const host of hosts) expect(host).toMatch(/^[a-z0-9-]+\.dev\.platform\.example\.com$/);
+  });
+
   it('fails on an SSL policy without TLS 1.3', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].sslPolicy = 'ELBSecurityPolicy-2016-08'));

@@ -19,6 +19,12 @@ describe('cert-manager values', () => {
     expect(values).not.toHaveProperty('installCRDs');
   });
 
+  it('rejects values overrides that drop the CRDs or stop keeping them (every Certificate would go with them)', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (d) => (d.addons['cert-manager'] = { ...d.addons['cert-manager'], values: { crds: { keep: false } } }));
+    expect(configErrors(dir, ['prod'])).toEqual([expect.stringMatching(/^clusters\/prod\.yaml: addons\.cert-manager\.values\.crds\.keep: got false \(boolean\); allowed: true \(or leave it out\): keeps the CRDs/)]);
+  });
+
   it('runs 2 replicas of controller, webhook and cainjector with PodDisruptionBudgets by default (prod)', () => {
     const values = chartSource(parse(render('prod'), APP('prod'))).helm.valuesObject;
     for (const part of [values, values.webhook, values.cainjector]) {

@@ -43,8 +43,6 @@ describe('efs-controller', () => {
       name: 'efs-csi-controller-sa',
       annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/dev-efs-csi' },
     });
-    expect(values.controller.containerSecurityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false });
-    expect(values.controller.deleteAccessPointRootDir).toBe(false);
     expect(values.useHelmHooksForCSIDriver).toBe(false);
     for (const r of [values.controller.resources, values.node.resources, ...Object.values(values.sidecars).map((s: any) => s.resources)]) {
       expect(Object.keys(r.requests).sort()).toEqual(['cpu', 'memory']);
@@ -91,6 +89,32 @@ describe('efs-controller', () => {
       gidRangeEnd: '7000000',
     });
     expect(sc.metadata.namespace).toBeUndefined();
+  });
+
+  it('reclaimPolicy Delete deletes the data: the controller removes the access point root dir, privileged as the chart requires', () => {
+    expect(parse(dev, CLASS).reclaimPolicy).toBe('Delete');
+    expect(values.controller.deleteAccessPointRootDir).toBe(true);
+    expect(values.controller.containerSecurityContext).toEqual({ privileged: true });
+  });
+
+  it('reclaimPolicy Retain keeps the data and the controller unprivileged', () => {
+    const retained = parse(render('prod'), 'apps/application_argocd_prod-efs-controller.yaml').spec.sources[0].helm.valuesObject;
+    expect(retained.controller.deleteAccessPointRootDir).toBe(false);
+    expect(retained.controller.containerSecurityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false });
+  });
+
+  it('rejects at load the combination the chart documents as failing, and a Delete that would keep the data', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => {
+      d.addons['efs-controller'] = { reclaimPolicy: 'Retain', values: { controller: { deleteAccessPointRootDir: true } } };
+    });
+    editCluster(dir, 'prod', (d) => {
+      d.addons['efs-controller'] = { reclaimPolicy: 'Delete', values: { controller: { deleteAccessPointRootDir: false } } };
+    });
+    expect(configErrors(dir)).toEqual([
+      'clusters/dev.yaml: addons.efs-controller.values.controller.containerSecurityContext.privileged: got false (boolean) with deleteAccessPointRootDir true, which the chart documents as failing; allowed: true (or leave it out), or deleteAccessPointRootDir false with addons.efs-controller.reclaimPolicy "Retain"',
+      'clusters/prod.yaml: addons.efs-controller.values.controller.deleteAccessPointRootDir: got false (boolean) with reclaimPolicy "Delete", which would delete the access point but keep the data; allowed: true (or leave it out), or addons.efs-controller.reclaimPolicy "Retain"',
+    ]);
   });
 
   it('takes class settings per cluster: prod retains volumes in its own GID range', () => {

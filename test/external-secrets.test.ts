@@ -25,6 +25,22 @@ describe('external-secrets-operator', () => {
   const prodApp = parse(prod, app('prod'));
   const values = prodApp.spec.sources[0].helm.valuesObject;
 
+  it('protects its CRDs: Argo CD never deletes or prunes them, so ExternalSecrets and their Secrets survive a removal', () => {
+    expect(values.installCRDs).toBe(true);
+    expect(values.crds.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false' });
+  });
+
+  it('rejects values overrides that drop the CRDs or their protection', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'prod', (d) => {
+      d.addons['external-secrets-operator'] = { ...d.addons['external-secrets-operator'], values: { installCRDs: false, crds: { annotations: { 'argocd.argoproj.io/sync-options': 'Prune=true' } } } };
+    });
+    expect(configErrors(dir, ['prod'])).toEqual([
+      expect.stringMatching(/^clusters\/prod\.yaml: addons\.external-secrets-operator\.values\.installCRDs: got false \(boolean\); allowed: true \(or leave it out\)/),
+      expect.stringMatching(/^clusters\/prod\.yaml: addons\.external-secrets-operator\.values\.crds\.annotations\.argocd\.argoproj\.io\/sync-options: got "Prune=true" \(string\); allowed: "Delete=false,Prune=false"/),
+    ]);
+  });
+
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('installs the pinned chart into external-secrets at wave 120 with server-side apply'), () => {
     const source = prodApp.spec.sources[0];
     expect(source).toMatchObject({ repoURL: 'https://charts.external-secrets.io', chart: 'external-secrets', targetRevision: '2.9.0' });

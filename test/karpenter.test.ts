@@ -9,18 +9,18 @@ import { configErrors, editCluster, parse, render, tempConfig } from './helpers.
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const app = (cluster: string, dir?: string) => parse(render(cluster, dir), `apps/application_argocd_${cluster}-karpenter.yaml`);
-const chartSource = (a: Record<string, any>) => a.spec.sources.find((s: { repoURL: string }) => s.repoURL.endsWith('/karpenter'));
-const crdSource = (a: Record<string, any>) => a.spec.sources.find((s: { repoURL: string }) => s.repoURL.endsWith('/karpenter-crd'));
+const crdApp = (cluster: string, dir?: string) => parse(render(cluster, dir), `apps/application_argocd_${cluster}-karpenter-crds.yaml`);
+const chartSource = (a: Record<string, any>) => a.spec.source;
+const crdSource = (a: Record<string, any>) => a.spec.source;
 const values = (cluster: string, dir?: string) => chartSource(app(cluster, dir)).helm.valuesObject;
 
 describe('karpenter Application', () => {
-  it.each(['dev', 'prod'])('%s: deploys the pinned OCI chart and its CRD chart as one multi-source Application', (cluster) => {
+  it.each(['dev', 'prod'])('%s: deploys the pinned OCI chart, without its CRDs (the CRD Application owns them)', (cluster) => {
     const a = app(cluster);
     expect(a.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(WAVES.karpenter));
     expect(a.spec.destination.namespace).toBe('karpenter');
     expect(KARPENTER_NAMESPACE).toBe('karpenter');
-    expect(a.spec.source).toBeUndefined();
-    expect(a.spec.sources).toHaveLength(2);
+    expect(a.spec.sources).toBeUndefined();
     // Argo CD >= 3.1 native OCI: the chart is named in repoURL and read from the artifact's root.
     expect(chartSource(a)).toMatchObject({
       repoURL: 'oci://public.ecr.aws/karpenter/karpenter',
@@ -29,12 +29,23 @@ describe('karpenter Application', () => {
       helm: { releaseName: 'karpenter', skipCrds: true },
     });
     expect(chartSource(a).chart).toBeUndefined();
+  });
+
+  it.each(['dev', 'prod'])('%s: installs the CRD chart one wave earlier in an Application that never deletes or prunes them', (cluster) => {
+    const a = crdApp(cluster);
     expect(crdSource(a)).toEqual({
       repoURL: 'oci://public.ecr.aws/karpenter/karpenter-crd',
       path: '.',
       targetRevision: '1.14.1',
       helm: { releaseName: 'karpenter-crd' },
     });
+    expect(a.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(WAVES.karpenter - 1));
+    // The protection (karpenter-crd has no values to annotate its CRDs): Delete=false and Prune=false for every
+    // object it manages, no pruning by auto-sync, no resources finalizer.
+    expect(a.spec.syncPolicy.syncOptions).toEqual(['Delete=false', 'Prune=false']);
+    expect(a.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
+    expect(a.metadata.finalizers).toBeUndefined();
+    expect(a.spec.project).toBe(app(cluster).spec.project);
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('pins the version of the upstream chart copy and of PROVENANCE.md'), () => {
@@ -49,9 +60,8 @@ describe('karpenter Application', () => {
   it('moves the CRD chart with a version override, so CRDs never lag the controller', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.addons.karpenter.version = '1.14.0'));
-    const a = app('dev', dir);
-    expect(chartSource(a).targetRevision).toBe('1.14.0');
-    expect(crdSource(a).targetRevision).toBe('1.14.0');
+    expect(chartSource(app('dev', dir)).targetRevision).toBe('1.14.0');
+    expect(crdSource(crdApp('dev', dir)).targetRevision).toBe('1.14.0');
   });
 
   it('lets the AppProject pull both OCI charts and deploy to the namespaces the chart uses', () => {

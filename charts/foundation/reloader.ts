@@ -5,7 +5,7 @@
  */
 import { int, optional, str } from '../../config/schema.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
-import { CLUSTER_RBAC, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, requiredValueProblems, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
 
 export interface ReloaderProps {
   /** Replicas; more than one turns on leader election (`enableHA`) and a PodDisruptionBudget. @default 2 */
@@ -26,6 +26,13 @@ export function reloaderValues(props: ReloaderProps = {}): Record<string, unknow
       readOnlyRootFileSystem: true,
       logFormat: 'json',
       logLevel: props.logLevel ?? 'info',
+      // A Secret that appears after its workload started (echo-server's, written by External Secrets in a later
+      // wave) restarts the workload; by default only changes to existing Secrets do.
+      reloadOnCreate: true,
+      // Reloader's cache fill at its own start reports every existing ConfigMap/Secret as created; with this false
+      // (documented as "sync after restart for Add events, works only when reloadOnCreate is true") those events
+      // are skipped, so a Reloader restart or leader change does not roll every annotated workload.
+      syncAfterRestart: false,
       deployment: {
         replicas,
         resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
@@ -51,5 +58,11 @@ export const reloader = defineAddon<ReloaderProps>({
   chartClusterKinds: [
     ...CLUSTER_RBAC,
   ],
+  // Both keys carry the echo-server contract above: refuse overrides that would silently break it.
+  validate: ({ config }) =>
+    requiredValueProblems('reloader', config.values, [
+      { path: ['reloader', 'reloadOnCreate'], allowed: true, why: 'workloads that start before their Secret exists (echo-server) are restarted only on create events' },
+      { path: ['reloader', 'syncAfterRestart'], allowed: false, why: 'with reloadOnCreate, true restarts every annotated workload whenever Reloader restarts' },
+    ]),
   values: ({ settings }) => reloaderValues(settings),
 });

@@ -141,14 +141,32 @@ export function validateIngressGroup(cluster: Cluster, props: AlbIngressGroupPro
       message: `got a certificate in ${show(region)}; allowed: an ACM certificate in the cluster's region ${show(cluster.aws.region)} (an ALB only uses certificates of its own region)`,
     });
   }
-  const domain = cluster.dns.domain;
-  if (group.hostname !== domain && !group.hostname.endsWith(`.${domain}`)) {
-    problems.push({
-      path: `${KEY}.hostname`,
-      message: `got ${show(group.hostname)}; allowed: a name in the cluster's domain ${show(domain)} (external-dns only manages that zone)`,
-    });
-  }
+  problems.push(...ingressHostProblems(cluster, group.hostname, `${KEY}.hostname`));
   return problems;
+}
+
+/**
+ * Whether an Ingress host of the group can get a certificate. Without `certificateArn` the controller discovers ACM
+ * certificates by the hosts of every Ingress in the group, and a `*.<dns.domain>` wildcard matches exactly one label
+ * (RFC 6125 6.4.3); one host it cannot cover fails the discovery, and the whole group (every Ingress on the shared
+ * ALB) stops reconciling. So, without an explicit ARN, each host must be `<one label>.<dns.domain>`.
+ * Returns problems at `path` (a key path from the cluster file's root) naming the host and what is allowed.
+ */
+export function ingressHostProblems(cluster: Cluster, host: string, path: string): Problem[] {
+  const domain = cluster.dns.domain;
+  if (host !== domain && !host.endsWith(`.${domain}`)) {
+    return [{ path, message: `got ${show(host)}; allowed: a name in the cluster's domain ${show(domain)} (external-dns only manages that zone)` }];
+  }
+  const label = host.slice(0, -domain.length - 1);
+  if (clusterIngressGroup(cluster).certificateArn || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(label)) return [];
+  return [
+    {
+      path,
+      message:
+        `got ${show(host)}, which a "*.${domain}" wildcard certificate does not cover, so certificate discovery fails for the whole ingress group; ` +
+        `allowed: one label under ${show(domain)} (such as ${show(`ingress.${domain}`)}), or set ${KEY}.certificateArn to a certificate that covers it`,
+    },
+  ];
 }
 
 export const albIngressGroup = defineAddon<AlbIngressGroupProps>({

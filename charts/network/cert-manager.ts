@@ -11,7 +11,7 @@ import { int, optional, str } from '../../config/schema.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
-import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, requiredValueProblems, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
 export interface CertManagerProps {
   /** ACME account contact (Let's Encrypt no longer mails expiry notices, but uses it for account and policy notices). @default none */
@@ -35,8 +35,9 @@ export function certManagerValues(cluster: Cluster, props: CertManagerProps = {}
   const spread = (component: string) => zoneSpread({ 'app.kubernetes.io/instance': NAME, 'app.kubernetes.io/component': component });
   const container = { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] } };
   return {
-    // The chart's current key; `installCRDs` is deprecated. `keep` leaves the CRDs (and so every Certificate) in place
-    // if the Application is ever deleted.
+    // The chart's current key; `installCRDs` is deprecated. `keep` annotates the CRDs `helm.sh/resource-policy: keep`,
+    // which Argo CD also honours: it never deletes them with the Application (controller/appcontroller.go
+    // shouldBeDeleted), so every Certificate survives the add-on's removal. The chart has no other CRD annotations.
     crds: { enabled: true, keep: true },
     global: {
       // Default is kube-system; keeping the lease (and its Role) in cert-manager's own namespace.
@@ -115,6 +116,12 @@ export const certManager = defineAddon<CertManagerProps>({
     MUTATING_WEBHOOK,
     VALIDATING_WEBHOOK,
   ],
+  validate: ({ config }) =>
+    requiredValueProblems('cert-manager', config.values, [
+      { path: ['crds', 'enabled'], allowed: true, why: 'the CRDs belong to this Application; without them Argo CD would prune them and every Certificate with them' },
+      { path: ['crds', 'keep'], allowed: true, why: 'keeps the CRDs (and every Certificate and ClusterIssuer) when the add-on is removed' },
+      { path: ['installCRDs'], allowed: false, why: 'deprecated by the chart; crds.enabled and crds.keep are set' },
+    ]),
   values: ({ cluster, settings }) => certManagerValues(cluster, settings),
   manifests: (scope, { cluster, settings }) => renderClusterIssuers(scope, cluster, settings),
 });

@@ -10,7 +10,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { int, optional, str } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
-import { ALB_INGRESS_CLASS, clusterIngressGroup, groupMemberAnnotations } from './alb-ingress-group.ts';
+import { ALB_INGRESS_CLASS, clusterIngressGroup, groupMemberAnnotations, ingressHostProblems } from './alb-ingress-group.ts';
 
 export interface EchoServerProps {
   /** Replicas; with 2 or more a PodDisruptionBudget keeps one serving during node drains. @default 2 */
@@ -138,5 +138,7 @@ export const echoServer = defineAddon<EchoServerProps>({
     replicas: optional(int({ min: 1, max: 10 })),
     image: optional(str({ pattern: /^[\w.-]+(\.[\w.-]+)*(:\d+)?(\/[\w.-]+)+:[\w.-]+@sha256:[0-9a-f]{64}$/, patternText: 'an image pinned by tag and digest, such as "repo/name:1.2.3@sha256:<64 hex>"' })),
   },
+  // Its Ingress joins the shared group: a host the group's certificate cannot cover would stop the whole group.
+  validate: ({ cluster }) => ingressHostProblems(cluster, echoHost(cluster), 'dns.domain'),
   manifests: (scope, { cluster, settings }) => renderEchoServer(scope, cluster, settings),
 });

@@ -24,7 +24,7 @@ import type { Cluster } from '../../config/cluster.ts';
 import { appParameterPrefix, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
 import { int, list, optional, str, type Problem } from '../../config/schema.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
-import { CLUSTER_RBAC, CRD, irsaServiceAccount, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount, KEEP_CRD_ANNOTATIONS, requiredValueProblems, VALIDATING_WEBHOOK, zoneSpread, type RequiredValue } from '../common.ts';
 
 export interface ExternalSecretsOperatorProps {
   /** Replicas of the controller, the webhook and the cert-controller; 2 or more add leader election and PDBs. @default 2 */
@@ -61,6 +61,8 @@ export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws' | 'f
   return {
     // The chart templates the CRDs (v1 only; conversion stays off), so Argo CD installs and upgrades them with the chart.
     installCRDs: true,
+    // Removing the add-on must not delete the CRDs: every ExternalSecret would go, and its Secret with it (Owner policy).
+    crds: { annotations: { ...KEEP_CRD_ANNOTATIONS } },
     replicaCount: replicas,
     leaderElect: ha,
     serviceAccount: irsaServiceAccount(cluster, 'external-secrets'),
@@ -141,6 +143,16 @@ export function echoServerSecret(scope: Construct, cluster: Pick<Cluster, 'name'
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
+/** The chart values that install the CRDs and keep them when the Application goes (see KEEP_CRD_ANNOTATIONS). */
+const CRD_VALUES: readonly RequiredValue[] = [
+  { path: ['installCRDs'], allowed: true, why: 'the CRDs belong to this Application; without them Argo CD would prune them and every ExternalSecret with them' },
+  ...Object.entries(KEEP_CRD_ANNOTATIONS).map(([key, value]) => ({
+    path: ['crds', 'annotations', key],
+    allowed: value,
+    why: 'keeps the CRDs (and every ExternalSecret) when the add-on is removed',
+  })),
+];
+
 export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>({
   id: 'external-secrets-operator',
   dependsOn: [NEEDS_NODES],
@@ -153,7 +165,7 @@ export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>
     allowedNamespaces: optional(list(str({ pattern: NAMESPACE, patternText: 'a namespace name' }), { minItems: 1, unique: true })),
     refreshInterval: optional(str({ pattern: DURATION, patternText: 'a Go duration such as "1h" or "15m"' })),
   },
-  validate: ({ cluster, settings }) => {
+  validate: ({ cluster, config, settings }) => {
     const problems: Problem[] = [];
     const allowed = settings.allowedNamespaces ?? [ECHO_SERVER.namespace];
     if (cluster.addons['echo-server']?.enabled && !allowed.includes(ECHO_SERVER.namespace)) {
@@ -162,6 +174,7 @@ export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>
         message: `got ${JSON.stringify(allowed)}, which leaves out "${ECHO_SERVER.namespace}" where echo-server's ExternalSecret lives; allowed: a list that includes "${ECHO_SERVER.namespace}" (or disable addons.echo-server)`,
       });
     }
+    problems.push(...requiredValueProblems('external-secrets-operator', config.values, CRD_VALUES));
     return problems;
   },
   values: ({ cluster, settings }) => externalSecretsValues(cluster, settings),

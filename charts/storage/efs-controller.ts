@@ -6,8 +6,8 @@
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { bool, int, optional, str } from '../../config/schema.ts';
-import type { Problem } from '../../config/schema.ts';
+import { bool, int, optional, show, str, type Problem } from '../../config/schema.ts';
+import { deepMerge, isMap } from '../../src/merge.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
@@ -21,8 +21,9 @@ export interface EfsControllerProps {
   /** Mark the class as the cluster's default StorageClass (PVCs without `storageClassName` get EFS). @default true */
   readonly defaultClass?: boolean;
   /**
-   * What happens to the access point and its data when the PVC is deleted: `Delete` removes the access point,
-   * `Retain` keeps it for manual recovery. @default "Delete"
+   * What happens to the volume when its PVC is deleted: `Delete` removes the access point and its directory with all
+   * data (the controller then runs privileged, see rootDirDeletion), `Retain` keeps both for manual recovery.
+   * @default "Delete"
    */
   readonly reclaimPolicy?: 'Delete' | 'Retain';
   /** Permissions of each volume's root directory on EFS (octal). @default "700" */
@@ -69,6 +70,44 @@ const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string)
   limits: { cpu: cpuLimit, memory: memoryLimit },
 });
 
+/**
+ * Controller values that make `reclaimPolicy` true to its word. The driver deletes only the access point on
+ * DeleteVolume; its `delete-access-point-root-dir` option (chart: `controller.deleteAccessPointRootDir`) also removes
+ * the volume's directory and data, which needs the controller to mount EFS, i.e. a privileged container: the chart's
+ * values.yaml (aws-efs-csi-driver 4.4.1) says "Setting privileged=false will cause the delete-access-point-root-dir
+ * controller option to fail". `Retain` keeps both off, so the controller needs no privilege at all.
+ * (Kubernetes rejects `privileged: true` with `allowPrivilegeEscalation: false`, hence no escalation key then.)
+ */
+export function rootDirDeletion(reclaimPolicy: 'Delete' | 'Retain'): Record<string, unknown> {
+  return reclaimPolicy === 'Delete'
+    ? { deleteAccessPointRootDir: true, containerSecurityContext: { privileged: true } }
+    : { deleteAccessPointRootDir: false, containerSecurityContext: { privileged: false, allowPrivilegeEscalation: false } };
+}
+
+const showTyped = (v: unknown) => `${show(v)}${v === undefined ? '' : ` (${typeof v})`}`;
+
+/** Problems of the controller values after the user's `values` merged: the combinations that lose or keep data unexpectedly. */
+function rootDirDeletionProblems(reclaimPolicy: 'Delete' | 'Retain', merged: Record<string, unknown>): Problem[] {
+  const controller = isMap(merged.controller) ? merged.controller : {};
+  const deleteRootDir = controller.deleteAccessPointRootDir;
+  const privileged = isMap(controller.containerSecurityContext) ? controller.containerSecurityContext.privileged : undefined;
+  const at = 'addons.efs-controller.values.controller';
+  const problems: Problem[] = [];
+  if (deleteRootDir === true && privileged !== true) {
+    problems.push({
+      path: `${at}.containerSecurityContext.privileged`,
+      message: `got ${showTyped(privileged)} with deleteAccessPointRootDir true, which the chart documents as failing; allowed: true (or leave it out), or deleteAccessPointRootDir false with addons.efs-controller.reclaimPolicy "Retain"`,
+    });
+  }
+  if (reclaimPolicy === 'Delete' && deleteRootDir !== true) {
+    problems.push({
+      path: `${at}.deleteAccessPointRootDir`,
+      message: `got ${showTyped(deleteRootDir)} with reclaimPolicy "Delete", which would delete the access point but keep the data; allowed: true (or leave it out), or addons.efs-controller.reclaimPolicy "Retain"`,
+    });
+  }
+  return problems;
+}
+
 export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: EfsControllerProps = {}): Record<string, unknown> {
   const replicas = props.replicas ?? 2;
   return {
@@ -79,9 +118,7 @@ export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'fac
       regionalStsEndpoints: true,
       // Access points the driver creates carry the cluster's name, so they can be told apart on a shared file system.
       tags: { 'eks-platform/cluster': cluster.name },
-      // Kept false so the controller never mounts the file system and can drop `privileged` (upstream's default is true).
-      deleteAccessPointRootDir: false,
-      containerSecurityContext: { privileged: false, allowPrivilegeEscalation: false },
+      ...rootDirDeletion(props.reclaimPolicy ?? 'Delete'),
       podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
       resources: res('10m', '64Mi', '200m', '256Mi'),
       affinity: karpenterNodesOnly(['fargate']),
@@ -155,8 +192,8 @@ export const efsController = defineAddon<EfsControllerProps>({
     gidRangeStart: optional(int({ min: 1, max: 2147483647 })),
     gidRangeEnd: optional(int({ min: 1, max: 2147483647 })),
   },
-  validate: ({ cluster, settings }) => {
-    const problems: Problem[] = [];
+  validate: ({ cluster, config, settings }) => {
+    const problems: Problem[] = rootDirDeletionProblems(settings.reclaimPolicy ?? 'Delete', deepMerge(efsControllerValues(cluster, settings), config.values));
     const id = cluster.facts.efsFileSystemId;
     if (id === undefined || !EFS_FILE_SYSTEM_ID.test(id)) {
       problems.push({

@@ -39,7 +39,8 @@ export const validateCommand: CommandModule<GlobalArgs, ValidateArgs> = {
     const { formatProblem } = await import('../validate/problems.ts');
     const cacheDir = resolve(args['cache-dir']);
     const upstream = upstreamDir(args.upstream ? ['--upstream', args.upstream] : []);
-    const source = schemaSource({ locations: args['schema-location'], upstream, cacheDir: join(cacheDir, 'upstream') });
+    const { projectSource } = await import('../upstream/pin.ts');
+    const source = projectSource(PROJECT_ROOT, schemaSource({ locations: args['schema-location'], upstream, cacheDir: join(cacheDir, 'upstream') }));
     const registry = new SchemaRegistry(source, { cacheDir: join(cacheDir, 'validate') });
     const kubeconform = args.engine === 'kubeconform';
     const result = await validateTree({

@@ -8,7 +8,8 @@ import { CLUSTER_SCOPED_KINDS, isCustomResource } from '../kinds.ts';
 import { isMap } from '../merge.ts';
 import { checkBaseline } from './baseline.ts';
 import { ChartRegistry, chartSources, checkChartSource } from './helm.ts';
-import { fromAjv, objectRef, type ValidationProblem } from './problems.ts';
+import { formatPath, fromAjv, objectRef, type ValidationProblem } from './problems.ts';
+import { ADDON_LABEL } from '../../apps/labels.ts';
 import { checkProjects, type Scope } from './project.ts';
 import { allowedFields, SchemaRegistry, splitApiVersion, versionsFor, type Lookup } from './schemas.ts';
 import type { SchemaSource } from './sources.ts';
@@ -127,6 +128,30 @@ export function checkDuplicates(tree: ClusterTree): ValidationProblem[] {
   return problems;
 }
 
+const SOURCE_KEY = /^spec\.(?:source|sources\[\d+\])\.(targetRevision|helm\.valuesObject(.*))$/;
+const SEGMENT = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+
+/**
+ * The config key behind a problem in an add-on's Application, where the mapping is known: the chart version
+ * (`addons.<id>.version`, when the file sets one) and Helm values the file sets under `addons.<id>.values` (the key
+ * must be in the file, or be a missing field of a block the file sets). @returns undefined for anything else.
+ */
+export function configKeyOf(tree: ClusterTree, app: K8sObject, path: string, message: string): { file: string; key: string } | undefined {
+  const id = app.metadata?.labels?.[ADDON_LABEL];
+  const match = SOURCE_KEY.exec(path);
+  if (!tree.settings || typeof id !== 'string' || !match) return undefined;
+  const own = tree.settings.addons[id];
+  if (!isMap(own)) return undefined;
+  const at = (key: string) => ({ file: tree.settings!.configFile, key: `addons.${id}.${key}` });
+  if (match[1] === 'targetRevision') return own.version !== undefined ? at('version') : undefined;
+  const segments = [...(match[2] ?? '').matchAll(SEGMENT)].map((m) => m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]) as string)));
+  if (segments.length === 0) return undefined;
+  const walk = (n: number) => segments.slice(0, n).reduce<unknown>((v, k) => (isMap(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), own.values);
+  const given = walk(segments.length) !== undefined || (message.startsWith('missing required field') && isMap(walk(segments.length - 1)));
+  const rest = formatPath(segments);
+  return given ? at(`values${rest.startsWith('[') ? '' : '.'}${rest}`) : undefined;
+}
+
 export async function validateTree(options: ValidateOptions): Promise<ValidateResult> {
   const start = performance.now();
   const problems: ValidationProblem[] = [];
@@ -149,7 +174,10 @@ export async function validateTree(options: ValidateOptions): Promise<ValidateRe
       if (!options.skipSchemas) problems.push(...(await checkSchema(registry, r, versions)));
       if (r.object.kind === 'Application' && String(r.object.apiVersion).startsWith('argoproj.io/')) {
         for (const cs of chartSources(r.object)) {
-          for (const p of await checkChartSource(cs, charts, versions)) problems.push({ file: r.file, object: objectRef(r.object), path: p.path, message: p.message, check: 'helm' });
+          for (const p of await checkChartSource(cs, charts, versions)) {
+            const config = configKeyOf(tree, r.object, p.path, p.message);
+            problems.push({ file: r.file, object: objectRef(r.object), path: p.path, message: p.message, check: 'helm', ...(config ? { config } : {}) });
+          }
         }
       }
     }

@@ -14,7 +14,7 @@ import { load } from 'js-yaml';
 import { didYouMean, show } from '../../config/schema.ts';
 import { isMap } from '../merge.ts';
 import { DiskCache } from './cache.ts';
-import { dataVersion, PINNED_CHARTS, type PinnedChart } from './pinned.ts';
+import { dataVersion, PINNED_CHARTS, PINNED_TABLE, UPSTREAM_FOLDER, type PinnedChart } from './pinned.ts';
 import { formatPath, fromAjv } from './problems.ts';
 import { allowedFields, SchemaRegistry, type Lookup } from './schemas.ts';
 import { sha256, type SchemaSource } from './sources.ts';
@@ -138,30 +138,50 @@ export class ChartRegistry {
     return this.registry;
   }
 
-  chart(name: string): Promise<ChartData | { error: string }> {
-    let p = this.charts.get(name);
+  /**
+   * The data of chart `name`: the default pinned version (`charts/<name>/`), or with `version` the data pinned for
+   * that version by `npm run upstream -- pin` (`charts/<name>/<version>/`), when it differs from the default.
+   */
+  async chart(name: string, version?: string): Promise<ChartData | { error: string }> {
+    const main = await this.cached(name, undefined);
+    if (version === undefined || 'error' in main || main.version === version) return main;
+    return this.cached(name, version);
+  }
+
+  private cached(name: string, version: string | undefined): Promise<ChartData | { error: string }> {
+    const key = `${name}@${version ?? ''}`;
+    let p = this.charts.get(key);
     if (!p) {
-      p = this.load(name);
-      this.charts.set(name, p);
+      p = this.load(name, version);
+      this.charts.set(key, p);
     }
     return p;
   }
 
-  private async load(name: string): Promise<ChartData | { error: string }> {
+  private async load(name: string, version: string | undefined): Promise<ChartData | { error: string }> {
     const pinned = PINNED_CHARTS.find((c) => c.name === name);
     const names = PINNED_CHARTS.map((c) => c.name);
     if (!pinned) return { error: `chart ${show(name)} has no pinned data${didYouMean(name, names)}; allowed: ${names.join(', ')}` };
     if (pinned.releasedWith) {
       // No data of its own: expected at the version of the chart it is released with.
-      const main = await this.chart(pinned.releasedWith);
+      const main = await this.chart(pinned.releasedWith, version);
       return 'error' in main ? main : { pinned, version: main.version, defaults: {}, commented: new Set() };
     }
-    const chartYaml = await this.source.read(`charts/${name}/Chart.yaml`);
-    const valuesYaml = await this.source.read(`charts/${name}/values.yaml`);
-    if (chartYaml === undefined || valuesYaml === undefined) return { error: `${this.source.description} has no charts/${name}/Chart.yaml and values.yaml` };
+    const dir = version === undefined ? `charts/${name}` : `charts/${name}/${version}`;
+    const chartYaml = await this.source.read(`${dir}/Chart.yaml`);
+    const valuesYaml = await this.source.read(`${dir}/values.yaml`);
+    if (chartYaml === undefined || valuesYaml === undefined) {
+      if (version === undefined) return { error: `${this.source.description} has no ${dir}/Chart.yaml and values.yaml` };
+      const main = await this.cached(name, undefined);
+      return {
+        error:
+          `chart ${name} version ${show(version)} has no pinned values data to check against; allowed: ${'error' in main ? 'a pinned version' : main.version}, ` +
+          `or pin it with \`npm run upstream -- pin ${name} ${version}\` (writes ${UPSTREAM_FOLDER}/${dir}/ and records it in ${UPSTREAM_FOLDER}/${PINNED_TABLE}; commit both)`,
+      };
+    }
     const stamped = dataVersion(pinned, chartYaml);
     if ('error' in stamped) return stamped;
-    const schemaText = await this.source.read(`charts/${name}/values.schema.json`);
+    const schemaText = await this.source.read(`${dir}/values.schema.json`);
     let schema: ValidateFunction | undefined;
     let schemaRoot: Map_ | undefined;
     if (schemaText !== undefined) {
@@ -311,16 +331,17 @@ export async function checkTyped(blocks: readonly TypedBlock[], registry: Schema
  */
 export async function checkChartSource(cs: ChartSource, charts: ChartRegistry, versions?: readonly string[]): Promise<HelmProblem[]> {
   const { name, repo } = chartIdentity(cs.source);
-  const data = await charts.chart(name);
   const at = (...rest: string[]) => formatPath([...cs.at, ...rest]);
-  if ('error' in data) return [{ path: at(typeof cs.source.chart === 'string' ? 'chart' : 'repoURL'), message: data.error }];
+  const main = await charts.chart(name);
+  if ('error' in main) return [{ path: at(typeof cs.source.chart === 'string' ? 'chart' : 'repoURL'), message: main.error }];
   const problems: HelmProblem[] = [];
-  const repos = data.pinned.repos.map((r) => r.replace(/\/+$/, ''));
+  const repos = main.pinned.repos.map((r) => r.replace(/\/+$/, ''));
   if (!repos.includes(repo)) problems.push({ path: at('repoURL'), message: `got ${show(cs.source.repoURL)} for chart ${name}; allowed: ${repos.join(', ')}` });
-  if (cs.source.targetRevision !== data.version) {
+  const data = typeof cs.source.targetRevision === 'string' ? await charts.chart(name, cs.source.targetRevision) : main;
+  if ('error' in data || cs.source.targetRevision !== data.version) {
     problems.push({
       path: at('targetRevision'),
-      message: `chart ${name} version ${show(cs.source.targetRevision)} has no pinned values data to check against; allowed: ${data.version}`,
+      message: 'error' in data ? data.error : `chart ${name} version ${show(cs.source.targetRevision)} has no pinned values data to check against; allowed: ${data.version}`,
     });
     return problems;
   }

@@ -109,6 +109,15 @@ export const PINNED_CHARTS: readonly PinnedChart[] = [
   { name: 'argo-cd', repos: ['https://argoproj.github.io/argo-helm', 'oci://ghcr.io/argoproj/argo-helm/argo-cd'], passThrough: ['configs.cm', 'configs.params'] },
 ];
 
+/**
+ * The project's own pinned upstream data, next to config/ (`upstream/` in the repository): chart versions added by
+ * `npm run upstream -- pin <chart> <version>` as `charts/<chart>/<version>/`, overlaying the shared upstream folder
+ * (the validator reads this folder first). Each pin is recorded in PINNED_TABLE with its URL and SHA-256.
+ */
+export const UPSTREAM_FOLDER = 'upstream';
+/** The table of pinned chart versions in UPSTREAM_FOLDER (JSON; see src/upstream/pin.ts). */
+export const PINNED_TABLE = 'pinned.json';
+
 /** Version stamped in an unreleased Chart.yaml. */
 const UNSTAMPED = 'v0.0.0';
 

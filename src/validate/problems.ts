@@ -13,6 +13,11 @@ export interface ValidationProblem {
   readonly path: string;
   readonly message: string;
   readonly check: Check;
+  /**
+   * The config key that produced the problem, when the mapping is known (an add-on's `version`, or a key under its
+   * `values`): the file and key lead the message, the rendered file stays as the second pointer. @default none
+   */
+  readonly config?: { readonly file: string; readonly key: string };
 }
 
 export function objectRef(m: { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }): string {
@@ -114,7 +119,11 @@ export function fromAjv(
   });
 }
 
-/** `file: Kind/namespace/name: path: message`, one problem per line. */
+/**
+ * `file: Kind/namespace/name: path: message`, one problem per line; with a known config key
+ * `config-file: key: message (in file: Kind/namespace/name: path)`.
+ */
 export function formatProblem(p: ValidationProblem): string {
+  if (p.config) return `${p.config.file}: ${p.config.key}: ${p.message} (in ${p.file}: ${p.object}: ${p.path})`;
   return `${p.file}: ${p.object}: ${p.path}: ${p.message}`;
 }

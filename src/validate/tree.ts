@@ -30,6 +30,10 @@ export interface ClusterSettings {
   readonly kubernetesVersion: string;
   readonly gitops: { readonly repoURL: string; readonly targetRevision: string; readonly distPath: string };
   readonly argocdNamespace: string;
+  /** The cluster file as messages show it, e.g. `config/clusters/dev.yaml`. */
+  readonly configFile: string;
+  /** The file's `addons` map as written (no defaults), to point problems in rendered output back at their key. */
+  readonly addons: Readonly<Record<string, unknown>>;
 }
 
 export interface ClusterTree {
@@ -143,11 +147,17 @@ export function clusterSettings(configDir: string, name: string, display: (p: st
   } catch {
     raw = undefined;
   }
-  const { addons: _addons, ...rest } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const { addons, ...rest } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const base = obj(baseClusterSchema).check(rest, '', issues);
   if (issues.length > 0) {
     problems.push({ file: display(path), object: `(cluster ${name})`, path: issues[0].path, message: `${issues[0].message} (fix the config, then re-run synth)`, check: 'file' });
     return undefined;
   }
-  return { kubernetesVersion: base.kubernetesVersion, gitops: base.gitops, argocdNamespace: base.argocd.namespace };
+  return {
+    kubernetesVersion: base.kubernetesVersion,
+    gitops: base.gitops,
+    argocdNamespace: base.argocd.namespace,
+    configFile: display(path),
+    addons: addons !== null && typeof addons === 'object' && !Array.isArray(addons) ? (addons as Record<string, unknown>) : {},
+  };
 }
