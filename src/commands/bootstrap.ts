@@ -38,7 +38,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
       .example('$0 bootstrap render', 'render and check every template into dist/')
       .example('$0 bootstrap plan --cluster dev --profile dev-admin', 'show what a deploy would change')
       .example('$0 bootstrap deploy --cluster dev --profile dev-admin', 'apply it after confirmation')
-      .epilog('Details: README.md, section "AWS bootstrap (no Terraform)" (README.md#aws-bootstrap-no-terraform).') as Argv<BootstrapArgs>,
+      .epilog('Details: README.md, section "AWS bootstrap (no Terraform)"; the whole first deploy: docs/first-deploy.md.') as Argv<BootstrapArgs>,
   // Returns the exit code (see src/cli.ts); yargs' type says void.
   handler: (async (args: BootstrapArgs): Promise<number> => {
     const configDir = resolve(PROJECT_ROOT, args.config);
@@ -80,7 +80,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
     }
     const outcome = await deploy(deps, target, { yes: args.yes, allowReplace: args.allowReplace });
     if (outcome === 'deployed') {
-      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then install Argo CD and the root app (README.md#aws-bootstrap-no-terraform).`);
+      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, commit config/facts/${cluster.name}.yaml, \`npm run synth\`, then connect Argo CD (docs/first-deploy.md).`);
     }
     return outcome === 'cancelled' ? 1 : 0;
   }) as unknown as CommandModule<GlobalArgs, BootstrapArgs>['handler'],
