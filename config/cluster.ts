@@ -95,7 +95,7 @@ export const baseClusterSchema = {
      * `management` (the bootstrap refuses to render without it: nothing else would give that Argo CD access to this
      * cluster). @default none (only valid with mode "in-cluster")
      */
-    roleArn: optional(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN such as "arn:aws:iam::222222222222:role/argocd-manager"' })),
+    roleArn: optional(str({ pattern: IAM_ROLE_ARN, patternText: 'an IAM role ARN such as "arn:aws:iam::222222222222:role/argocd-manager"' })),
     /**
      * Fleet mode: IAM role ARNs of the management Argo CD (the IRSA/Pod Identity roles of its application-controller
      * and server) that may assume `roleArn`. When given, the bootstrap stack creates `roleArn` (in this cluster's

@@ -152,7 +152,7 @@ describe('day 0 for a brand-new cluster', () => {
     const sent = cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input;
     expect(JSON.parse(sent.TemplateBody!)).toEqual(template);
     expect(cfnMock.commandCalls(ExecuteChangeSetCommand)).toHaveLength(2);
-    expect(out).toContain(`Next: \`npm run facts -- pull --cluster ${NAME}\`, then install Argo CD and the root app (README.md#aws-bootstrap-no-terraform).`);
+    expect(out).toContain(`Next: \`npm run facts -- pull --cluster ${NAME}\`, commit config/facts/${NAME}.yaml, \`npm run synth\`, commit and push, then \`npm run bootstrap -- gitops --cluster ${NAME}\` (docs/first-deploy.md).`);
 
     // 3. facts pull: SSM answers exactly the parameters the stack publishes.
     const parameters = Object.values(template.Resources)

@@ -50,7 +50,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
       .example('$0 bootstrap plan --cluster dev --profile dev-admin', 'show what a deploy would change')
       .example('$0 bootstrap deploy --cluster dev --profile dev-admin', 'apply it after confirmation')
       .example('$0 bootstrap gitops --cluster dev --dry-run', 'show how Argo CD and the root app would be installed')
-      .epilog('Details: README.md, section "AWS bootstrap (no Terraform)" (README.md#aws-bootstrap-no-terraform).') as Argv<BootstrapArgs>,
+      .epilog('Details: README.md, section "AWS bootstrap (no Terraform)"; the whole first deploy: docs/first-deploy.md.') as Argv<BootstrapArgs>,
   // Returns the exit code (see src/cli.ts); yargs' type says void.
   handler: (async (args: BootstrapArgs): Promise<number> => {
     const configDir = resolve(PROJECT_ROOT, args.config);
@@ -98,7 +98,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
     }
     const outcome = await deploy(deps, target, { yes: args.yes, allowReplace: args.allowReplace });
     if (outcome === 'deployed') {
-      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, then \`npm run bootstrap -- gitops --cluster ${cluster.name}\` (Argo CD and the root app; docs/argocd.md).`);
+      console.log(`Next: \`npm run facts -- pull --cluster ${cluster.name}\`, commit config/facts/${cluster.name}.yaml, \`npm run synth\`, commit and push, then \`npm run bootstrap -- gitops --cluster ${cluster.name}\` (docs/first-deploy.md).`);
     }
     return outcome === 'cancelled' ? 1 : 0;
   }) as unknown as CommandModule<GlobalArgs, BootstrapArgs>['handler'],
