@@ -4,6 +4,7 @@
  */
 import type { ClusterDiff, DiffReport, FromTo, GroupDiff, Warning } from './engine.ts';
 import { FLEET_DIR } from '../../apps/labels.ts';
+import { scrubText } from './redact.ts';
 
 /** Starts the pull-request comment, so the workflow finds and updates its own comment, never another one's. */
 export const COMMENT_MARKER = '<!-- platform-diff -->';
@@ -108,7 +109,12 @@ function warningLine(w: Warning): string {
   return `${w.cluster}/${w.group}: ${w.message}`;
 }
 
+/** The report as terminal text; credentials are redacted twice: per value by the engine, then in the finished text (scrubText). */
 export function formatText(report: DiffReport, o: FormatOptions): string {
+  return scrubText(renderText(report, o));
+}
+
+function renderText(report: DiffReport, o: FormatOptions): string {
   const out: string[] = [`Platform diff: ${o.baseLabel} → ${o.headLabel}`, ...(o.notes ?? [])];
   if (!report.hasChanges) return `${[...out, noChanges(report, o)].join('\n')}\n`;
   out.push('');
