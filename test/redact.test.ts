@@ -118,7 +118,7 @@ describe('redaction finds secrets by structure', () => {
     expect([r.passphrase, r.bearer, r.connectionString]).toEqual([REDACTED, REDACTED, REDACTED]);
     expect(r.license).toEqual({ key: REDACTED });
     expect(r.tolerations).toEqual(values.tolerations);
-    for (const k of ['passphrase', 'bearer', 'connectionString', 'VAULT_PASSPHRASE', 'cloudflare-api-token', 'apiKey', 'db.password']) expect(isSensitiveKey(k), k).toBe(true);
+    for (const k of ['passphrase', 'bearer', 'connectionString', 'VAULT_PASSPHRASE', 'cloudflare-api-token', 'apiKey', 'db.password', 'tls.key']) expect(isSensitiveKey(k), k).toBe(true);
     for (const k of ['secretName', 'KmsKey', 'missingkey', 'httpTokens', 'secret.reloader.stakater.com/reload', 'ExternalSecretsRole', 'DB_SECRET_NAME']) expect(isSensitiveKey(k), k).toBe(false);
   });
 });

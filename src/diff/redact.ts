@@ -24,7 +24,7 @@ export const REDACTED_CHANGED = '<redacted (changed)>';
 const SENSITIVE_KEY = /password|passwd|pwd|passphrase|secret|token|credential|dockerconfig|bearer|connectionstring|connstr|^dsn$|signature/i;
 // `key` as part of a name is a credential only after a word that says so (`apiKey`, `privateKey`, `accessKey`), not
 // in `topologyKey`, `KmsKey` (a CloudFormation logical id) or `missingkey`.
-const SENSITIVE_KEY_WORD = /(api|access|secret|private|signing|encryption|master|license|licence|client|auth|session|shared|account|ssh|hmac|app|deploy|service|storage|subscription|primary|secondary|root|webhook|sas|crypt|ingest)[-_.]?keys?$/i;
+const SENSITIVE_KEY_WORD = /(api|access|secret|private|signing|encryption|master|license|licence|client|auth|session|shared|account|ssh|hmac|app|deploy|service|storage|subscription|primary|secondary|root|webhook|sas|crypt|ingest|tls|ssl)[-_.]?keys?$/i;
 // Keys that hold a credential as a scalar (docker config `auths.<registry>.auth`, basic-auth strings) but, as a map,
 // are a settings block (`auth: {enabled, existingSecret, password}`) whose own keys are judged one by one.
 const SENSITIVE_LEAF_KEY = /^(auth|authorization|htpasswd)$/i;
