@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import MarkdownIt from 'markdown-it';
 import { dump } from 'js-yaml';
 import { compareTrees } from '../src/diff/engine.ts';
-import { codeSpan, formatMarkdown } from '../src/diff/format.ts';
+import { codeSpan, formatMarkdown, formatText } from '../src/diff/format.ts';
 
 type Obj = Record<string, unknown>;
 const md = new MarkdownIt({ html: true });
-const EVIL = 'x\n\n## heading @org/team ![x](https://evil.example.com/x.png) [link](https://evil.example.com) <img src=x> `tick`';
+const EVIL = 'x\n\n## heading @org/team ![x](https://evil.example.com/x.png) [link](https://evil.example.com) <img src=x> `tick`\n::error::injected';
 
 const file = (o: unknown) => dump(o, { lineWidth: -1, noRefs: true });
 function deployment(labelKey: string, annotation: string): Obj {
@@ -56,6 +56,10 @@ describe('the PR comment is inert', () => {
     expect(rendered).not.toMatch(/<img/);
     expect(outsideCode(rendered)).not.toContain('@');
     expect(outsideCode(rendered)).not.toContain('evil.example.com');
+    // The text report (the CI log) keeps each summary line on one line: data starts no line of its own.
+    const text = formatText(report, { baseLabel: 'a', headLabel: 'b' });
+    expect(text.split('\n').filter((l) => /^(## heading|::)/.test(l))).toEqual([]);
+    expect(text).toContain('values.podAnnotations.note: (new) x␤␤## heading @org/team');
     // No raw line of the comment starts with a data-derived heading.
     expect(comment.split('\n').filter((l) => /^#/.test(l))).toEqual(['## Platform diff: `main @org/team` → ``x`y␤# h``', '### `dev`']);
   });

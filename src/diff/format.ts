@@ -109,7 +109,11 @@ function warningLine(w: Warning): string {
   return `${w.cluster}/${w.group}: ${w.message}`;
 }
 
-/** The report as terminal text; credentials are redacted twice: per value by the engine, then in the finished text (scrubText). */
+/**
+ * The report as terminal text; credentials are redacted twice: per value by the engine, then in the finished text
+ * (scrubText). Summary lines are kept to one line each, so data cannot start a line of its own in a CI log (where
+ * `::command::` lines are workflow commands).
+ */
 export function formatText(report: DiffReport, o: FormatOptions): string {
   return scrubText(renderText(report, o));
 }
@@ -119,16 +123,16 @@ function renderText(report: DiffReport, o: FormatOptions): string {
   if (!report.hasChanges) return `${[...out, noChanges(report, o)].join('\n')}\n`;
   out.push('');
   for (const c of report.clusters) {
-    out.push(clusterLine(c));
+    out.push(oneLine(clusterLine(c)));
     for (const g of c.groups) {
-      out.push(`  ${groupTitle(g)}`);
-      for (const l of detailLines(g)) out.push(`      ${l}`);
+      out.push(`  ${oneLine(groupTitle(g))}`);
+      for (const l of detailLines(g)) out.push(`      ${oneLine(l)}`);
     }
   }
   out.push('');
   if (report.warnings.length > 0) {
     out.push(`Warnings (${report.warnings.length}):`);
-    for (const w of report.warnings) out.push(`  ! ${warningLine(w)}`);
+    for (const w of report.warnings) out.push(`  ! ${oneLine(warningLine(w))}`);
     out.push('');
   }
   out.push(planLine(report), '');
@@ -136,7 +140,7 @@ function renderText(report: DiffReport, o: FormatOptions): string {
     for (const g of c.groups) {
       for (const r of g.resources) {
         if (!r.diff) continue;
-        out.push(`### ${shortTitle(c.name)} / ${g.name}: ${MARK[r.change]} ${r.label}`, r.diff);
+        out.push(oneLine(`### ${shortTitle(c.name)} / ${g.name}: ${MARK[r.change]} ${r.label}`), r.diff);
       }
     }
   }
