@@ -181,3 +181,30 @@ describe('npm run diff output never prints the secrets of the issue', () => {
     for (const s of READABLE) expect(text, s).toContain(s);
   });
 });
+
+describe('credentials found by shape never print, wherever they are placed', () => {
+  it('at generated depths, under ordinary keys, in lists, and inside YAML, JSON and properties strings', () => {
+    const shaped = [GITHUB_PAT, GHP, GLPAT, STRIPE, VAULT, SLACK, AWS_SECRET, JWT, 'AKIAABCDEFGHIJKLMNOP', PGP];
+    const wraps: Array<(s: string) => unknown> = [
+      (s) => s,
+      (s) => `see ${s} here`,
+      (s) => JSON.stringify({ a: { b: [s] } }),
+      (s) => `a:\n  b: ${JSON.stringify(s)}\n`,
+      (s) => `kind: ConfigMap\n---\nc: ${JSON.stringify(s)}\n`,
+      (s) => `x.url=https://h/x\nx.note=${s.replace(/\n/g, '\\n')}\n`,
+      (s) => ({ name: 'PLAIN', value: s }),
+      (s) => [`--flag=${s}`],
+    ];
+    let seed = 42;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const keys = ['spec', 'values', 'data', 'config', 'items', 'note', 'controller', 'extra'];
+    for (let i = 0; i < 400; i++) {
+      const secret = shaped[rand(shaped.length)];
+      let v: unknown = wraps[rand(wraps.length)](secret);
+      for (let d = rand(6); d > 0; d--) v = rand(3) === 0 ? [v] : { [keys[rand(keys.length)]]: v, other: 'plain' };
+      const text = JSON.stringify(redact(v));
+      const probe = secret.includes('\n') ? 'gp-s3cr3t-body' : secret;
+      expect(text.includes(probe) || text.includes(JSON.stringify(probe).slice(1, -1)), `${i}: ${JSON.stringify(v)}`).toBe(false);
+    }
+  });
+});
