@@ -1,7 +1,8 @@
 /**
  * The semantic diff: compares two rendered trees (cluster → path → content) object by object, groups the changes
  * per cluster and per Argo CD Application, and extracts what a reviewer must not miss: chart version, image, wave,
- * project and destination changes, and warnings for prunes, CRD/Namespace deletions and immutable-field changes.
+ * project and destination changes, and warnings for prunes, CRD/Namespace deletions, the removal of an API group's
+ * last controller while custom resources of it remain, and immutable-field changes.
  * Everything it returns is already redacted. Pure: no I/O.
  */
 import { dump, load } from 'js-yaml';
@@ -528,8 +529,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
   const order = (g: MutableGroup) => (g.type === 'root' ? 0 : g.type === 'application' ? 1 : g.type === 'other' ? 2 : g.type === 'bootstrap' ? 3 : 4);
   const sorted = [...groups.values()].sort((x, y) => order(x) - order(y) || (x.wave ?? 0) - (y.wave ?? 0) || x.name.localeCompare(y.name, 'en'));
   const apps = sorted.filter((g) => g.type === 'application');
-  // A cluster removed as a whole is one warning (below), not one per API group.
-  const lost = headFiles === undefined ? [] : lostControllerWarnings(name, base, head);
+  // A cluster removed as a whole is one warning (below), not one per API group; an unchanged one has none.
+  const lost = headFiles === undefined || groups.size === 0 ? [] : lostControllerWarnings(name, base, head);
   const unplaced = lost.filter((w) => !groups.has(w.group));
   for (const w of lost) groups.get(w.group)?.warnings.push(w);
   const warnings = [...sorted.flatMap((g) => g.warnings), ...unplaced];
