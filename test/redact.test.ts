@@ -96,6 +96,8 @@ describe('redaction finds secrets by structure', () => {
     // A multi-document YAML string: the Secret in it is redacted, the ConfigMap stays.
     expect(r.manifests).toContain('kind: ConfigMap');
     expect(r.manifests).toContain(`api: ${REDACTED}`);
+    // A Secret template that is not YAML (Helm template syntax) cannot be walked: redacted whole.
+    expect(redact({ t: 'apiVersion: v1\nkind: Secret\nstringData:\n  api: tpl-s3cr3t\n  x: {{ .Values.x }: }\n' })).toEqual({ t: REDACTED });
   });
 
   it('redacts env values by a secret-ish name or a credential-shaped value, and keeps references', () => {

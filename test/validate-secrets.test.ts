@@ -15,6 +15,7 @@ describe('validate: no Secret data anywhere in synced output', () => {
     expect(secretsWithData({ spec: { source: { helm: { valuesObject: { extraObjects: [secret] } } } } })).toEqual([['spec', 'source', 'helm', 'valuesObject', 'extraObjects', 0, 'stringData']]);
     expect(secretsWithData({ values: 'extraObjects:\n  - apiVersion: v1\n    kind: Secret\n    data: {a: YQ==}\n' })).toEqual([['values', 'extraObjects', 0, 'data']]);
     expect(secretsWithData({ m: 'kind: ConfigMap\n---\nkind: Secret\nstringData: {a: b}\n' })).toEqual([['m', '(document 2)', 'stringData']]);
+    expect(secretsWithData({ t: 'kind: Secret\nstringData:\n  api: {{ .Values.x }: }\n' })).toEqual([['t', 'stringData']]);
     expect(secretsWithData({ a: { kind: 'Secret', apiVersion: 'v1', data: {} }, b: { kind: 'Secret', apiVersion: 'external-secrets.io/v1', data: { x: 1 } }, c: 'kind: Secret: [' })).toEqual([]);
     // Shared nodes are visited once: an alias bomb costs no more than its text.
     const shared: unknown[] = [secret];

@@ -190,11 +190,17 @@ const SECRET_DATA: ReadonlySet<string> = new Set(['data', 'stringData', 'binaryD
 interface Embedded {
   /** The map (or list holding maps) the string parses to; `{}` when anchored. */
   readonly parsed: Json;
-  /** Has YAML anchors: not walked (aliases would make the walk expand shared nodes), redacted whole instead. */
+  /**
+   * Not walked, redacted whole instead: it has YAML anchors (aliases would make the walk expand shared nodes), or it
+   * is a Secret manifest that does not parse.
+   */
   readonly anchored: boolean;
   /** The string again, from the redacted document, in the string's own syntax (JSON or YAML, one or more documents). */
   readonly serialize: (redacted: Json) => string;
 }
+
+/** A document the walk cannot look into safely: redacted whole. */
+const WHOLE: Embedded = { parsed: {}, anchored: true, serialize: () => REDACTED };
 
 /** A string that is one or more YAML or JSON documents with credential-like content (Helm `values`, argocd-cm `oidc.config`, `extraObjects` templates). */
 function embedded(v: Json): Embedded | undefined {
@@ -206,11 +212,12 @@ function embedded(v: Json): Embedded | undefined {
     // JSON_SCHEMA: no timestamps or other non-JSON types, which the walk would not copy.
     docs = loadAll(v, null, { schema: JSON_SCHEMA }).filter((d) => d !== null && d !== undefined);
   } catch {
-    return undefined;
+    // A Secret manifest that does not parse (a Helm template) cannot be walked: what cannot be classified is redacted.
+    return /\bkind:\s*["']?Secret\b/.test(v) ? WHOLE : undefined;
   }
   const structured = (d: Json) => isMap(d) || (Array.isArray(d) && d.some((x) => isMap(x) || Array.isArray(x)));
   if (docs.length === 0 || !docs.every(structured)) return undefined;
-  if (YAML_ANCHOR.test(v)) return { parsed: {}, anchored: true, serialize: () => REDACTED };
+  if (YAML_ANCHOR.test(v)) return WHOLE;
   const yaml = (d: Json) => dump(d, { lineWidth: -1, noRefs: true });
   if (docs.length > 1) return { parsed: docs, anchored: false, serialize: (r) => (r as Json[]).map(yaml).join('---\n') };
   const json = /^\s*[{[]/.test(v);

@@ -126,7 +126,10 @@ export function secretsWithData(value: unknown, path: Array<string | number> = [
     try {
       docs = loadAll(value, null, { schema: JSON_SCHEMA });
     } catch {
-      return out; // not YAML: nothing Argo CD or Helm would apply as a manifest
+      // Not YAML as it stands, e.g. a Helm template (`extraObjects` strings are rendered with tpl): judged by its lines.
+      const key = /^\s*(stringData|data):\s*(\S|\n\s+\S)/m.exec(value)?.[1];
+      if (key) out.push([...path, key]);
+      return out;
     }
     docs.forEach((d, i) => out.push(...secretsWithData(d, docs.length > 1 ? [...path, `(document ${i + 1})`] : path, seen)));
     return out;
