@@ -122,10 +122,10 @@ describe('npm run diff in a git repository', () => {
   it('exits 0 with differences when --exit-code is not given, and writes a markdown comment', () => {
     const r = diff('--base', 'HEAD~1', '--format', 'markdown', '--cluster', 'dev');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('| dev | 0 | 2 | 1 |');
+    expect(r.stdout).toContain('| `dev` | 0 | 2 | 1 |');
     expect(r.stdout.startsWith('<!-- platform-diff -->\n')).toBe(true);
-    expect(r.stdout).not.toContain('| prod |');
-    expect(r.stdout).toContain('<details><summary><code>~ dev-metrics-server (wave 40): 0 to add, 1 to change, 0 to destroy</code> · chart metrics-server: 3.13.1 → 3.13.2</summary>');
+    expect(r.stdout).not.toContain('| `prod` |');
+    expect(r.stdout).toContain('<details><summary><code>~ dev-metrics-server (wave 40): 0 to add, 1 to change, 0 to destroy</code> · chart <code>metrics-server: 3.13.1 → 3.13.2</code></summary>');
     expect(r.stdout).toContain('> [!WARNING]');
   }, 60_000);
 

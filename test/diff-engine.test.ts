@@ -212,8 +212,8 @@ describe('compareTrees', () => {
     expect(out).not.toContain('Cluster _fleet');
     expect(out).toContain('### Fleet (management Argo CD) / ');
     const md = formatMarkdown(r, { baseLabel: 'a', headLabel: 'b' });
-    expect(md).toContain('| Fleet (management Argo CD) | 0 | 0 | 0 | 0 / 1 / 0 |');
-    expect(md).toContain('### Fleet (management Argo CD)\n');
+    expect(md).toContain('| `Fleet (management Argo CD)` | 0 | 0 | 0 | 0 / 1 / 0 |');
+    expect(md).toContain('### `Fleet (management Argo CD)`\n');
     expect(md).not.toContain('_fleet |');
     const removed = compareTrees(base, tree({ dev: baseObjects() }));
     expect(text(removed)).toContain('Fleet (management Argo CD) (removed): ');
@@ -247,8 +247,8 @@ describe('formatMarkdown', () => {
     const r = compare((m) => (demo(m).spec.sources[0].targetRevision = '1.21.1'));
     const md = formatMarkdown(r, { baseLabel: 'main (abc1234)', headLabel: 'working tree' });
     expect(md).toContain('## Platform diff: `main (abc1234)` → `working tree`');
-    expect(md).toContain('| dev | 0 | 1 | 0 | 0 / 1 / 0 |');
-    expect(md).toContain('<details><summary><code>~ dev-demo (wave 100): 0 to add, 1 to change, 0 to destroy</code> · chart demo: 1.20.0 → 1.21.1</summary>');
+    expect(md).toContain('| `dev` | 0 | 1 | 0 | 0 / 1 / 0 |');
+    expect(md).toContain('<details><summary><code>~ dev-demo (wave 100): 0 to add, 1 to change, 0 to destroy</code> · chart <code>demo: 1.20.0 → 1.21.1</code></summary>');
     expect(md).toContain('```diff\n--- a/dev/apps/application_argocd_dev-demo.yaml');
     expect(md).not.toContain('Diff truncated');
   });

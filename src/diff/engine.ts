@@ -1,13 +1,15 @@
 /**
  * The semantic diff: compares two rendered trees (cluster → path → content) object by object, groups the changes
  * per cluster and per Argo CD Application, and extracts what a reviewer must not miss: chart version, image, wave,
- * project and destination changes, and warnings for prunes, CRD/Namespace deletions and immutable-field changes.
+ * project and destination changes, and warnings for prunes, CRD/Namespace deletions, the removal of an API group's
+ * last controller while custom resources of it remain, and immutable-field changes.
  * Everything it returns is already redacted. Pure: no I/O.
  */
 import { dump, load } from 'js-yaml';
 import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
 import { SYNC_WAVE } from '../../apps/labels.ts';
 import { diffTemplates, isReplacement, type CfnTemplateDiff } from './cfn.ts';
+import { CHART_API_GROUPS, RUNTIME_EFFECTS } from './controllers.ts';
 import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
 import { FLEET_DIR } from '../../apps/labels.ts';
@@ -19,6 +21,7 @@ export type WarningKind =
   | 'prune'
   | 'application-removed'
   | 'crd-deleted'
+  | 'controller-removed'
   | 'namespace-deleted'
   | 'replacement'
   | 'destination-changed'
@@ -304,6 +307,72 @@ function prunes(app: unknown): boolean {
   return (app as K8s)?.spec?.syncPolicy !== undefined && get(app, 'spec.syncPolicy.automated.prune') === true;
 }
 
+const apiGroup = (apiVersion: string | null | undefined) => (apiVersion?.includes('/') ? apiVersion.split('/')[0] : '');
+
+/**
+ * API group → the Applications serving it on one side: from their chart sources (CHART_API_GROUPS) and from the
+ * CustomResourceDefinition files they sync (`spec.group`).
+ */
+function servedGroups(s: Side): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (group: string, app: string) => out.set(group, (out.get(group) ?? new Set()).add(app));
+  for (const [path, e] of s.index) {
+    if (e.kind === 'Application' && path.startsWith('apps/')) {
+      for (const src of sourcesOf(load(s.files.get(path)!))) for (const g of CHART_API_GROUPS[chartKey(src) ?? ''] ?? []) add(g, e.name);
+    } else if (e.kind === 'CustomResourceDefinition') {
+      const group = get(parseFile(path, s.files.get(path)!), 'spec.group');
+      if (typeof group === 'string') add(group, e.application ?? '(applied by hand)');
+    }
+  }
+  return out;
+}
+
+/** Custom resources (not CRDs) of `group` on one side, as `Kind namespace/name (Application)`. */
+function customResources(s: Side, group: string): string[] {
+  return [...s.index.values()]
+    .filter((e) => e.kind !== 'CustomResourceDefinition' && apiGroup(e.apiVersion) === group)
+    .map((e) => `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}${e.application ? ` (${e.application})` : ''}`)
+    .sort((a, b) => a.localeCompare(b, 'en'));
+}
+
+const listed = (items: readonly string[], max = 5) => (items.length > max ? `${items.slice(0, max).join(', ')}, … (${items.length} in all)` : items.join(', '));
+
+/**
+ * Warnings for API groups no Application serves any more (its add-on disabled, renamed, or its chart or CRDs
+ * removed) while custom resources of the group remain in the rendered output, or go in the same change: their
+ * finalizers need the controller, and deleting the CRDs deletes them all.
+ */
+function lostControllerWarnings(cluster: string, base: Side, head: Side): Warning[] {
+  const before = servedGroups(base);
+  const after = servedGroups(head);
+  const warnings: Warning[] = [];
+  for (const [group, apps] of [...before].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
+    if (after.has(group)) continue;
+    const by = [...apps].sort();
+    const remaining = customResources(head, group);
+    const headKeys = new Set(remaining);
+    const going = customResources(base, group).filter((r) => !headKeys.has(r));
+    const effect = RUNTIME_EFFECTS[group] ? ` (${RUNTIME_EFFECTS[group]})` : '';
+    const what = `${by.join(', ')} ${by.length === 1 ? 'was' : 'were'} the last to serve ${group} (controller or CRDs)`;
+    if (remaining.length > 0) {
+      warnings.push({
+        cluster,
+        group: by[0],
+        kind: 'controller-removed',
+        message: `${what}, and ${remaining.length} custom resource${remaining.length === 1 ? '' : 's'} of it remain${remaining.length === 1 ? 's' : ''}: ${listed(remaining)}; without the controller their finalizers never run, and deleting the CRDs deletes them${effect}. Remove them in an earlier change, then the add-on`,
+      });
+    } else if (going.length > 0) {
+      warnings.push({
+        cluster,
+        group: by[0],
+        kind: 'controller-removed',
+        message: `${what}, and ${listed(going)} ${going.length === 1 ? 'goes' : 'go'} in the same change: the controller and CRDs may be deleted before their finalizers run${effect}. Remove the custom resources in one change and the add-on in a later one`,
+      });
+    }
+  }
+  return warnings;
+}
+
 function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined): ClusterDiff {
   const base = side(baseFiles);
   const head = side(headFiles);
@@ -393,7 +462,13 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
         const owner = appObject(head, gname) ?? appObject(base, gname);
         warn('prune', `prune: ${label} is removed; ${prunes(owner) ? 'Argo CD deletes it (automated prune)' : 'Argo CD shows it OutOfSync until pruned'}`);
       }
-      if (kind === 'CustomResourceDefinition') warn('crd-deleted', `CustomResourceDefinition ${ka.metadata?.name} is deleted: Kubernetes deletes every custom resource of this type with it`);
+      if (kind === 'CustomResourceDefinition') {
+        const crdGroup = get(ka, 'spec.group');
+        const crdKind = get(ka, 'spec.names.kind');
+        const left = [...head.index.values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
+        const remain = left.length === 0 ? '' : ` while ${left.length} ${String(crdKind)} object${left.length === 1 ? '' : 's'} remain${left.length === 1 ? 's' : ''} in the rendered output (${listed(left.map((e) => `${e.namespace ? `${e.namespace}/` : ''}${e.name}`))})`;
+        warn('crd-deleted', `CustomResourceDefinition ${ka.metadata?.name} is deleted${remain}: Kubernetes deletes every custom resource of this type with it`);
+      }
       if (kind === 'Namespace') warn('namespace-deleted', `Namespace ${ka.metadata?.name} is deleted, with everything in it`);
     }
 
@@ -454,7 +529,11 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
   const order = (g: MutableGroup) => (g.type === 'root' ? 0 : g.type === 'application' ? 1 : g.type === 'other' ? 2 : g.type === 'bootstrap' ? 3 : 4);
   const sorted = [...groups.values()].sort((x, y) => order(x) - order(y) || (x.wave ?? 0) - (y.wave ?? 0) || x.name.localeCompare(y.name, 'en'));
   const apps = sorted.filter((g) => g.type === 'application');
-  const warnings = sorted.flatMap((g) => g.warnings);
+  // A cluster removed as a whole is one warning (below), not one per API group; an unchanged one has none.
+  const lost = headFiles === undefined || groups.size === 0 ? [] : lostControllerWarnings(name, base, head);
+  const unplaced = lost.filter((w) => !groups.has(w.group));
+  for (const w of lost) groups.get(w.group)?.warnings.push(w);
+  const warnings = [...sorted.flatMap((g) => g.warnings), ...unplaced];
   const change: ClusterDiff['change'] =
     baseFiles === undefined ? 'added' : headFiles === undefined ? 'removed' : sorted.length > 0 ? 'changed' : 'unchanged';
   if (change === 'removed') {

@@ -4,6 +4,7 @@
  */
 import type { ClusterDiff, DiffReport, FromTo, GroupDiff, Warning } from './engine.ts';
 import { FLEET_DIR } from '../../apps/labels.ts';
+import { scrubText } from './redact.ts';
 
 /** Starts the pull-request comment, so the workflow finds and updates its own comment, never another one's. */
 export const COMMENT_MARKER = '<!-- platform-diff -->';
@@ -108,21 +109,30 @@ function warningLine(w: Warning): string {
   return `${w.cluster}/${w.group}: ${w.message}`;
 }
 
+/**
+ * The report as terminal text; credentials are redacted twice: per value by the engine, then in the finished text
+ * (scrubText). Summary lines are kept to one line each, so data cannot start a line of its own in a CI log (where
+ * `::command::` lines are workflow commands).
+ */
 export function formatText(report: DiffReport, o: FormatOptions): string {
+  return scrubText(renderText(report, o));
+}
+
+function renderText(report: DiffReport, o: FormatOptions): string {
   const out: string[] = [`Platform diff: ${o.baseLabel} → ${o.headLabel}`, ...(o.notes ?? [])];
   if (!report.hasChanges) return `${[...out, noChanges(report, o)].join('\n')}\n`;
   out.push('');
   for (const c of report.clusters) {
-    out.push(clusterLine(c));
+    out.push(oneLine(clusterLine(c)));
     for (const g of c.groups) {
-      out.push(`  ${groupTitle(g)}`);
-      for (const l of detailLines(g)) out.push(`      ${l}`);
+      out.push(`  ${oneLine(groupTitle(g))}`);
+      for (const l of detailLines(g)) out.push(`      ${oneLine(l)}`);
     }
   }
   out.push('');
   if (report.warnings.length > 0) {
     out.push(`Warnings (${report.warnings.length}):`);
-    for (const w of report.warnings) out.push(`  ! ${warningLine(w)}`);
+    for (const w of report.warnings) out.push(`  ! ${oneLine(warningLine(w))}`);
     out.push('');
   }
   out.push(planLine(report), '');
@@ -130,7 +140,7 @@ export function formatText(report: DiffReport, o: FormatOptions): string {
     for (const g of c.groups) {
       for (const r of g.resources) {
         if (!r.diff) continue;
-        out.push(`### ${shortTitle(c.name)} / ${g.name}: ${MARK[r.change]} ${r.label}`, r.diff);
+        out.push(oneLine(`### ${shortTitle(c.name)} / ${g.name}: ${MARK[r.change]} ${r.label}`), r.diff);
       }
     }
   }
@@ -138,6 +148,31 @@ export function formatText(report: DiffReport, o: FormatOptions): string {
 }
 
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** One line: line breaks (which would end a table row, a list item or an HTML block) become a visible ␤. */
+export function oneLine(s: string): string {
+  return s.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, '␤').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '�');
+}
+
+/**
+ * A Markdown inline code span holding `s` literally: no links, images, headings, emphasis, HTML or @mentions (GitHub
+ * does not link mentions in code). The fence is one backtick longer than the longest run inside; a space pads a
+ * string that starts or ends with a backtick or a space (CommonMark strips one from each side).
+ */
+export function codeSpan(s: string): string {
+  const text = oneLine(s);
+  if (text === '') return '`(empty)`';
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = /^[` ]|[` ]$/.test(text) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** A code span in a table cell: GitHub splits cells at `|` even inside code, unless escaped. */
+const cellCode = (s: string) => codeSpan(s).replace(/\|/g, '\\|');
+
+/** Text in an HTML element (the `<summary>`): escaped, one line, in `<code>` so GitHub links no @mentions in it. */
+const htmlCode = (s: string) => `<code>${html(oneLine(s))}</code>`;
 
 /** A code fence longer than any backtick run inside the content, so a diff can never close it early. */
 function fenced(lang: string, content: string): string {
@@ -147,9 +182,9 @@ function fenced(lang: string, content: string): string {
 }
 
 function mdSection(c: ClusterDiff, g: GroupDiff, diffBudget = Infinity): { text: string; truncated: boolean } {
-  const parts: string[] = [`<details><summary><code>${html(groupTitle(g))}</code>${g.charts.length > 0 ? ` · chart ${html(g.charts.map(fromTo).join(', '))}` : ''}</summary>\n`];
+  const parts: string[] = [`<details><summary>${htmlCode(groupTitle(g))}${g.charts.length > 0 ? ` · chart ${htmlCode(g.charts.map(fromTo).join(', '))}` : ''}</summary>\n`];
   const details = detailLines(g);
-  if (details.length > 0) parts.push(`${details.map((l) => `- ${html(l).replace(/^(\s+)/, (s) => '&nbsp;'.repeat(s.length))}`).join('\n')}\n`);
+  if (details.length > 0) parts.push(`${details.map((l) => `- ${'&nbsp;'.repeat(/^\s*/.exec(l)![0].length)}${codeSpan(l.trimStart())}`).join('\n')}\n`);
   let truncated = false;
   let diff = g.resources.map((r) => r.diff).filter(Boolean).join('');
   if (diff.length > diffBudget) {
@@ -162,10 +197,19 @@ function mdSection(c: ClusterDiff, g: GroupDiff, diffBudget = Infinity): { text:
   return { text: parts.join('\n'), truncated };
 }
 
+/**
+ * The report as a pull-request comment (GitHub Markdown), at most `maxChars` characters. Every data-derived string
+ * (names, labels, values, messages) is inert: in a code span, a `<code>` element or a fenced block, on one line, so
+ * a label key cannot add a heading, a link, an image or an @mention to the comment the bot posts.
+ */
 export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
+  return scrubText(renderMarkdown(report, o));
+}
+
+function renderMarkdown(report: DiffReport, o: MarkdownOptions): string {
   const max = o.maxChars ?? 65536;
-  const head: string[] = [COMMENT_MARKER, `## Platform diff: \`${o.baseLabel}\` → \`${o.headLabel}\``, ''];
-  for (const n of o.notes ?? []) head.push(`> ${n}`, '');
+  const head: string[] = [COMMENT_MARKER, `## Platform diff: ${codeSpan(o.baseLabel)} → ${codeSpan(o.headLabel)}`, ''];
+  for (const n of o.notes ?? []) head.push(`> ${codeSpan(n)}`, '');
   if (!report.hasChanges) return `${[...head, noChanges(report, o)].join('\n')}\n`;
 
   head.push('| Cluster | Applications added | changed | removed | Resources to add / change / destroy |', '|---|---:|---:|---:|---|');
@@ -174,7 +218,7 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
     for (const g of c.groups) for (const k of ['add', 'change', 'destroy'] as const) t[k] += g.counts[k];
     const a = c.applications;
     const name = c.change === 'added' ? `${shortTitle(c.name)} (new)` : c.change === 'removed' ? `${shortTitle(c.name)} (removed)` : shortTitle(c.name);
-    head.push(`| ${html(name)} | ${a.added.length} | ${a.changed.length} | ${a.removed.length} | ${t.add} / ${t.change} / ${t.destroy} |`);
+    head.push(`| ${cellCode(name)} | ${a.added.length} | ${a.changed.length} | ${a.removed.length} | ${t.add} / ${t.change} / ${t.destroy} |`);
   }
   head.push('', planLine(report), '');
 
@@ -184,7 +228,7 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
     const lines = ['> [!WARNING]', `> **${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}**`];
     let shown = 0;
     for (const w of report.warnings) {
-      const line = `> - **${html(`${w.cluster}/${w.group}`)}**: ${html(w.message)}`;
+      const line = `> - **${codeSpan(`${w.cluster}/${w.group}`)}**: ${codeSpan(w.message)}`;
       if (text.length + lines.join('\n').length + line.length > max / 2) break;
       lines.push(line);
       shown++;
@@ -197,10 +241,10 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
   const overview: string[] = [];
   for (const c of report.clusters) {
     if (c.groups.length === 0) continue;
-    overview.push(`**${html(shortTitle(c.name))}**`, '');
+    overview.push(`**${codeSpan(shortTitle(c.name))}**`, '');
     for (const g of c.groups) {
       const facts = [...g.charts.map((x) => `chart ${fromTo(x)}`), ...g.images.map((x) => `image ${fromTo(x)}`), ...g.waves.map(fromTo), ...g.projects.map(fromTo), ...g.destinations.map(fromTo)];
-      overview.push(`- \`${html(groupTitle(g))}\`${facts.length > 0 ? ` · ${html(facts.join(' · '))}` : ''}`);
+      overview.push(`- ${codeSpan(groupTitle(g))}${facts.length > 0 ? ` · ${codeSpan(facts.join(' · '))}` : ''}`);
     }
     overview.push('');
   }
@@ -219,7 +263,7 @@ export function formatMarkdown(report: DiffReport, o: MarkdownOptions): string {
   let truncated = false;
   let currentCluster = '';
   for (const { c, g } of sections) {
-    const heading = c.name !== currentCluster ? `### ${html(shortTitle(c.name))}\n\n` : '';
+    const heading = c.name !== currentCluster ? `### ${codeSpan(shortTitle(c.name))}\n\n` : '';
     const full = mdSection(c, g).text;
     const room = max - reserve - text.length - heading.length;
     if (full.length <= room) {

@@ -3,6 +3,10 @@
  * files are extracted with `git archive` into a temporary folder (a read-only, throwaway worktree: no
  * .git/worktrees entry, nothing left behind if the process dies), the project's node_modules is linked in, and the
  * revision's own `src/cli.ts synth` renders into a temporary output folder.
+ *
+ * Least trust: both renders (the base revision's code and the working tree's) run in a child process whose
+ * environment holds PATH, HOME and PLATFORM_UPSTREAM only (see childEnv), so code from a pull request or an old
+ * revision never sees the caller's AWS, GitHub or other credentials.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -64,6 +68,31 @@ export interface RenderedRevision {
   cleanup(): void;
 }
 
+/**
+ * The whole environment a render child process gets: PATH (to find node and git), HOME, and PLATFORM_UPSTREAM
+ * (the pinned upstream data). Nothing else: no AWS_*, GITHUB_*, NPM_TOKEN, NODE_OPTIONS or any other variable.
+ */
+export function childEnv(upstream: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { PATH: env.PATH ?? '/usr/bin:/bin', HOME: env.HOME ?? tmpdir(), PLATFORM_UPSTREAM: upstream };
+}
+
+/**
+ * Runs `src/cli.ts synth --out OUT` of the project at `cwd` (its own code) in a child process with childEnv only.
+ * @throws DiffError naming `what` with the child's output when it exits non-zero
+ */
+export function synthInChild(cwd: string, out: string, options: { readonly config?: string; readonly upstream: string; readonly what: string }): void {
+  const config = options.config && options.config !== 'config' ? ['--config', options.config] : [];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'synth', '--out', out, ...config], {
+    cwd,
+    env: childEnv(options.upstream),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) {
+    throw new DiffError(`rendering ${options.what} failed (exit ${r.status ?? r.signal}):\n${`${r.stderr ?? ''}${r.stdout ?? ''}${r.error ?? ''}`.trim()}`);
+  }
+}
+
 export interface RenderRevisionOptions {
   /** Config folder relative to the project root (`--config`). @default "config" */
   readonly config?: string;
@@ -105,16 +134,7 @@ export function renderRevision(repo: string, sha: string, options: RenderRevisio
 
     unlinkModules(); // a committed node_modules symlink
     symlinkSync(options.nodeModules, link, 'dir');
-    const config = options.config && options.config !== 'config' ? ['--config', options.config] : [];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'synth', '--out', out, ...config], {
-      cwd: tree,
-      env: { ...process.env, PLATFORM_UPSTREAM: options.upstream },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (r.status !== 0) {
-      throw new DiffError(`rendering the base ${sha.slice(0, 7)} with its own code failed (exit ${r.status}):\n${`${r.stderr ?? ''}${r.stdout ?? ''}`.trim()}`);
-    }
+    synthInChild(tree, out, { config: options.config, upstream: options.upstream, what: `the base ${sha.slice(0, 7)} with its own code` });
     return { outDir: out, notes: [], cleanup };
   } catch (err) {
     cleanup();

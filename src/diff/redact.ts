@@ -2,61 +2,167 @@
  * Redaction for everything the diff prints: a PR comment is public to everyone who can read the pull request, so
  * Secret values and anything that looks like a credential become `<redacted>` before any text is produced.
  * Redaction works on pairs (base, head), so a reviewer still sees *that* a secret changed, never its value.
- * Credentials also hide in `{name, value}` lists (container env, Helm parameters) and in strings that are YAML or
- * JSON documents themselves (Helm `values`, argocd-cm `*.config`): both are looked into.
+ *
+ * Where credentials hide, and how each is found (structure first, then the shape of the value):
+ * - Secret manifests at any depth (Helm `extraObjects`, documents inside strings): every `data`/`stringData`/
+ *   `binaryData` value;
+ * - credential-like keys (`password`, `passphrase`, `bearer`, `connectionString`, …; a bare `key` unless it is
+ *   clearly a reference such as a toleration or `secretKeyRef` key);
+ * - `{name, value}` lists (container env, Helm parameters): the value when the name is credential-like or the value
+ *   looks random; `args`/`extraArgs`/`command` lists: `--token=x` and `--token x`;
+ * - strings: YAML/JSON documents are parsed and walked; otherwise `key=value`/`key: value` pairs (properties, ini,
+ *   connection strings `Password=…;`, query strings `?sig=…`), URL userinfo, PEM/PGP private key blocks, well-known
+ *   token formats, and base64 that decodes to something credential-like are cut out of the string, so the rest of it
+ *   stays readable. A document that cannot be walked safely (YAML anchors) is redacted whole.
+ * Image tags, ARNs, hostnames and other plain configuration stay visible.
  */
-import { dump, JSON_SCHEMA, load } from 'js-yaml';
+import { dump, JSON_SCHEMA, loadAll } from 'js-yaml';
 
 export const REDACTED = '<redacted>';
 export const REDACTED_CHANGED = '<redacted (changed)>';
 
-const SENSITIVE_KEY = /password|passwd|pwd|secret|token|credential|key|dockerconfig/i;
+const SENSITIVE_KEY = /password|passwd|pwd|passphrase|secret|token|credential|dockerconfig|bearer|connectionstring|connstr|^dsn$|signature/i;
+// `key` as part of a name is a credential only after a word that says so (`apiKey`, `privateKey`, `accessKey`), not
+// in `topologyKey`, `KmsKey` (a CloudFormation logical id) or `missingkey`.
+const SENSITIVE_KEY_WORD = /(api|access|secret|private|signing|encryption|master|license|licence|client|auth|session|shared|account|ssh|hmac|app|deploy|service|storage|subscription|primary|secondary|root|webhook|sas|crypt|ingest|tls|ssl)[-_.]?keys?$/i;
 // Keys that hold a credential as a scalar (docker config `auths.<registry>.auth`, basic-auth strings) but, as a map,
 // are a settings block (`auth: {enabled, existingSecret, password}`) whose own keys are judged one by one.
 const SENSITIVE_LEAF_KEY = /^(auth|authorization|htpasswd)$/i;
 // Keys that name or point to a secret rather than hold one (secretName, tokenPath, keyAlgorithm, topologyKey…).
 const REFERENCE_KEY =
-  /(Name|Names|Ref|Refs|Selector|Namespace|Path|File|Mode|Enabled|Algorithm|Size|Encoding|Policy|Type|Format|Prefix|Suffix|Interval)$/;
-const NOT_SENSITIVE: ReadonlySet<string> = new Set([
-  'key',
-  'topologyKey',
-  'imagePullSecrets',
-  'ignoreSecrets',
-  'automountServiceAccountToken',
-  'secrets',
-  'keys',
-]);
+  /(Name|Names|Ref|Refs|Selector|Namespace|Path|File|Mode|Enabled|Algorithm|Size|Encoding|Policy|Type|Format|Prefix|Suffix|Interval|Id|Arn|Url|URL|Uri|Endpoint|Duration|Ttl|TTL|Role|Roles|Account|Resource|Group|Rule|Rules|Binding|Store|Operator|Controller|Webhook|Service|Parameter|Parameters|Sync|Manager|Provider|Reader|Writer|Class|Arns|Key[Ii]d|Version|Count|Limit|Period|Expiry|Expiration|Rotation|Length|Timeout|Seconds|Minutes|Hours|Days|Audience|Issuer|Volume|Volumes|Mount|Mounts|Template|Annotations|Labels)$/;
+const NOT_SENSITIVE: ReadonlySet<string> = new Set(['key', 'Key', 'topologyKey', 'imagePullSecrets', 'ignoreSecrets', 'automountServiceAccountToken', 'secrets', 'keys', 'httpTokens']);
+/**
+ * Keys that are references in maps with these siblings, credentials elsewhere: a bare `key` in a toleration,
+ * `secretKeyRef`/`configMapKeyRef`, volume items, node affinity, CloudFormation tags or an ExternalSecret's
+ * `remoteRef` (elsewhere judged by its value's shape); `secretKey` naming the key of an ExternalSecret's target.
+ */
+const REFERENCE_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
+  key: ['name', 'operator', 'effect', 'path', 'values', 'property', 'secretKey', 'version', 'conversionStrategy', 'decodingStrategy', 'metadataPolicy', 'value'],
+  Key: ['Value', 'Values'],
+  secretKey: ['remoteRef', 'sourceRef'],
+};
+// Query parameters and bare words that carry a credential in URLs and connection strings.
+const CREDENTIAL_PARAM = /^(sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|token|access_token|id_token|refresh_token|api[-_]?key|apikey|key|code|auth|pass|pw|secret|client_secret|sas)$/i;
 // Cheap test before parsing a string as YAML: only a document that mentions a credential-like key can need it.
-const MENTIONS_SENSITIVE_KEY = /password|passwd|pwd|secret|token|credential|key|dockerconfig|auth/i;
+const MENTIONS_SENSITIVE_KEY = /password|passwd|pwd|passphrase|secret|token|credential|key|dockerconfig|auth|bearer|connection/i;
 // A YAML anchor, whose aliases the walk would expand: a "billion laughs" string in a pull request would hang CI.
 const YAML_ANCHOR = /(^|[\s:,[{-])&[^\s,[\]{}]+/m;
+// Flag lists (`args`, `extraArgs`, `command`): `--flag value` pairs are judged by the flag's name.
+const ARGS_KEY = /^(args|extraArgs|command|extraArgs\w*|containerArgs)$/;
 
-/** Values that are credentials whatever their key: AWS access key ids, PEM private keys, GitHub/Slack tokens, JWTs. */
-const SENSITIVE_VALUE = [
-  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}/,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/,
-  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./,
-  /https:\/\/hooks\.slack\.com\/services\//,
-  /:\/\/[^/\s:@]+:[^/\s@]+@/, // user:password@host in a URL
+/**
+ * Credentials by their format, whatever their key: AWS access key ids and secret keys, GitHub (`ghp_…`,
+ * `github_pat_…`), GitLab (`glpat-…`), Stripe (`sk_live_…`), Vault (`hvs.…`), Slack (`xoxb-…`, webhook URLs),
+ * npm, Google API keys, JWTs. Each match is replaced, the rest of the string kept.
+ */
+const TOKEN_FORMATS: readonly RegExp[] = [
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
+  /\bglpat-[A-Za-z0-9_-]{16,}/g,
+  /\b[sr]k_(?:live|test)_[A-Za-z0-9]{10,}/g,
+  /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/g,
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
+  /\bnpm_[A-Za-z0-9]{30,}/g,
+  /\bAIza[0-9A-Za-z_-]{35}/g,
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+  /https:\/\/hooks\.slack\.com\/services\/\S+/g,
+  /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi,
+  // An AWS secret access key: 40 characters of base64 with upper and lower case and a digit (lookaheads below).
+  /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
 ];
+/** PEM (`-----BEGIN RSA PRIVATE KEY-----`) and PGP (`-----BEGIN PGP PRIVATE KEY BLOCK-----`) private keys, to their end. */
+const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?(?:-----END \1-----|$)/g;
+/** `scheme://user:password@host`: the password goes, the user stays. */
+const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):([^/\s@]+)@/gi;
+/** `?sig=…`, `&token=…` in URLs. */
+const QUERY_PARAM = /([?&;])([A-Za-z0-9_.-]+)=([^&#;\s"']*)/g;
+/**
+ * `key=value` and `key: value` inside a string (properties, ini, connection strings, command-line flags, one-line
+ * YAML): the key may be quoted or start with dashes; the value runs to the end of the line or to `;`/`&`.
+ */
+const INLINE_PAIR = /(^|[\s;,&?{("'[])(-{0,2})("?)([A-Za-z_][\w.-]*)\3(\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s;&"'][^;&\n]*)/gm;
 
+/** Whether a key holds a credential by its name (`password`, `apiToken`), not a reference to one (`secretName`). */
 export function isSensitiveKey(key: string): boolean {
-  if (NOT_SENSITIVE.has(key) || /^existing/i.test(key) || REFERENCE_KEY.test(key)) return false;
-  return SENSITIVE_KEY.test(key) || SENSITIVE_LEAF_KEY.test(key);
+  // `DB_SECRET_NAME`, `cloudflare-api-token`, `db.password`: judged as `dbSecretName`, `cloudflareApiToken`, `dbPassword`.
+  // An annotation or label key (`secret.reloader.stakater.com/reload`) is judged by its name after the prefix.
+  if (key.includes('/')) key = key.slice(key.lastIndexOf('/') + 1);
+  if (/[A-Za-z0-9][_.-][A-Za-z0-9]/.test(key)) key = entryNameAsKey(key);
+  // A CloudFormation logical id or property (PascalCase) naming secrets in the plural: `RoleArnsExternalSecrets`.
+  if (NOT_SENSITIVE.has(key) || /^existing/i.test(key) || REFERENCE_KEY.test(key) || /^[A-Z][A-Za-z0-9]*Secrets$/.test(key)) return false;
+  return SENSITIVE_KEY.test(key) || SENSITIVE_KEY_WORD.test(key) || SENSITIVE_LEAF_KEY.test(key);
 }
 
+/**
+ * Whether a string looks like a random secret: a run of 16 or more letters and digits mixing both (a password,
+ * an API key, a hex or base64 token). Versions (`v1.2.3-eksbuild.1`), UUIDs, ARNs and hostnames have shorter runs.
+ */
+export function looksRandom(s: string): boolean {
+  for (const m of s.matchAll(/[A-Za-z0-9+/_]{16,}/g)) {
+    const run = m[0];
+    if (/\d/.test(run) && /[A-Za-z]/.test(run) && new Set(run).size >= 10) return true;
+  }
+  return false;
+}
+
+/** A password on its own: one word of 6–128 printable characters mixing letters with digits or symbols. */
+function passwordShaped(s: string): boolean {
+  return /^[\x21-\x7e]{6,128}$/.test(s) && /[A-Za-z]/.test(s) && /[\d\W_]/.test(s);
+}
+
+/** The text a base64 string decodes to, when it is base64 of printable text (not of binary data). */
+function base64Text(s: string): string | undefined {
+  if (s.length < 8 || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s)) return undefined;
+  const text = Buffer.from(s, 'base64').toString('utf8');
+  return /^[\x20-\x7e\t\r\n]+$/.test(text) ? text : undefined;
+}
+
+/**
+ * The string with every credential found by its shape cut out (see the module comment); the string itself when
+ * there is none. Base64 of credential-like text is redacted whole.
+ */
+export function scrubString(s: string): string {
+  const decoded = base64Text(s);
+  if (decoded !== undefined && (passwordShaped(decoded) || scrubString(decoded) !== decoded)) return REDACTED;
+  let out = s.replace(PRIVATE_KEY_BLOCK, REDACTED);
+  for (const re of TOKEN_FORMATS) out = out.replace(re, REDACTED);
+  out = out.replace(URL_USERINFO, `$1:${REDACTED}@`);
+  out = out.replace(QUERY_PARAM, (all, sep: string, name: string, value: string) => (value && value !== REDACTED && (CREDENTIAL_PARAM.test(name) || isSensitiveKey(entryNameAsKey(name))) ? `${sep}${name}=${REDACTED}` : all));
+  out = out.replace(INLINE_PAIR, (all, lead: string, dashes: string, q: string, key: string, sep: string, value: string) => {
+    if (value === REDACTED || /^<redacted/.test(value) || /^\/\//.test(value)) return all;
+    const k = entryNameAsKey(key);
+    const sensitive = isSensitiveKey(k) || (k === 'key' && !referenceValue(value));
+    return sensitive ? `${lead}${dashes}${q}${key}${q}${sep}${REDACTED}` : all;
+  });
+  return out;
+}
+
+/** Whether a value is a credential by its shape alone (see scrubString). */
 export function isSensitiveValue(value: unknown): boolean {
-  return typeof value === 'string' && SENSITIVE_VALUE.some((re) => re.test(value));
+  return typeof value === 'string' && scrubString(value) !== value;
 }
 
 type Json = unknown;
 const isMap = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: Json) => typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
 
-/** Whether what is under `key` is sensitive; a leaf-only key (`auth`) makes scalars sensitive, not maps or lists. */
-function keySensitive(key: string, ...values: Json[]): boolean {
+/** A value a bare `key` holds as a reference: a label key, a path, an identifier; nothing random. */
+function referenceValue(v: Json): boolean {
+  const s = typeof v === 'string' ? v.replace(/^["']|["']$/g, '') : undefined;
+  return s !== undefined && /^[A-Za-z0-9._/:-]{1,253}$/.test(s) && !looksRandom(s) && !base64Text(s);
+}
+
+/** Whether what is under `key` (in `map`) is sensitive; a leaf-only key (`auth`) makes scalars sensitive, not maps or lists. */
+function keySensitive(key: string, maps: ReadonlyArray<Record<string, Json> | undefined>): boolean {
+  const values = maps.map((m) => m?.[key]);
+  const siblings = REFERENCE_SIBLINGS[key];
+  if (siblings) {
+    const judged = (m: Record<string, Json> | undefined, v: Json) =>
+      m !== undefined && key in m && !siblings.some((s) => s in m) && !isMap(v) && !Array.isArray(v) && (key === 'secretKey' || !referenceValue(v));
+    return maps.some((m, i) => judged(m, values[i]));
+  }
   if (!isSensitiveKey(key)) return false;
   return !SENSITIVE_LEAF_KEY.test(key) || values.some((v) => v !== undefined && !isMap(v) && !Array.isArray(v));
 }
@@ -69,46 +175,58 @@ export function entryNameAsKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** A `{name: DB_PASSWORD, value: …}` entry (container env, Helm parameters): its `value` is a credential. */
+/** A `{name: DB_PASSWORD, value: …}` entry (container env, Helm parameters) whose `value` is a credential. */
 function sensitiveEntry(m: Json): boolean {
-  return isMap(m) && typeof m.name === 'string' && 'value' in m && isSensitiveKey(entryNameAsKey(m.name));
+  if (!isMap(m) || typeof m.name !== 'string' || !('value' in m)) return false;
+  return isSensitiveKey(entryNameAsKey(m.name)) || (typeof m.value === 'string' && looksRandom(m.value));
 }
+
+/** Secret manifests, at any depth: their `data`/`stringData`/`binaryData` values are redacted whatever their keys. */
+function secretKind(obj: Json): boolean {
+  return isMap(obj) && obj.kind === 'Secret' && (obj.apiVersion === 'v1' || obj.apiVersion === undefined);
+}
+const SECRET_DATA: ReadonlySet<string> = new Set(['data', 'stringData', 'binaryData']);
 
 interface Embedded {
   /** The map (or list holding maps) the string parses to; `{}` when anchored. */
   readonly parsed: Json;
-  /** Has YAML anchors: not walked (aliases would make the walk expand shared nodes), redacted whole instead. */
+  /**
+   * Not walked, redacted whole instead: it has YAML anchors (aliases would make the walk expand shared nodes), or it
+   * is a Secret manifest that does not parse.
+   */
   readonly anchored: boolean;
-  /** The string again, from the redacted document, in the string's own syntax (JSON or YAML). */
+  /** The string again, from the redacted document, in the string's own syntax (JSON or YAML, one or more documents). */
   readonly serialize: (redacted: Json) => string;
 }
 
-/** A string that is a YAML or JSON document with credential-like keys (Helm `values`, argocd-cm `oidc.config`). */
+/** A document the walk cannot look into safely: redacted whole. */
+const WHOLE: Embedded = { parsed: {}, anchored: true, serialize: () => REDACTED };
+
+/** A string that is one or more YAML or JSON documents with credential-like content (Helm `values`, argocd-cm `oidc.config`, `extraObjects` templates). */
 function embedded(v: Json): Embedded | undefined {
   // One-line strings are prose or plain values (`info: "Operator: Secrets from SSM"`), not documents.
   if (typeof v !== 'string' || !v.includes(':') || !/\n|^\s*[{[]/.test(v)) return undefined;
   if (!MENTIONS_SENSITIVE_KEY.test(v) && !isSensitiveValue(v)) return undefined;
-  let parsed: Json;
+  let docs: Json[];
   try {
     // JSON_SCHEMA: no timestamps or other non-JSON types, which the walk would not copy.
-    parsed = load(v, { schema: JSON_SCHEMA });
+    docs = loadAll(v, null, { schema: JSON_SCHEMA }).filter((d) => d !== null && d !== undefined);
   } catch {
-    return undefined;
+    // A Secret manifest that does not parse (a Helm template) cannot be walked: what cannot be classified is redacted.
+    return /\bkind:\s*["']?Secret\b/.test(v) ? WHOLE : undefined;
   }
-  if (!isMap(parsed) && !(Array.isArray(parsed) && parsed.some((x) => isMap(x) || Array.isArray(x)))) return undefined;
-  if (YAML_ANCHOR.test(v)) return { parsed: {}, anchored: true, serialize: () => REDACTED };
+  const structured = (d: Json) => isMap(d) || (Array.isArray(d) && d.some((x) => isMap(x) || Array.isArray(x)));
+  if (docs.length === 0 || !docs.every(structured)) return undefined;
+  if (YAML_ANCHOR.test(v)) return WHOLE;
+  const yaml = (d: Json) => dump(d, { lineWidth: -1, noRefs: true });
+  if (docs.length > 1) return { parsed: docs, anchored: false, serialize: (r) => (r as Json[]).map(yaml).join('---\n') };
   const json = /^\s*[{[]/.test(v);
   const end = v.endsWith('\n') ? '\n' : '';
   return {
-    parsed,
+    parsed: docs[0],
     anchored: false,
-    serialize: (r) => (json ? `${JSON.stringify(r, null, v.includes('\n') ? 2 : undefined)}${end}` : dump(r, { lineWidth: -1, noRefs: true })),
+    serialize: (r) => (json ? `${JSON.stringify(r, null, v.includes('\n') ? 2 : undefined)}${end}` : yaml(r)),
   };
-}
-
-/** Secret `data`/`stringData` values are redacted whatever their keys. */
-function secretKind(obj: Json): boolean {
-  return isMap(obj) && obj.kind === 'Secret' && (obj.apiVersion === 'v1' || obj.apiVersion === undefined);
 }
 
 /**
@@ -121,72 +239,92 @@ function walkEmbedded(a: Json, b: Json, ea: Embedded | undefined, eb: Embedded |
   const out = (v: Json, e: Embedded | undefined, p: Json): Json => {
     if (e?.anchored) return REDACTED;
     if (e && dirty) return e.serialize(p);
-    return isSensitiveValue(v) ? REDACTED : v;
+    return typeof v === 'string' ? scrubString(v) : v;
   };
-  const ra = out(a, ea, pa);
-  const rb = out(b, eb, pb);
-  return [ra, rb === REDACTED && a !== b ? REDACTED_CHANGED : rb];
+  return changed(a, b, out(a, ea, pa), out(b, eb, pb));
 }
 
-function walkPair(a: Json, b: Json, sensitive: boolean): [Json, Json] {
+/** Marks the head's redactions as changed when the two sides differ but redact to the same text. */
+function changed(a: Json, b: Json, ra: Json, rb: Json): [Json, Json] {
+  if (typeof rb === 'string' && rb !== b && JSON.stringify(a) !== JSON.stringify(b) && ra === rb) return [ra, rb.split(REDACTED).join(REDACTED_CHANGED)];
+  return [ra, rb];
+}
+
+/** Sensitivity of each key of a map (pair): by its name, Secret data, or a credential `{name, value}` entry. */
+function childSensitive(k: string, sensitive: boolean, maps: ReadonlyArray<Record<string, Json> | undefined>): boolean {
+  return (
+    sensitive ||
+    keySensitive(k, maps) ||
+    (SECRET_DATA.has(k) && maps.some((m) => m !== undefined && secretKind(m))) ||
+    (k === 'value' && maps.some((m) => m !== undefined && sensitiveEntry(m)))
+  );
+}
+
+/** In a flag list, which items are credentials: the value after a `--token` flag given as its own item. */
+function flagValues(list: readonly Json[]): boolean[] {
+  return list.map((x, i) => {
+    const prev = list[i - 1];
+    return i > 0 && typeof prev === 'string' && /^--?[A-Za-z][\w.-]*$/.test(prev) && isSensitiveKey(entryNameAsKey(prev.replace(/^-+/, ''))) && typeof x === 'string' && !x.startsWith('-');
+  });
+}
+
+function walkPair(a: Json, b: Json, sensitive: boolean, key = ''): [Json, Json] {
   if (isMap(a) || isMap(b)) {
     if (isMap(a) && isMap(b)) {
-      const entry = sensitiveEntry(a);
       // An env entry renamed to or from a credential name: each side is judged by its own name.
-      if (entry !== sensitiveEntry(b)) return [walkOne(a, sensitive), walkOne(b, sensitive)];
+      if (sensitiveEntry(a) !== sensitiveEntry(b) || secretKind(a) !== secretKind(b)) return [walkOne(a, sensitive), walkOne(b, sensitive)];
       const ra: Record<string, Json> = {};
       const rb: Record<string, Json> = {};
       for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        const s = sensitive || keySensitive(k, a[k], b[k]) || (entry && k === 'value');
-        if (k in a && k in b) [ra[k], rb[k]] = walkPair(a[k], b[k], s);
-        else if (k in a) ra[k] = walkOne(a[k], s);
-        else rb[k] = walkOne(b[k], s);
+        const s = childSensitive(k, sensitive, [a, b]);
+        if (k in a && k in b) [ra[k], rb[k]] = walkPair(a[k], b[k], s, k);
+        else if (k in a) ra[k] = walkOne(a[k], s, k);
+        else rb[k] = walkOne(b[k], s, k);
       }
       return [ra, rb];
     }
-    return [walkOne(a, sensitive), walkOne(b, sensitive)];
+    return [walkOne(a, sensitive, key), walkOne(b, sensitive, key)];
   }
   if (Array.isArray(a) && Array.isArray(b)) {
+    const [fa, fb] = ARGS_KEY.test(key) ? [flagValues(a), flagValues(b)] : [[], []];
     const n = Math.max(a.length, b.length);
     const ra: Json[] = [];
     const rb: Json[] = [];
     for (let i = 0; i < n; i++) {
-      if (i < a.length && i < b.length) {
-        const [x, y] = walkPair(a[i], b[i], sensitive);
+      if (i < a.length && i < b.length && !!fa[i] === !!fb[i]) {
+        const [x, y] = walkPair(a[i], b[i], sensitive || !!fa[i]);
         ra.push(x);
         rb.push(y);
-      } else if (i < a.length) ra.push(walkOne(a[i], sensitive));
-      else rb.push(walkOne(b[i], sensitive));
+      } else {
+        if (i < a.length) ra.push(walkOne(a[i], sensitive || !!fa[i]));
+        if (i < b.length) rb.push(walkOne(b[i], sensitive || !!fb[i]));
+      }
     }
     return [ra, rb];
   }
   if (!sensitive) {
     const [ea, eb] = [embedded(a), embedded(b)];
     if (ea || eb) return walkEmbedded(a, b, ea, eb);
+    const ra = typeof a === 'string' ? scrubString(a) : a;
+    const rb = typeof b === 'string' ? scrubString(b) : b;
+    return changed(a, b, ra, rb);
   }
-  const ha = (sensitive && isScalar(a)) || isSensitiveValue(a);
-  const hb = (sensitive && isScalar(b)) || isSensitiveValue(b);
-  if (!ha && !hb) return [a, b];
+  const ha = isScalar(a);
+  const hb = isScalar(b);
   const same = JSON.stringify(a) === JSON.stringify(b);
   return [ha ? REDACTED : a, hb ? (same ? REDACTED : REDACTED_CHANGED) : b];
 }
 
-function walkOne(v: Json, sensitive: boolean): Json {
-  if (isMap(v)) {
-    const entry = sensitiveEntry(v);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walkOne(x, sensitive || keySensitive(k, x) || (entry && k === 'value'))]));
+function walkOne(v: Json, sensitive: boolean, key = ''): Json {
+  if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walkOne(x, childSensitive(k, sensitive, [v]), k)]));
+  if (Array.isArray(v)) {
+    const flags = ARGS_KEY.test(key) ? flagValues(v) : [];
+    return v.map((x, i) => walkOne(x, sensitive || !!flags[i]));
   }
-  if (Array.isArray(v)) return v.map((x) => walkOne(x, sensitive));
-  if (!sensitive) {
-    const e = embedded(v);
-    if (e) return walkEmbedded(v, v, e, e)[0];
-  }
-  return (sensitive && isScalar(v)) || isSensitiveValue(v) ? REDACTED : v;
-}
-
-function splitSecret(obj: Record<string, Json>): [Record<string, Json>, Record<string, Json>] {
-  const { data, stringData, binaryData, ...rest } = obj;
-  return [rest, { data, stringData, binaryData }];
+  if (sensitive) return isScalar(v) ? REDACTED : v;
+  const e = embedded(v);
+  if (e) return walkEmbedded(v, v, e, e)[0];
+  return typeof v === 'string' ? scrubString(v) : v;
 }
 
 /**
@@ -196,25 +334,21 @@ function splitSecret(obj: Record<string, Json>): [Record<string, Json>, Record<s
 export function redactPair(base: Json, head: Json): [Json, Json] {
   if (base === undefined) return [undefined, redact(head)];
   if (head === undefined) return [redact(base), undefined];
-  if ((secretKind(base) || secretKind(head)) && isMap(base) && isMap(head)) {
-    const [restA, dataA] = splitSecret(base);
-    const [restB, dataB] = splitSecret(head);
-    const [ra, rb] = walkPair(restA, restB, false) as [Record<string, Json>, Record<string, Json>];
-    const [da, db] = walkPair(dropUndefined(dataA), dropUndefined(dataB), true) as [Record<string, Json>, Record<string, Json>];
-    return [{ ...ra, ...da }, { ...rb, ...db }];
-  }
   return walkPair(base, head, false);
 }
 
 /** Redacts one object. */
 export function redact(value: Json): Json {
-  if (secretKind(value) && isMap(value)) {
-    const [rest, data] = splitSecret(value);
-    return { ...(walkOne(rest, false) as object), ...(walkOne(dropUndefined(data), true) as object) };
-  }
   return walkOne(value, false);
 }
 
-function dropUndefined(o: Record<string, Json>): Record<string, Json> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/**
+ * Last line of defence for finished text (a whole report): credentials found by their format alone (tokens, private
+ * key blocks, URL passwords and credential query parameters) are cut out, whatever produced the text.
+ */
+export function scrubText(text: string): string {
+  let out = text.replace(PRIVATE_KEY_BLOCK, REDACTED);
+  for (const re of TOKEN_FORMATS) out = out.replace(re, REDACTED);
+  out = out.replace(URL_USERINFO, `$1:${REDACTED}@`);
+  return out.replace(QUERY_PARAM, (all, sep: string, name: string, value: string) => (value && CREDENTIAL_PARAM.test(name) && !value.startsWith('<redacted') ? `${sep}${name}=${REDACTED}` : all));
 }

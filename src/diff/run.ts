@@ -1,11 +1,14 @@
-/** The `diff` job: render base and head, compare, format. Returns the text to print and whether anything differs. */
+/**
+ * The `diff` job: render base and head (each in a child process with only PATH, HOME and PLATFORM_UPSTREAM in its
+ * environment), compare, format. Returns the text to print and whether anything differs.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
 import { compareTrees, type DiffReport } from './engine.ts';
 import { formatMarkdown, formatText } from './format.ts';
-import { renderRevision, resolveBase } from './git.ts';
+import { renderRevision, resolveBase, synthInChild } from './git.ts';
 import { readTree } from './tree.ts';
 
 export type DiffFormat = 'text' | 'markdown';
@@ -62,8 +65,8 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
     } else {
       const tmp = mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
       cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      const { synth } = await import('../synth.ts');
-      synth({ configDir: resolve(projectRoot, config), outDir: tmp });
+      // A child process with a minimal environment, like the base: the working tree is a pull request's code.
+      synthInChild(projectRoot, tmp, { config, upstream: upstreamDir(), what: 'the working tree' });
       headDir = tmp;
       headLabel = 'working tree';
     }

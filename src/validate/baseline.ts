@@ -5,8 +5,10 @@
  * - every Application has a sync wave, a project other than `default`, and pinned sources: a chart at an exact
  *   version, a foreign git repo at a commit SHA or a version tag, and this repository's dist/ at the cluster's
  *   configured `gitops.targetRevision` (the branch app-of-apps follows; what is on it is pinned by review);
- * - no Secret carries data (secrets come from External Secrets, never from git).
+ * - no Secret carries data (secrets come from External Secrets, never from git), at any depth: a Secret manifest
+ *   inside Helm values (`valuesObject.extraObjects`, or a YAML string holding manifests) is committed just the same.
  */
+import { JSON_SCHEMA, loadAll } from 'js-yaml';
 import { SYNC_WAVE } from '../../apps/labels.ts';
 import { show } from '../../config/schema.ts';
 import { isMap } from '../merge.ts';
@@ -108,6 +110,45 @@ function checkApplication(r: RenderedObject, tree: ClusterTree, add: (path: Arra
   }
 }
 
+/** Strings that may hold a Secret manifest (a Helm values template, `extraObjects` given as YAML text). */
+const MENTIONS_SECRET = /\bkind:\s*["']?Secret\b/;
+
+/**
+ * Every Secret with `data` or `stringData` in `value`, at any depth (maps, lists, YAML documents inside strings),
+ * as the path of its data key below `path`; the object itself counts when it is a Secret. Shared YAML nodes
+ * (aliases) are visited once, so a hostile alias bomb costs no more than its text.
+ */
+export function secretsWithData(value: unknown, path: Array<string | number> = [], seen = new WeakSet<object>()): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [];
+  if (typeof value === 'string') {
+    if (!MENTIONS_SECRET.test(value)) return out;
+    let docs: unknown[];
+    try {
+      docs = loadAll(value, null, { schema: JSON_SCHEMA });
+    } catch {
+      // Not YAML as it stands, e.g. a Helm template (`extraObjects` strings are rendered with tpl): judged by its lines.
+      const key = /^\s*(stringData|data):\s*(\S|\n\s+\S)/m.exec(value)?.[1];
+      if (key) out.push([...path, key]);
+      return out;
+    }
+    docs.forEach((d, i) => out.push(...secretsWithData(d, docs.length > 1 ? [...path, `(document ${i + 1})`] : path, seen)));
+    return out;
+  }
+  if (typeof value !== 'object' || value === null || seen.has(value)) return out;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    value.forEach((x, i) => out.push(...secretsWithData(x, [...path, i], seen)));
+    return out;
+  }
+  const m = value as Map_;
+  const secret = m.kind === 'Secret' && (m.apiVersion === 'v1' || m.apiVersion === undefined);
+  for (const [k, x] of Object.entries(m)) {
+    if (secret && (k === 'data' || k === 'stringData') && ((isMap(x) && Object.keys(x).length > 0) || typeof x === 'string')) out.push([...path, k]);
+    else out.push(...secretsWithData(x, [...path, k], seen));
+  }
+  return out;
+}
+
 export function checkBaseline(tree: ClusterTree): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   for (const r of tree.objects) {
@@ -116,10 +157,10 @@ export function checkBaseline(tree: ClusterTree): ValidationProblem[] {
     const core = o.apiVersion === 'v1';
     if (String(o.kind) in POD_SPEC && (core ? o.kind === 'Pod' || o.kind === 'ReplicationController' : true)) checkWorkload(r, add);
     if (o.kind === 'Application' && String(o.apiVersion).startsWith('argoproj.io/')) checkApplication(r, tree, add);
-    if (o.kind === 'Secret' && core) {
-      for (const key of ['data', 'stringData']) {
-        if (isMap(o[key]) && Object.keys(o[key] as Map_).length > 0) add([key], `a Secret with ${key} in dist/ (committed to git); allowed: no data — deliver secrets with an ExternalSecret`);
-      }
+    for (const path of secretsWithData(o)) {
+      const key = path[path.length - 1];
+      const where = path.length === 1 ? 'in dist/' : 'inside this object (e.g. Helm values), rendered into dist/';
+      add(path, `a Secret with ${key} ${where} (committed to git); allowed: no data — deliver secrets with an ExternalSecret`);
     }
   }
   return problems;
