@@ -202,8 +202,8 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: repoPath(cluster, 'apps') });
   if (cluster.argocd.mode === 'eks-capability') {
     // The EKS managed Argo CD does not register its own cluster; it addresses it by ARN (EKS user guide, "Register
-    // target clusters"). No credentials: the capability role's access entry authenticates it. Its argocd-cm is AWS's,
-    // so no health check: there the waves order creation only (see docs/first-deploy.md).
+    // target clusters"). No credentials: the capability role's access entry authenticates it. Its health check comes
+    // from the user-created argocd-cm below, which the capability reads (docs/argocd.md).
     new ApiObject(bootstrapChart, 'local-cluster', {
       apiVersion: 'v1',
       kind: 'Secret',

@@ -162,7 +162,7 @@ describe('argocd.mode eks-capability', () => {
     expect(t.Resources.FargateProfileArgoCd).toBeUndefined();
   });
 
-  it('renders the root app and the add-ons for the cluster by its ARN, registers it, and renders no argocd-cm', () => {
+  it('renders the root app and the add-ons for the cluster by its ARN, registers it, and renders the argocd-cm the capability reads (health check)', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', capability);
     const out = render('dev', dir);
@@ -175,7 +175,7 @@ describe('argocd.mode eks-capability', () => {
       metadata: { labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
       stringData: { name: 'dev', server: arn },
     });
-    expect([...out.files.keys()].filter((f) => f.includes('argocd-cm'))).toEqual([]);
+    expect([...out.files.keys()].filter((f) => f.includes('argocd-cm'))).toEqual(['bootstrap/configmap_argocd_argocd-cm.yaml']);
   });
 
   it('needs its capability settings, which no other mode takes', () => {

@@ -271,7 +271,8 @@ describe('hostile config', () => {
 describe('every problem at once, with the fix', () => {
   it('a wrong name does not hide the missing-facts error of an add-on check', () => {
     const dir = tempConfig();
-    rmSync(join(dir, 'facts', 'dev.yaml'));
+    // A facts file that exists but lacks a fact (no file at all is a cluster in stages, see new-cluster.test.ts).
+    writeFileSync(join(dir, 'facts', 'dev.yaml'), '{}\n');
     editCluster(dir, 'dev', (d) => (d.name = 'staging'));
     const errors = configErrors(dir);
     expect(errors).toContain('clusters/dev.yaml: name: got "staging"; allowed: "dev", the file\'s name');
@@ -280,7 +281,7 @@ describe('every problem at once, with the fix', () => {
 
   it("one add-on's wrong setting does not hide another add-on's check, nor a dependency problem", () => {
     const dir = tempConfig();
-    rmSync(join(dir, 'facts', 'dev.yaml'));
+    writeFileSync(join(dir, 'facts', 'dev.yaml'), '{}\n');
     editCluster(dir, 'dev', (d) => {
       d.addons.reloader.replicas = 'two';
       d.addons.karpenter.enabled = false;

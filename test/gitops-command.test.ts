@@ -26,7 +26,7 @@ network: { vpcId: vpc-0a1b2c3d4e5f60009, privateSubnetIds: [subnet-0a1b2c3d4e5f6
 dns: { domain: alpha.example.com, hostedZoneId: Z0ALPHA4567890ABCDEF }
 gitops: { repoURL: "https://github.com/example-org/platform-gitops.git" }
 argocd: { mode: ${mode}${mode === 'management' ? `, roleArn: "${role}"` : ''} }
-bootstrap: { accessEntries: { "${role}": admin } }
+bootstrap: { accessEntries: { "${role}": admin }, endpoint: { privateAccessFrom: { cidrs: [10.0.0.0/16] } } }
 addons: { efs-controller: { enabled: false } }
 `);
   writeFileSync(join(config, 'facts', 'alpha.yaml'), `clusterEndpoint: ${ENDPOINT}\n`);
