@@ -60,7 +60,7 @@ function diffRepo(root: string, config: string): string {
     cpSync(join(PROJECT_ROOT, f), join(repo, f));
   }
   cpSync(config, join(repo, 'config-bench'), { recursive: true });
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(repo, 'node_modules'));
+  if (!existsSync(join(repo, 'node_modules'))) symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(repo, 'node_modules'));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
   git('init', '-q');
   git('add', '-A');

@@ -218,6 +218,18 @@ function writeJournal(outDir: string, entries: readonly JournalEntry[]): void {
   renameSync(tmp, file);
 }
 
+/** The entries of a journal; OutputError when it is damaged (written with fsync and rename, so only by hand). */
+function readJournal(file: string): JournalEntry[] {
+  try {
+    const { entries } = JSON.parse(readFileSync(file, 'utf8')) as { entries: JournalEntry[] };
+    const name = (v: unknown) => typeof v === 'string' && v.length > 0 && !v.includes('/') && !v.includes('\\') && v !== '..';
+    if (Array.isArray(entries) && entries.every((e) => name(e.target) && name(e.old) && (e.staging === undefined || name(e.staging)))) return entries;
+  } catch {
+    /* reported below */
+  }
+  throw new OutputError(`${file}: got a damaged swap journal; allowed: the file as synth wrote it. Restore dist/ (e.g. git checkout), remove the journal and the .staging-* folders, and re-run.`);
+}
+
 /**
  * Completes a swap: for each entry not done yet, target → old (if present), staging → target; pruned targets → old.
  * Idempotent, so a run killed here is completed by the next one from the same journal. Then removes the olds and
@@ -269,7 +281,7 @@ export class DistWriter {
       checkOwnership(outDir);
       const journal = join(outDir, JOURNAL_FILE);
       if (existsSync(journal)) {
-        const { entries } = JSON.parse(readFileSync(journal, 'utf8')) as { entries: JournalEntry[] };
+        const entries = readJournal(journal);
         notice(`${journal}: completing the swap of ${entries.length} folders that an interrupted run left`);
         rollForward(outDir, entries);
       }

@@ -143,7 +143,12 @@ export function synth(options: SynthOptions): SynthResult {
     if (useIndex) {
       for (const p of summaries) if (!names.has(p.name)) delete index.clusters[p.name];
       for (const r of results) if (!r.skipped) index.clusters[r.name] = { ...index.clusters[r.name], files: stamps(join(outDir, r.name)) };
-      writeIndex(options.indexFile!, index);
+      try {
+        writeIndex(options.indexFile!, index);
+      } catch (err) {
+        // Only an optimisation: without it the next run renders and compares every cluster.
+        (options.write?.onNotice ?? ((m: string) => process.stderr.write(`${m}\n`)))(`${options.indexFile}: not written (${(err as Error).message}); the next run renders every cluster`);
+      }
     }
     return { clusters: results, prunedClusters, fleet: fleetWrite };
   } finally {

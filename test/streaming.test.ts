@@ -29,13 +29,12 @@ function age(dir: string): void {
 
 describe('streaming synth with the no-change index', () => {
   const fleet = () => mixedFleetConfig(tempDir('platform-config-'), 6);
-  const indexed = (configDir: string, outDir: string, extra: Partial<SynthOptions> = {}): SynthOptions => ({
-    configDir,
-    outDir,
-    codeVersion: 'v1',
-    indexFile: join(outDir, '..', `${outDir.split('/').pop()}.index.json`),
-    ...extra,
-  });
+  const indexes = new Map<string, string>();
+  /** Options of a CLI-like run: code version and an index file (one per output folder, outside it). */
+  const indexed = (configDir: string, outDir: string, extra: Partial<SynthOptions> = {}): SynthOptions => {
+    if (!indexes.has(outDir)) indexes.set(outDir, join(tempDir(), 'index.json'));
+    return { configDir, outDir, codeVersion: 'v1', indexFile: indexes.get(outDir), ...extra };
+  };
 
   it('gives, after config edits, exactly the bytes of a fresh full synth', () => {
     const config = fleet();
