@@ -82,11 +82,11 @@ const stderrNotice = (message: string) => void process.stderr.write(`${message}\
 
 /**
  * Whether `dir/name` is a folder this tool wrote: a cluster folder whose manifest.json names cluster `name`, or a
- * folder (the fleet's) whose every file starts with the rendered-file header.
+ * flat folder (the fleet's) whose every entry is a YAML file starting with the rendered-file header.
  */
 export function isOwnFolder(dir: string, name: string): boolean {
   const full = join(dir, name);
-  if (!statSync(full).isDirectory()) return false;
+  if (!statSync(full, { throwIfNoEntry: false })?.isDirectory()) return false; // files, dangling links
   const index = join(full, CLUSTER_INDEX);
   if (existsSync(index)) {
     try {
@@ -96,8 +96,9 @@ export function isOwnFolder(dir: string, name: string): boolean {
       return false;
     }
   }
-  const files = listFiles(full);
-  return files.length > 0 && files.every((f) => f.endsWith('.yaml') && readFileSync(join(full, f), 'utf8').startsWith(RENDERED_HEADER));
+  // The fleet folder is flat: a look at its direct entries (never a walk of, say, node_modules/) decides.
+  const entries = readdirSync(full, { withFileTypes: true });
+  return entries.length > 0 && entries.every((e) => e.isFile() && e.name.endsWith('.yaml') && readFileSync(join(full, e.name), 'utf8').startsWith(RENDERED_HEADER));
 }
 
 const ownHidden = (entry: string) => entry === MARKER_FILE || entry === LOCK_FILE || entry === JOURNAL_FILE || entry.startsWith(STAGING);
