@@ -125,16 +125,18 @@ describe('concurrent runs are serialised (issue 13 #7)', () => {
     expect(readdirSync(out).sort()).toEqual([MARKER_FILE, 'a']);
   });
 
-  it('waits for a live lock, then fails clearly and writes nothing', () => {
+  it("waits for a live lock, then fails clearly, writes nothing and leaves the live run's staging alone", () => {
     const out = tempDir();
     const lock = JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' });
     writeFileSync(join(out, LOCK_FILE), lock);
+    // The live run (this process, by its lock) is staging a cluster.
+    mkdirSync(join(out, `.staging-c0001-${process.pid}-1`, 'apps'), { recursive: true });
     const start = Date.now();
     expect(() => writeDist(out, [fakeCluster('a', 1)], { lockTimeoutMs: 300 })).toThrow(
       `${join(out, LOCK_FILE)}: another synth (pid ${process.pid} on ${hostname()} since 2026-01-01T00:00:00.000Z) is writing this folder`,
     );
     expect(Date.now() - start).toBeGreaterThanOrEqual(300);
-    expect(readdirSync(out)).toEqual([LOCK_FILE]);
+    expect(readdirSync(out).sort()).toEqual([LOCK_FILE, `.staging-c0001-${process.pid}-1`].sort());
     expect(readFileSync(join(out, LOCK_FILE), 'utf8')).toBe(lock);
   });
 });
