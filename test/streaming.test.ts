@@ -43,8 +43,10 @@ describe('streaming synth with the no-change index', () => {
     editCluster(config, 'c0001', (d) => (d.addons.reloader = { replicas: 2 }));
     editCluster(config, 'c0004', (d) => (d.addons.reloader = { enabled: false }));
     rmSync(join(config, 'clusters', 'c0006.yaml'));
+    const facts = join(config, 'facts', 'c0002.yaml');
+    writeFileSync(facts, readFileSync(facts, 'utf8').replace(/^efsFileSystemId: .*$/m, 'efsFileSystemId: fs-0f1e2d3c4b5a69999'));
     const again = synth(indexed(config, out));
-    expect(again.clusters.filter((c) => !c.skipped).map((c) => c.name)).toEqual(['c0001', 'c0004']);
+    expect(again.clusters.filter((c) => !c.skipped).map((c) => c.name)).toEqual(['c0001', 'c0002', 'c0004']);
     expect(again.prunedClusters.map((p) => p.name)).toEqual(['c0006']);
     const fresh = tempDir();
     synth({ configDir: config, outDir: fresh });
