@@ -18,9 +18,14 @@ const CACHE = join(ROOT, '.cache', 'cli');
 const MANIFEST = join(CACHE, 'manifest.json');
 const requireHere = createRequire(import.meta.url);
 
-/** Hash of the bundle's inputs, this launcher (its build options) and the Node version. */
+/**
+ * Hash of the bundle's inputs, this launcher (its build options), the Node version and package-lock.json (the
+ * external packages' versions). It also identifies the rendering code for synth's no-change index.
+ */
 function inputsKey(inputs) {
   const hash = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(`\0${process.version}\0`);
+  const lock = join(ROOT, 'package-lock.json');
+  if (existsSync(lock)) hash.update(readFileSync(lock)).update('\0');
   for (const input of inputs) hash.update(`${input}\0`).update(readFileSync(join(ROOT, input))).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
@@ -29,7 +34,7 @@ function cachedBundle() {
   if (!existsSync(MANIFEST)) return undefined;
   const { key, inputs, bundle } = JSON.parse(readFileSync(MANIFEST, 'utf8'));
   const file = join(CACHE, bundle);
-  return existsSync(file) && inputs.every((i) => existsSync(join(ROOT, i))) && inputsKey(inputs) === key ? file : undefined;
+  return existsSync(file) && inputs.every((i) => existsSync(join(ROOT, i))) && inputsKey(inputs) === key ? { file, key } : undefined;
 }
 
 async function buildBundle() {
@@ -61,17 +66,21 @@ async function buildBundle() {
   writeFileSync(tmp, JSON.stringify({ key, inputs, bundle }, null, 2));
   renameSync(tmp, MANIFEST);
   for (const old of readdirSync(CACHE)) if (old.startsWith('cli-') && old !== bundle) rmSync(join(CACHE, old), { force: true });
-  return join(CACHE, bundle);
+  return { file: join(CACHE, bundle), key };
 }
 
 async function loadCli() {
   if (!process.env.PLATFORM_NO_BUNDLE) {
     try {
-      return requireHere(cachedBundle() ?? (await buildBundle()));
+      const { file, key } = cachedBundle() ?? (await buildBundle());
+      // Tells synth which code renders (src/commands/synth.ts): its no-change index is valid for this key only.
+      process.env.PLATFORM_CODE_VERSION = key;
+      return requireHere(file);
     } catch (err) {
       if (process.env.DEBUG) console.error(`cli bundle unavailable, using the sources: ${err?.message ?? err}`);
     }
   }
+  delete process.env.PLATFORM_CODE_VERSION;
   const { register } = await import('tsx/esm/api');
   register();
   return import(pathToFileURL(join(ROOT, 'src', 'cli.ts')).href);

@@ -1,11 +1,25 @@
 /**
- * Writes rendered clusters into the output folder, all or nothing per run: every cluster is first written in full
- * to a staging folder beside its target, then the staged folders replace the old ones by rename. Files of
- * removed add-ons (and, on a full synth, folders of removed clusters) disappear; clusters not rendered this run are
- * left as they are.
+ * Writes rendered clusters into an output folder (dist/) safely:
+ *
+ * - **Only what it wrote.** The output folder carries a marker file ({@link MARKER_FILE}); each cluster folder is
+ *   recognised by its `manifest.json` naming the cluster (the fleet folder by the header of its files). A non-empty
+ *   folder that has no marker and holds anything else is refused; inside a marked folder, foreign folders are never
+ *   replaced or pruned.
+ * - **One run at a time.** A lock file ({@link LOCK_FILE}, created with O_EXCL) serialises runs; a lock left by a
+ *   process that no longer runs is taken over with a notice, a live one is waited for (bounded), then refused.
+ * - **All or nothing.** Each cluster is first written in full into a staging folder beside its target. Before the
+ *   first rename a journal ({@link JOURNAL_FILE}) lists every (target, staging, old) triple; the swap then renames
+ *   folder by folder. A run killed during the swap leaves the journal, and the next run rolls it forward (every
+ *   staged folder is complete, so forward is always possible) before doing anything else.
+ *
+ * Guarantee: after any run that ends, or the next run after one that was killed, every cluster folder is either
+ * all the old output or all the new output of one run. Not covered: power loss or an OS crash (renames are not
+ * fsync'ed), and processes that ignore the lock.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { RENDERED_HEADER } from './manifest-files.ts';
 import type { RenderedCluster } from './render.ts';
 
 export interface ClusterWriteSummary {
@@ -16,14 +30,38 @@ export interface ClusterWriteSummary {
   readonly removed: number;
 }
 
+/** Marks a folder as written by this tool. Deterministic (committed with dist/, compared by the CI check). */
+export const MARKER_FILE = '.eks-platform';
+/** Held while a run writes the folder; holds `{pid, host, since}` of the holder. */
+export const LOCK_FILE = '.eks-platform.lock';
+/** Present only between the first and the last rename of a swap; see the module comment. */
+export const JOURNAL_FILE = '.eks-platform-journal.json';
+const MARKER_TEXT = `${JSON.stringify({ generatedBy: 'eks-gitops-platform', command: 'npm run synth', format: 1 }, null, 2)}\n`;
+const STAGING = '.staging-';
+/** manifest.json of a cluster folder (src/review.ts) names its cluster and this generator. */
+const CLUSTER_INDEX = 'manifest.json';
+const GENERATED_BY = 'npm run synth';
+
+/** The output folder cannot be used safely (foreign content, lock held); nothing was written. */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
 export interface WriteOptions {
   /** Remove folders of clusters that no longer exist (only on a full synth). @default false */
   readonly pruneClusters?: boolean;
+  /** How long to wait for another run's lock, in milliseconds. @default 120000 */
+  readonly lockTimeoutMs?: number;
+  /** Where notices go (stale lock taken over, interrupted swap completed). @default writes a line to stderr */
+  readonly onNotice?: (message: string) => void;
+  /** Test hook: called before each rename of the swap, with its 0-based step number. @default none */
+  readonly beforeRename?: (step: number) => void;
 }
 
-const STAGING = '.staging-';
-
-/** Lists files under `dir`, relative to it, with `/` separators. */
+/** Lists files under `dir`, relative to it, with `/` separators, sorted. */
 export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
@@ -38,61 +76,311 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-export function writeDist(outDir: string, clusters: readonly RenderedCluster[], options: WriteOptions = {}): ClusterWriteSummary[] {
-  mkdirSync(outDir, { recursive: true });
-  // Leftovers of a run that was killed half-way (never part of the output).
-  for (const entry of readdirSync(outDir)) if (entry.startsWith(STAGING)) rmSync(join(outDir, entry), { recursive: true, force: true });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const staged: Array<{ target: string; staging: string }> = [];
-  const summaries: ClusterWriteSummary[] = [];
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
+const stderrNotice = (message: string) => void process.stderr.write(`${message}\n`);
+
+/**
+ * Whether `dir/name` is a folder this tool wrote: a cluster folder whose manifest.json names cluster `name`, or a
+ * flat folder (the fleet's) whose every entry is a YAML file starting with the rendered-file header.
+ */
+export function isOwnFolder(dir: string, name: string): boolean {
+  const full = join(dir, name);
+  if (!statSync(full, { throwIfNoEntry: false })?.isDirectory()) return false; // files, dangling links
+  const index = join(full, CLUSTER_INDEX);
+  if (existsSync(index)) {
+    try {
+      const parsed = JSON.parse(readFileSync(index, 'utf8')) as { cluster?: unknown; generatedBy?: unknown };
+      return parsed.cluster === name && parsed.generatedBy === GENERATED_BY;
+    } catch {
+      return false;
+    }
+  }
+  // The fleet folder is flat: a look at its direct entries (never a walk of, say, node_modules/) decides.
+  const entries = readdirSync(full, { withFileTypes: true });
+  return entries.length > 0 && entries.every((e) => e.isFile() && e.name.endsWith('.yaml') && readFileSync(join(full, e.name), 'utf8').startsWith(RENDERED_HEADER));
+}
+
+const ownHidden = (entry: string) => entry === MARKER_FILE || entry === LOCK_FILE || entry === JOURNAL_FILE || entry.startsWith(STAGING);
+
+/** Refuses an output folder that is neither empty, nor marked, nor made only of folders this tool wrote. */
+function checkOwnership(outDir: string): void {
+  if (existsSync(join(outDir, MARKER_FILE))) return;
+  const foreign = readdirSync(outDir).filter((e) => !ownHidden(e) && !isOwnFolder(outDir, e));
+  if (foreign.length === 0) return;
+  const shown = foreign.sort().slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} in all)` : '');
+  throw new OutputError(
+    `${outDir}: --out: got a non-empty folder not written by synth (no ${MARKER_FILE}; foreign entries: ${shown}); ` +
+      'allowed: an empty or missing folder, or an output folder of a previous synth. Nothing was written or deleted.',
+  );
+}
+
+interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
+function readHolder(file: string): { text: string; holder?: LockHolder; ageMs: number } | undefined {
   try {
-    for (const cluster of clusters) {
-      const target = join(outDir, cluster.name);
-      const staging = join(outDir, `${STAGING}${cluster.name}-${stamp}`);
-      const before = new Set(listFiles(target));
-      let written = 0;
-      let unchanged = 0;
-      for (const [path, content] of cluster.files) {
-        if (before.has(path) && readFileSync(join(target, path), 'utf8') === content) unchanged++;
-        else written++;
-        before.delete(path);
-      }
-      summaries.push({ name: cluster.name, written, unchanged, removed: before.size });
-      // Identical output is not rewritten: no I/O, and files keep their mtime (make, rsync and editors notice nothing).
-      if (written === 0 && before.size === 0) continue;
-      const dirs = new Set<string>([staging]);
-      mkdirSync(staging, { recursive: true });
-      for (const [path, content] of cluster.files) {
-        const file = join(staging, path);
-        const dir = dirname(file);
-        // One mkdir per folder, not per file: it was a third of the write time on a 100-cluster synth.
-        if (!dirs.has(dir)) mkdirSync(dir, { recursive: true });
-        dirs.add(dir);
-        writeFileSync(file, content);
-      }
-      staged.push({ target, staging });
+    const text = readFileSync(file, 'utf8');
+    const ageMs = Date.now() - statSync(file).mtimeMs;
+    try {
+      return { text, holder: JSON.parse(text) as LockHolder, ageMs };
+    } catch {
+      return { text, ageMs };
     }
   } catch (err) {
-    for (const entry of readdirSync(outDir)) if (entry.startsWith(STAGING) && entry.endsWith(stamp)) rmSync(join(outDir, entry), { recursive: true, force: true });
+    if (errno(err) === 'ENOENT') return undefined;
     throw err;
   }
+}
 
-  // Swap: each rename is atomic, and nothing above could fail after the first one.
-  for (const { target, staging } of staged) {
-    const old = `${staging}-old`;
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(staging, target);
-    rmSync(old, { recursive: true, force: true });
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errno(err) === 'EPERM'; // exists, owned by someone else
   }
+}
 
-  if (options.pruneClusters) {
-    const names = new Set(clusters.map((c) => c.name));
-    for (const entry of readdirSync(outDir)) {
-      const full = join(outDir, entry);
-      if (names.has(entry) || entry.startsWith('.') || !statSync(full).isDirectory()) continue;
-      summaries.push({ name: entry, written: 0, unchanged: 0, removed: listFiles(full).length });
-      rmSync(full, { recursive: true, force: true });
+/**
+ * Takes the folder's lock (O_EXCL create). A lock of a dead process on this host (or an empty lock older than 10 s,
+ * its writer killed between create and write) is moved aside and taken over, with a notice; a live one is waited
+ * for up to `timeoutMs`. Returns the release function. Throws OutputError on timeout.
+ */
+function acquireLock(outDir: string, timeoutMs: number, notice: (m: string) => void): () => void {
+  const file = join(outDir, LOCK_FILE);
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, mine);
+      closeSync(fd);
+      return () => {
+        if (readHolder(file)?.text === mine) rmSync(file, { force: true });
+      };
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+    }
+    const seen = readHolder(file);
+    if (!seen) continue;
+    const { holder } = seen;
+    const stale = holder ? holder.host === hostname() && !isAlive(holder.pid) : seen.ageMs > 10_000;
+    if (stale) {
+      // Move it aside first: of two runs taking over at once, exactly one rename succeeds.
+      const aside = `${file}.stale-${process.pid}`;
+      try {
+        renameSync(file, aside);
+      } catch (err) {
+        if (errno(err) === 'ENOENT') continue;
+        throw err;
+      }
+      if (readFileSync(aside, 'utf8') !== seen.text) {
+        // Another run took over and locked in between: give its lock back.
+        try {
+          linkSync(aside, file);
+        } catch {
+          /* a third run holds it now; either way it is not ours */
+        }
+      } else {
+        notice(`${file}: taking over the lock of ${holder ? `pid ${holder.pid} (since ${holder.since})` : 'an unknown process'}, which is no longer running`);
+      }
+      rmSync(aside, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = holder ? `pid ${holder.pid} on ${holder.host} since ${holder.since}` : 'an unknown process';
+      throw new OutputError(
+        `${file}: another synth (${who}) is writing this folder; waited ${Math.round(timeoutMs / 1000)} s. ` +
+          'Allowed: wait for it, or remove the lock file if that process is gone. Nothing was written.',
+      );
+    }
+    sleep(100);
+  }
+}
+
+/** One rename of a swap, names relative to the output folder. `staging` absent: a pruned folder. */
+interface JournalEntry {
+  readonly target: string;
+  readonly staging?: string;
+  readonly old: string;
+}
+
+function writeJournal(outDir: string, entries: readonly JournalEntry[]): void {
+  const file = join(outDir, JOURNAL_FILE);
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  writeSync(fd, `${JSON.stringify({ format: 1, entries }, null, 1)}\n`);
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, file);
+}
+
+/** The entries of a journal; OutputError when it is damaged (written with fsync and rename, so only by hand). */
+function readJournal(file: string): JournalEntry[] {
+  try {
+    const { entries } = JSON.parse(readFileSync(file, 'utf8')) as { entries: JournalEntry[] };
+    const name = (v: unknown) => typeof v === 'string' && v.length > 0 && !v.includes('/') && !v.includes('\\') && v !== '..';
+    if (Array.isArray(entries) && entries.every((e) => name(e.target) && name(e.old) && (e.staging === undefined || name(e.staging)))) return entries;
+  } catch {
+    /* reported below */
+  }
+  throw new OutputError(`${file}: got a damaged swap journal; allowed: the file as synth wrote it. Restore dist/ (e.g. git checkout), remove the journal and the .staging-* folders, and re-run.`);
+}
+
+/**
+ * Completes a swap: for each entry not done yet, target → old (if present), staging → target; pruned targets → old.
+ * Idempotent, so a run killed here is completed by the next one from the same journal. Then removes the olds and
+ * the journal.
+ */
+function rollForward(outDir: string, entries: readonly JournalEntry[], beforeRename?: (step: number) => void): void {
+  let step = 0;
+  const rename = (from: string, to: string) => {
+    beforeRename?.(step++);
+    renameSync(join(outDir, from), join(outDir, to));
+  };
+  for (const e of entries) {
+    const target = join(outDir, e.target);
+    if (e.staging) {
+      if (!existsSync(join(outDir, e.staging))) continue; // swapped already
+      if (existsSync(target)) rename(e.target, e.old);
+      rename(e.staging, e.target);
+    } else if (existsSync(target)) rename(e.target, e.old);
+  }
+  for (const e of entries) rmSync(join(outDir, e.old), { recursive: true, force: true });
+  rmSync(join(outDir, JOURNAL_FILE), { force: true });
+}
+
+/**
+ * An output folder opened for one run: locked, checked, recovered. Stage clusters one at a time (each is written
+ * to its staging folder at once, so the caller can drop it), then `commit()`; `close()` always, in a finally.
+ */
+export class DistWriter {
+  private readonly stamp = `${process.pid}-${Date.now()}`;
+  private readonly staged: JournalEntry[] = [];
+  private readonly kept = new Set<string>();
+  private readonly summaries: ClusterWriteSummary[] = [];
+  private readonly release: () => void;
+  private done = false;
+
+  /**
+   * Creates `outDir` when missing, takes its lock, refuses a foreign folder (OutputError), completes a swap a killed
+   * run left (journal), removes staging leftovers of dead runs and writes the marker.
+   */
+  constructor(
+    readonly outDir: string,
+    private readonly options: WriteOptions = {},
+  ) {
+    const notice = options.onNotice ?? stderrNotice;
+    if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new OutputError(`${outDir}: --out: got a file; allowed: a folder`);
+    mkdirSync(outDir, { recursive: true });
+    this.release = acquireLock(outDir, options.lockTimeoutMs ?? 120_000, notice);
+    try {
+      checkOwnership(outDir);
+      const journal = join(outDir, JOURNAL_FILE);
+      if (existsSync(journal)) {
+        const entries = readJournal(journal);
+        notice(`${journal}: completing the swap of ${entries.length} folders that an interrupted run left`);
+        rollForward(outDir, entries);
+      }
+      // Under the lock, staging folders belong to dead runs only (never part of the output).
+      for (const entry of readdirSync(outDir)) if (entry.startsWith(STAGING) || entry === `${JOURNAL_FILE}.tmp`) rmSync(join(outDir, entry), { recursive: true, force: true });
+      if (!existsSync(join(outDir, MARKER_FILE)) || readFileSync(join(outDir, MARKER_FILE), 'utf8') !== MARKER_TEXT) writeFileSync(join(outDir, MARKER_FILE), MARKER_TEXT);
+    } catch (err) {
+      this.release();
+      throw err;
     }
   }
-  return summaries;
+
+  /** Marks a folder as current without writing it (e.g. known unchanged), so a full synth does not prune it. */
+  keep(name: string): void {
+    this.kept.add(name);
+  }
+
+  /**
+   * Compares one rendered cluster with its folder and, if anything differs, writes it in full to a staging folder.
+   * Identical output is not rewritten (files keep their mtime). Throws OutputError if the target folder is foreign.
+   */
+  stage(cluster: RenderedCluster): ClusterWriteSummary {
+    const target = join(this.outDir, cluster.name);
+    if (existsSync(target) && !isOwnFolder(this.outDir, cluster.name)) {
+      throw new OutputError(
+        `${target}: got a folder not written by synth (no ${CLUSTER_INDEX} naming cluster ${cluster.name}); allowed: move it away, or another --out. Nothing was written.`,
+      );
+    }
+    this.kept.add(cluster.name);
+    const before = new Set(listFiles(target));
+    let written = 0;
+    let unchanged = 0;
+    for (const [path, content] of cluster.files) {
+      if (before.has(path) && readFileSync(join(target, path), 'utf8') === content) unchanged++;
+      else written++;
+      before.delete(path);
+    }
+    const summary = { name: cluster.name, written, unchanged, removed: before.size };
+    this.summaries.push(summary);
+    if (written === 0 && before.size === 0) return summary;
+    const stagingName = `${STAGING}${cluster.name}-${this.stamp}`;
+    const staging = join(this.outDir, stagingName);
+    // Recorded first, so that close() removes it if writing fails half-way.
+    this.staged.push({ target: cluster.name, staging: stagingName, old: `${stagingName}-old` });
+    const dirs = new Set<string>([staging]);
+    mkdirSync(staging, { recursive: true });
+    for (const [path, content] of cluster.files) {
+      const file = join(staging, path);
+      const dir = dirname(file);
+      // One mkdir per folder, not per file: it was a third of the write time on a 100-cluster synth.
+      if (!dirs.has(dir)) mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+      writeFileSync(file, content);
+    }
+    return summary;
+  }
+
+  /**
+   * Swaps every staged folder in (journaled, see the module comment) and, with `pruneClusters`, removes this tool's
+   * folders that were neither staged nor kept. Returns one summary per staged cluster, then one per pruned folder.
+   */
+  commit(): ClusterWriteSummary[] {
+    const entries = [...this.staged];
+    const pruned: ClusterWriteSummary[] = [];
+    if (this.options.pruneClusters) {
+      for (const entry of readdirSync(this.outDir).sort()) {
+        if (this.kept.has(entry) || entry.startsWith('.') || !isOwnFolder(this.outDir, entry)) continue;
+        pruned.push({ name: entry, written: 0, unchanged: 0, removed: listFiles(join(this.outDir, entry)).length });
+        entries.push({ target: entry, old: `${STAGING}${entry}-${this.stamp}-pruned` });
+      }
+    }
+    if (entries.length > 0) {
+      writeJournal(this.outDir, entries);
+      // From here on a failure leaves the journal for the next run: the staged folders must survive it.
+      this.done = true;
+      rollForward(this.outDir, entries, this.options.beforeRename);
+    }
+    this.done = true;
+    return [...this.summaries, ...pruned];
+  }
+
+  /** Removes this run's staging folders unless committed, and releases the lock. */
+  close(): void {
+    try {
+      if (!this.done) for (const s of this.staged) rmSync(join(this.outDir, s.staging!), { recursive: true, force: true });
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** Writes all `clusters` at once through a {@link DistWriter}; see the module comment for the guarantees. */
+export function writeDist(outDir: string, clusters: readonly RenderedCluster[], options: WriteOptions = {}): ClusterWriteSummary[] {
+  const writer = new DistWriter(outDir, options);
+  try {
+    for (const cluster of clusters) writer.stage(cluster);
+    return writer.commit();
+  } finally {
+    writer.close();
+  }
 }

@@ -8,6 +8,9 @@ export function fileName(m: Manifest): string {
   return m.metadata.namespace ? `${kind}_${m.metadata.namespace}_${m.metadata.name}.yaml` : `${kind}_${m.metadata.name}.yaml`;
 }
 
+/** How every rendered YAML file begins; src/dist.ts recognises its own folders by it. */
+export const RENDERED_HEADER = '# Rendered by `npm run synth` from ';
+
 export function toYaml(m: unknown, source: string): string {
-  return `# Rendered by \`npm run synth\` from ${source}. Do not edit: change the config and re-run.\n${dump(m, { lineWidth: -1, noRefs: true })}`;
+  return `${RENDERED_HEADER}${source}. Do not edit: change the config and re-run.\n${dump(m, { lineWidth: -1, noRefs: true })}`;
 }

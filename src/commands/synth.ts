@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { PROJECT_ROOT } from '../paths.ts';
 import type { GlobalArgs } from '../cli.ts';
@@ -20,16 +21,26 @@ export const synthCommand: CommandModule<GlobalArgs, SynthArgs> = {
   handler: async (args) => {
     const { synth } = await import('../synth.ts');
     const start = performance.now();
-    const result = synth({ configDir: resolve(PROJECT_ROOT, args.config), outDir: resolve(args.out), clusters: args.cluster });
+    const outDir = resolve(args.out);
+    const result = synth({
+      configDir: resolve(PROJECT_ROOT, args.config),
+      outDir,
+      clusters: args.cluster,
+      // Set by bin/platform.mjs (its bundle key); through tsx there is none, and every cluster is rendered.
+      codeVersion: process.env.PLATFORM_CODE_VERSION || undefined,
+      indexFile: join(PROJECT_ROOT, '.cache', 'synth-index', `${createHash('sha256').update(outDir).digest('hex').slice(0, 16)}.json`),
+    });
     for (const c of result.clusters) {
       const w = c.write;
+      const how = c.skipped ? 'inputs and files unchanged, not rendered' : `${Math.round(c.ms)} ms`;
       const what = c.awaitingFacts
         ? `waiting for facts: run npm run bootstrap -- deploy --cluster ${c.name}, then npm run facts -- pull --cluster ${c.name} (bootstrap template only)`
         : `${c.applications} applications, ${c.objects} objects`;
-      console.log(`${c.name}: ${what}; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${Math.round(c.ms)} ms)`);
+      console.log(`${c.name}: ${what}; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${how})`);
     }
     for (const p of result.prunedClusters) console.log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
     if (result.fleet) console.log(`${result.fleet.name}: fleet ApplicationSet; ${result.fleet.written} written, ${result.fleet.unchanged} unchanged, ${result.fleet.removed} removed`);
-    console.log(`synth: ${result.clusters.length} clusters in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
+    const n = result.clusters.length;
+    console.log(`synth: ${n} ${n === 1 ? 'cluster' : 'clusters'} in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
   },
 };

@@ -1,0 +1,99 @@
+/**
+ * Issue 16: clusters are rendered and staged one at a time, a no-change run is decided from the input-hash index
+ * (without reading files back), and both give exactly the bytes of a fresh full synth.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listFiles } from '../src/dist.ts';
+import { PROJECT_ROOT } from '../src/paths.ts';
+import { synth, type SynthOptions } from '../src/synth.ts';
+import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
+import { editCluster, tempConfig, tempDir } from './helpers.ts';
+
+/** Path → [sha256, mtimeMs] of every file under `dir`. */
+function state(dir: string): Record<string, [string, number]> {
+  return Object.fromEntries(
+    listFiles(dir).map((f) => [f, [createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'), statSync(join(dir, f)).mtimeMs]]),
+  );
+}
+const bytes = (dir: string) => Object.fromEntries(Object.entries(state(dir)).map(([f, [sha]]) => [f, sha]));
+
+/** Sets every file's mtime an hour back, so that any rewrite shows as a newer mtime. */
+function age(dir: string): void {
+  const past = new Date(Date.now() - 3_600_000);
+  for (const f of listFiles(dir)) utimesSync(join(dir, f), past, past);
+}
+
+describe('streaming synth with the no-change index', () => {
+  const fleet = () => mixedFleetConfig(tempDir('platform-config-'), 6);
+  const indexes = new Map<string, string>();
+  /** Options of a CLI-like run: code version and an index file (one per output folder, outside it). */
+  const indexed = (configDir: string, outDir: string, extra: Partial<SynthOptions> = {}): SynthOptions => {
+    if (!indexes.has(outDir)) indexes.set(outDir, join(tempDir(), 'index.json'));
+    return { configDir, outDir, codeVersion: 'v1', indexFile: indexes.get(outDir), ...extra };
+  };
+
+  it('gives, after config edits, exactly the bytes of a fresh full synth', () => {
+    const config = fleet();
+    const out = tempDir();
+    synth(indexed(config, out));
+    editCluster(config, 'c0001', (d) => (d.addons.reloader = { replicas: 2 }));
+    editCluster(config, 'c0004', (d) => (d.addons.reloader = { enabled: false }));
+    rmSync(join(config, 'clusters', 'c0006.yaml'));
+    const facts = join(config, 'facts', 'c0002.yaml');
+    writeFileSync(facts, readFileSync(facts, 'utf8').replace(/^efsFileSystemId: .*$/m, 'efsFileSystemId: fs-0f1e2d3c4b5a69999'));
+    const again = synth(indexed(config, out));
+    expect(again.clusters.filter((c) => !c.skipped).map((c) => c.name)).toEqual(['c0001', 'c0002', 'c0004']);
+    expect(again.prunedClusters.map((p) => p.name)).toEqual(['c0006']);
+    const fresh = tempDir();
+    synth({ configDir: config, outDir: fresh });
+    expect(bytes(out)).toEqual(bytes(fresh));
+  });
+
+  it('rewrites no file when nothing changed, and then renders nothing', () => {
+    const config = fleet();
+    const out = tempDir();
+    synth(indexed(config, out));
+    age(out); // changes every ctime too: the index no longer matches, so this run renders and compares
+    const before = state(out);
+    const compared = synth(indexed(config, out));
+    expect(compared.clusters.every((c) => !c.skipped && c.write.written === 0 && c.write.removed === 0)).toBe(true);
+    expect(state(out)).toEqual(before);
+    const skipped = synth(indexed(config, out));
+    expect(skipped.clusters.map((c) => [c.name, c.skipped, c.ms])).toEqual(['c0001', 'c0002', 'c0003', 'c0004', 'c0005', 'c0006'].map((n) => [n, true, 0]));
+    expect(skipped.clusters[0].write).toEqual({ name: 'c0001', written: 0, unchanged: listFiles(join(out, 'c0001')).length, removed: 0 });
+    expect(skipped.clusters[0].applications).toBe(compared.clusters[0].applications);
+    expect(state(out)).toEqual(before);
+  });
+
+  it('notices hand edits, added and deleted files, and a new code version', () => {
+    const config = fleet();
+    const out = tempDir();
+    synth(indexed(config, out));
+    const good = bytes(out);
+    const app = 'apps/application_argocd_c0002-reloader.yaml';
+    appendFileSync(join(out, 'c0002', app), '# edited by hand\n');
+    writeFileSync(join(out, 'c0003', 'apps', 'extra.yaml'), 'kind: x\n');
+    rmSync(join(out, 'c0005', 'README.md'));
+    const repaired = synth(indexed(config, out));
+    expect(repaired.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written, c.write.removed])).toEqual([
+      ['c0002', 1, 0],
+      ['c0003', 0, 1],
+      ['c0005', 1, 0],
+    ]);
+    expect(bytes(out)).toEqual(good);
+    const newCode = synth(indexed(config, out, { codeVersion: 'v2' }));
+    expect(newCode.clusters.every((c) => !c.skipped)).toBe(true);
+  });
+
+  it('says "1 cluster" and "2 clusters" in the summary', () => {
+    const config = tempConfig();
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'platform.mjs'), 'synth', '--config', config, '--out', tempDir(), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(run('--cluster', 'dev').stdout).toMatch(/^synth: 1 cluster in \d+ ms -> /m);
+    expect(run().stdout).toMatch(/^synth: 2 clusters in \d+ ms -> /m);
+  });
+});
