@@ -1,7 +1,7 @@
 /**
  * A generated mixed dev/prod fleet for the benchmark and the streaming tests: `count` clusters alternating copies of
  * the examples config/clusters/dev.yaml and prod.yaml (with their facts), each with its own name (`c0001`…), DNS
- * domain, VPC and subnet ids. No fleet.yaml (prod's management mode would need one Argo CD per fleet).
+ * domain, hosted zone, VPC and subnet ids (the loader refuses clusters that share them). No fleet.yaml (prod's management mode would need one Argo CD per fleet).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ export function mixedFleetConfig(dir: string, count: number, source = join(PROJE
     const text = t.cluster
       .replace(/^name: \S+$/m, `name: ${name}`)
       .replace(/^(\s+domain: )(\S+)$/m, `$1${name}.$2`)
+      .replace(/^(\s+hostedZoneId: )\S+$/m, `$1Z0${hex.toUpperCase()}FLEETZONE`)
       .replace(/\b(vpc|subnet)-[0-9a-f]{8}([0-9a-f]{9})\b/g, `$1-${hex}$2`);
     writeFileSync(join(dir, 'clusters', `${name}.yaml`), text);
     writeFileSync(join(dir, 'facts', `${name}.yaml`), t.facts);

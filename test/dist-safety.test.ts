@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from '../src/paths.ts';
 import type { RenderedCluster } from '../src/render.ts';
 import { synth } from '../src/synth.ts';
 import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
-import { tempConfig, tempDir } from './helpers.ts';
+import { FIXTURE_CONFIG, tempConfig, tempDir } from './helpers.ts';
 
 const LAUNCHER = join(PROJECT_ROOT, 'bin', 'platform.mjs');
 const TSX = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -95,7 +95,7 @@ describe('synth deletes only what it wrote (issue 13 #6)', () => {
 
 describe('concurrent runs are serialised (issue 13 #7)', () => {
   it('two real synths at once on a many-cluster fleet both succeed and lose no cluster folder', async () => {
-    const config = mixedFleetConfig(tempDir('platform-config-'), 16);
+    const config = mixedFleetConfig(tempDir('platform-config-'), 16, FIXTURE_CONFIG);
     const out = tempDir();
     const runOnce = () =>
       new Promise<{ code: number | null; stderr: string }>((done) => {

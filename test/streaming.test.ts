@@ -11,7 +11,7 @@ import { listFiles } from '../src/dist.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { synth, type SynthOptions } from '../src/synth.ts';
 import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
-import { editCluster, tempConfig, tempDir } from './helpers.ts';
+import { editCluster, FIXTURE_CONFIG, tempConfig, tempDir } from './helpers.ts';
 
 /** Path → [sha256, mtimeMs] of every file under `dir`. */
 function state(dir: string): Record<string, [string, number]> {
@@ -28,7 +28,7 @@ function age(dir: string): void {
 }
 
 describe('streaming synth with the no-change index', () => {
-  const fleet = () => mixedFleetConfig(tempDir('platform-config-'), 6);
+  const fleet = () => mixedFleetConfig(tempDir('platform-config-'), 6, FIXTURE_CONFIG);
   const indexes = new Map<string, string>();
   /** Options of a CLI-like run: code version and an index file (one per output folder, outside it). */
   const indexed = (configDir: string, outDir: string, extra: Partial<SynthOptions> = {}): SynthOptions => {
