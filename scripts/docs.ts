@@ -1,0 +1,39 @@
+/**
+ * `npm run docs`: regenerates docs/addons/ (the generated blocks) and schema/*.json from the code;
+ * `npm run docs -- --check` only reports stale files and exits 1 (CI runs it). See src/docs/generate.ts.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const args = await yargs(hideBin(process.argv))
+  .scriptName('npm run docs --')
+  .usage('$0 [--check]\n\nRegenerate the add-on reference pages (docs/addons/) and the editor schemas (schema/*.json) from the code.')
+  .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 when a generated file is stale' })
+  .option('quiet', { type: 'boolean', default: false, describe: 'Print only problems' })
+  .example('$0', 'rewrite what changed')
+  .example('$0 --check', 'fail when docs/ or schema/ is stale (CI)')
+  .epilog('Exit codes: 0 ok, 1 stale (with --check) or failure, 2 usage.')
+  .strict()
+  .help()
+  .fail((msg, err) => {
+    console.error(err ? `Error: ${err.message}` : `${msg}\nSee --help.`);
+    process.exit(err ? 1 : 2);
+  })
+  .parseAsync();
+
+try {
+  const { generateDocs } = await import('../src/docs/generate.ts');
+  const { ADDONS } = await import('../charts/registry.ts');
+  const { PROJECT_ROOT } = await import('../src/paths.ts');
+  const result = generateDocs({ root: PROJECT_ROOT, addons: ADDONS }, { check: args.check });
+  if (args.check) {
+    for (const f of result.stale) console.error(`${f}: stale; run npm run docs and commit it`);
+    if (!args.quiet || result.stale.length) console.log(`docs: ${result.files.length} files, ${result.stale.length} stale`);
+    process.exitCode = result.stale.length > 0 ? 1 : 0;
+  } else if (!args.quiet) {
+    console.log(`docs: ${result.files.length} files, ${result.stale.length} written${result.stale.length ? `: ${result.stale.join(', ')}` : ''}`);
+  }
+} catch (err) {
+  console.error(`Error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}
