@@ -10,6 +10,19 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.ts';
 
+// --help first, before any work (the benchmark takes minutes and writes temporary folders).
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`npm run bench
+
+Times synth against merely loading its libraries, each case in fresh processes (several minutes).
+Prints a table, then one JSON line with the medians (ms), the ratios and the peak RSS.
+
+Environment: BENCH_RUNS  timed runs per case (default 5)
+
+Exit codes: 0 ok; 1 failure; 2 usage.`);
+  process.exit(0);
+}
+
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** The entry every npm script (and so every timed case) runs through. */
 const PLATFORM = 'bin/platform.mjs';

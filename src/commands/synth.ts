@@ -19,16 +19,17 @@ export const synthCommand: CommandModule<GlobalArgs, SynthArgs> = {
       .example('$0 synth --cluster dev', 'render only dev') as Argv<SynthArgs>,
   handler: async (args) => {
     const { synth } = await import('../synth.ts');
+    const log = args.quiet ? () => {} : console.log;
     const start = performance.now();
     const result = synth({ configDir: resolve(PROJECT_ROOT, args.config), outDir: resolve(args.out), clusters: args.cluster });
     for (const c of result.clusters) {
       const w = c.write;
-      console.log(
+      log(
         `${c.name}: ${c.applications} applications, ${c.objects} objects; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${Math.round(c.ms)} ms)`,
       );
     }
-    for (const p of result.prunedClusters) console.log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
-    if (result.fleet) console.log(`${result.fleet.name}: fleet ApplicationSet; ${result.fleet.written} written, ${result.fleet.unchanged} unchanged, ${result.fleet.removed} removed`);
-    console.log(`synth: ${result.clusters.length} clusters in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
+    for (const p of result.prunedClusters) log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
+    if (result.fleet) log(`${result.fleet.name}: fleet ApplicationSet; ${result.fleet.written} written, ${result.fleet.unchanged} unchanged, ${result.fleet.removed} removed`);
+    log(`synth: ${result.clusters.length} ${result.clusters.length === 1 ? 'cluster' : 'clusters'} in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
   },
 };
