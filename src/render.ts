@@ -154,7 +154,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   if (options.fleet && isFleetMember(cluster)) files.set(CLUSTER_SECRET_FILE, clusterSecretFile(cluster, options.fleet));
   files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
   // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
-  addReviewFiles(cluster.name, files, objects);
+  addReviewFiles(cluster, files, objects);
   const sortedFiles = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { name: cluster.name, files: sortedFiles, applications, objects: objects.size };
 }
