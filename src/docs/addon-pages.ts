@@ -6,19 +6,16 @@
  * Pure functions; generate.ts does the I/O.
  */
 import { basename } from 'node:path';
-import { WAVES, type AddonDefinition } from '../../charts/addon.ts';
+import { WAVES } from '../../charts/addon.ts';
 import { roleName, SERVICE_ACCOUNTS, type Controller } from '../../config/naming.ts';
 import type { JsonSchema, Schema } from '../../config/schema.ts';
 import { CONTROLLER_POLICIES, type PolicyContext } from '../../bootstrap/iam-policies.ts';
 import type { PolicyStatement } from '../../bootstrap/cfn.ts';
 import { functionDoc, type KeyDoc } from './jsdoc.ts';
-import { addonShape, clusterKeyDocs, type DocSources } from './json-schema.ts';
+import { addonShape, clusterKeyDocs, type AnyAddon, type DocSources } from './json-schema.ts';
 
 export const GENERATED_START = '<!-- generated:start (npm run docs; edit the text outside this block) -->';
 export const GENERATED_END = '<!-- generated:end -->';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
-type AnyAddon = AddonDefinition<any>;
 
 export interface SettingRow {
   /** Key under `addons.<id>`: nested keys joined with `.`, list items `[]`, map values `.*`. */

@@ -6,13 +6,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AddonDefinition } from '../../charts/addon.ts';
 import { addonBlock, addonIndex, newAddonPage, replaceBlock } from './addon-pages.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { clusterFileJsonSchema, DEFAULT_DOC_SOURCES, factsFileJsonSchema, fleetFileJsonSchema, type DocSources } from './json-schema.ts';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
-type AnyAddon = AddonDefinition<any>;
+import { clusterFileJsonSchema, DEFAULT_DOC_SOURCES, factsFileJsonSchema, fleetFileJsonSchema, type AnyAddon, type DocSources } from './json-schema.ts';
 
 export interface DocsInput {
   /** Project root: outputs are written below it. */

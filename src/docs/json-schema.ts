@@ -30,8 +30,9 @@ export const DEFAULT_DOC_SOURCES = (addonFiles: readonly string[]): DocSources =
   addonFiles,
 });
 
+/** An add-on of any settings type, as charts/registry.ts lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each add-on has its own settings type
-type AnyAddon = AddonDefinition<any>;
+export type AnyAddon = AddonDefinition<any>;
 
 /** The keys an add-on has under `addons.<id>`: `enabled`, plus `version`/`values` for charts, plus its own settings. */
 export function addonShape(addon: AnyAddon): Record<string, Schema<unknown>> {
