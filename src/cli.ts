@@ -55,6 +55,10 @@ export function report(err: unknown): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Node 20 stays supported here (engines >=20.19.0); the AWS SDK's 8-line notice that its releases after January
+  // 2027 need Node 22 is not something a user of these commands can act on mid-task. The SDK's own switch
+  // (@aws-sdk/core, emitWarningIfUnsupportedVersion), read when a client is created; an explicit value wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let exitCode = 0;
   let cli = yargs(argv)
     .scriptName('npm run')
