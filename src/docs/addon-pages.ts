@@ -161,11 +161,9 @@ export function addonBlock(addon: AnyAddon, sources: DocSources, policiesFile: s
   return lines.join('\n');
 }
 
-/** The whole `docs/addons/README.md`: one row per add-on in sync order. */
-export function addonIndex(addons: readonly AnyAddon[]): string {
+/** The generated block of `docs/addons/README.md`: one row per add-on in sync order. */
+export function addonIndexBlock(addons: readonly AnyAddon[]): string {
   const lines = [
-    '# Add-ons',
-    '',
     GENERATED_START,
     '',
     'Every add-on is an Argo CD Application in `dist/<cluster>/apps/`; Applications sync in wave order, and each wave',
@@ -181,7 +179,6 @@ export function addonIndex(addons: readonly AnyAddon[]): string {
       ),
     '',
     GENERATED_END,
-    '',
   ];
   return lines.join('\n');
 }

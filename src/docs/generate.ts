@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { addonBlock, addonIndex, newAddonPage, replaceBlock } from './addon-pages.ts';
+import { addonBlock, addonIndexBlock, newAddonPage, replaceBlock } from './addon-pages.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { clusterFileJsonSchema, DEFAULT_DOC_SOURCES, factsFileJsonSchema, fleetFileJsonSchema, type AnyAddon, type DocSources } from './json-schema.ts';
 
@@ -42,7 +42,8 @@ function outputs(input: DocsInput): Map<string, (current: string | undefined, fi
   const sources = input.sources ?? DEFAULT_DOC_SOURCES(tsFiles(join(PROJECT_ROOT, 'charts')));
   const policiesFile = input.policiesFile ?? join(PROJECT_ROOT, 'bootstrap', 'iam-policies.ts');
   const out = new Map<string, (current: string | undefined, file: string) => string>();
-  out.set('docs/addons/README.md', () => addonIndex(input.addons));
+  const index = addonIndexBlock(input.addons);
+  out.set('docs/addons/README.md', (current, file) => (current === undefined ? `# Add-ons\n\n${index}\n` : replaceBlock(current, index, file)));
   for (const addon of input.addons) {
     const block = addonBlock(addon, sources, policiesFile);
     out.set(`docs/addons/${addon.id}.md`, (current, file) => (current === undefined ? newAddonPage(addon, block) : replaceBlock(current, block, file)));
