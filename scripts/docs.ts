@@ -2,23 +2,14 @@
  * `npm run docs`: regenerates docs/addons/ (the generated blocks) and schema/*.json from the code;
  * `npm run docs -- --check` only reports stale files and exits 1 (CI runs it). See src/docs/generate.ts.
  */
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { scriptCli } from '../src/cli.ts';
 
-const args = await yargs(hideBin(process.argv))
-  .scriptName('npm run docs --')
-  .usage('npm run docs -- [--check]\n\nRegenerate the add-on reference pages (docs/addons/) and the editor schemas (schema/*.json) from the code.')
+const args = await scriptCli(hideBin(process.argv), 'docs', 'Regenerate the add-on reference pages (docs/addons/) and the editor schemas (schema/*.json) from the code.')
   .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 when a generated file is stale' })
   .option('quiet', { type: 'boolean', default: false, describe: 'Print only problems' })
   .example('npm run docs', 'rewrite what changed')
   .example('npm run docs -- --check', 'fail when docs/ or schema/ is stale (CI)')
-  .epilog('Exit codes: 0 ok, 1 stale (with --check) or failure, 2 usage.')
-  .strict()
-  .help()
-  .fail((msg, err) => {
-    console.error(err ? `Error: ${err.message}` : `${msg}\nSee --help.`);
-    process.exit(err ? 1 : 2);
-  })
   .parseAsync();
 
 try {

@@ -8,22 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { load } from 'js-yaml';
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { scriptCli } from '../src/cli.ts';
 import { upstreamDir, PROJECT_ROOT } from '../src/paths.ts';
 
-const args = await yargs(hideBin(process.argv))
-  .scriptName('npm run import --')
-  .usage('npm run import -- [--upstream DIR]\n\nRegenerate imports/ (the typed custom resources) from the pinned CRDs that cdk8s.yaml names, offline (about a minute).')
+const args = await scriptCli(hideBin(process.argv), 'import', 'Regenerate imports/ (the typed custom resources) from the pinned CRDs that cdk8s.yaml names, offline (about a minute).')
   .option('upstream', { type: 'string', describe: 'Folder of the pinned upstream data (default $PLATFORM_UPSTREAM, else ../shared/upstream)' })
   .example('npm run import', 'rewrite imports/ from $PLATFORM_UPSTREAM/crds')
-  .epilog('Exit codes: 0 ok; 1 failure; 2 usage.')
-  .strict()
-  .help()
-  .fail((msg, err) => {
-    console.error(err ? `Error: ${err.message}` : `${msg}\nSee --help.`);
-    process.exit(err ? 1 : 2);
-  })
   .parseAsync();
 
 const upstream = upstreamDir(args.upstream ? ['--upstream', args.upstream] : []);

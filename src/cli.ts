@@ -27,6 +27,23 @@ export const EXIT_CODES = { ok: 0, findings: 1, usage: 2 } as const;
 const EXIT_CODES_TEXT = 'Exit codes: 0 ok; 1 findings (problems, differences with --exit-code) or a failure; 2 usage (unknown option, bad argument).';
 
 /**
+ * The argument parser of a script outside this CLI (`npm run docs`, `npm run import`) under the same convention:
+ * `npm run <script> -- …` in help, the exit codes, strict options, a usage error exits 2 before anything runs.
+ */
+export function scriptCli(argv: readonly string[], script: string, usage: string): Argv {
+  return yargs([...argv])
+    .scriptName(`npm run ${script} --`)
+    .usage(`npm run ${script} -- [options]\n\n${usage}`)
+    .epilog(EXIT_CODES_TEXT)
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      console.error(err ? `Error: ${err.message}` : `${msg}\nSee --help.`);
+      process.exit(err ? EXIT_CODES.findings : EXIT_CODES.usage);
+    });
+}
+
+/**
  * A help example in the form users type: `$0 facts pull --cluster dev` → `npm run facts -- pull --cluster dev`
  * (each command is an npm script; npm passes what follows `--` on).
  */
