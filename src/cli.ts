@@ -85,13 +85,13 @@ export async function main(argv: string[]): Promise<number> {
     .epilog(EXIT_CODES_TEXT);
   for (const command of COMMANDS) {
     const handler = command.handler;
-    const name = String(command.command).split(' ')[0];
+    const [name, ...positionals] = String(command.command).split(' ');
     const builder = command.builder;
     cli = cli.command({
       ...command,
       builder: (y: Argv<GlobalArgs>) => {
         const built = typeof builder === 'function' ? builder(npmExamples(y)) : y.options(builder ?? {});
-        return (built as Argv<GlobalArgs>).usage(`npm run ${name} -- ${String(command.command).split(' ').slice(1).join(' ')} [options]`.replace(' --  [options]', ' -- [options]')).epilog(EXIT_CODES_TEXT);
+        return (built as Argv<GlobalArgs>).usage(`npm run ${name} -- ${[...positionals, '[options]'].join(' ')}`).epilog(EXIT_CODES_TEXT);
       },
       handler: async (args) => {
         try {
