@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { npmForm } from '../src/cli.ts';
+import { progress } from '../src/progress.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { tempDir } from './helpers.ts';
 
@@ -100,4 +101,22 @@ describe('CLI convention', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(`validate: --cluster gamma: no folder ${join(relative(PROJECT_ROOT, dist), 'gamma')}; allowed: alpha, beta`);
   }, 60_000);
+
+  it('shows progress on stderr only when it is a terminal and --quiet is off', () => {
+    const sink = (isTTY: boolean) => {
+      const written: string[] = [];
+      return { written, stream: { isTTY, write: (text: string) => written.push(text) > 0 } };
+    };
+    const pipe = sink(false);
+    progress('validate', { stream: pipe.stream }).step('checking dist/');
+    expect(pipe.written).toEqual([]);
+    const quiet = sink(true);
+    progress('validate', { stream: quiet.stream, quiet: true }).step('checking dist/');
+    expect(quiet.written).toEqual([]);
+    const tty = sink(true);
+    const p = progress('validate', { stream: tty.stream });
+    p.step('checking dist/');
+    p.done();
+    expect(tty.written).toEqual(['\r\x1b[Kvalidate: checking dist/ (0 s)', '\r\x1b[K']);
+  });
 });
