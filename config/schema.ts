@@ -11,9 +11,19 @@ export interface Problem {
   readonly message: string;
 }
 
+/**
+ * A JSON Schema (draft 2020-12) fragment equivalent to a schema's check, for editors and generated docs
+ * (src/docs/). Only the keywords the builders below emit: type, description (the `describe` text), enum, pattern,
+ * maxLength, minimum, maximum, items, minItems, uniqueItems, properties, required, additionalProperties,
+ * propertyNames, default.
+ */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
 export interface Schema<T> {
   /** Human description of what is allowed, used in messages. */
   readonly describe: string;
+  /** The same rules as JSON Schema, for editors and docs; absent on hand-written schemas (then anything is allowed). */
+  readonly json?: JsonSchema;
   /** Value used when the key is absent; `undefined` means the key is required (unless wrapped in `optional`). */
   readonly fallback?: () => T;
   check(value: unknown, path: string, problems: Problem[]): T;
@@ -56,6 +66,15 @@ export function isMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A schema's JSON Schema; a hand-written schema without one allows anything, described by its `describe`. */
+function jsonOf(schema: Schema<unknown>): JsonSchema {
+  return schema.json ?? { description: schema.describe };
+}
+
+/** A RegExp as a JSON Schema `pattern` (which has no flags: a case-insensitive one is left out, so editors allow more). */
+function patternOf(re: RegExp): { pattern?: string } {
+  return re.flags.includes('i') ? {} : { pattern: re.source };
+}
 
 export interface StringOptions<T extends string> {
   readonly pattern?: RegExp;
@@ -73,6 +92,14 @@ export function str<T extends string = string>(opts: StringOptions<T> = {}): Sch
       (opts.maxLength ? ` of at most ${opts.maxLength} characters` : '');
   return {
     describe,
+    json: {
+      type: 'string',
+      description: describe,
+      ...(opts.oneOf ? { enum: [...opts.oneOf] } : {}),
+      ...(opts.pattern ? patternOf(opts.pattern) : {}),
+      ...(opts.maxLength ? { maxLength: opts.maxLength } : {}),
+      ...(opts.default !== undefined ? { default: opts.default } : {}),
+    },
     fallback: opts.default === undefined ? undefined : () => opts.default as T,
     check(value, path, problems) {
       // YAML reads unquoted 3.13, 1.30, 0123 or yes as numbers/booleans; say how to keep the text as written.
@@ -96,6 +123,7 @@ export function int(opts: { min?: number; max?: number; default?: number } = {})
   const describe = `a whole number${range ? ` ${range}` : ''}`;
   return {
     describe,
+    json: { type: 'integer', description: describe, ...(opts.min !== undefined ? { minimum: opts.min } : {}), ...(opts.max !== undefined ? { maximum: opts.max } : {}), ...(opts.default !== undefined ? { default: opts.default } : {}) },
     fallback: opts.default === undefined ? undefined : () => opts.default as number,
     check(value, path, problems) {
       if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return bad(problems, path, value, `${describe}, without quotes`);
@@ -110,6 +138,7 @@ export function int(opts: { min?: number; max?: number; default?: number } = {})
 export function bool(opts: { default?: boolean } = {}): Schema<boolean> {
   return {
     describe: 'true or false',
+    json: { type: 'boolean', description: 'true or false', ...(opts.default !== undefined ? { default: opts.default } : {}) },
     fallback: opts.default === undefined ? undefined : () => opts.default as boolean,
     check(value, path, problems) {
       return typeof value === 'boolean' ? value : bad(problems, path, value, 'true or false');
@@ -121,6 +150,14 @@ export function list<T>(item: Schema<T>, opts: { minItems?: number; unique?: boo
   const describe = `a list${opts.minItems ? ` of at least ${opts.minItems}` : ''} of ${item.describe}${opts.unique ? ', without repeats' : ''}`;
   return {
     describe,
+    json: {
+      type: 'array',
+      description: describe,
+      items: jsonOf(item),
+      ...(opts.minItems ? { minItems: opts.minItems } : {}),
+      ...(opts.unique ? { uniqueItems: true } : {}),
+      ...(opts.default !== undefined ? { default: opts.default } : {}),
+    },
     fallback: opts.default === undefined ? undefined : () => [...(opts.default as T[])],
     check(value, path, problems) {
       if (!Array.isArray(value)) return bad(problems, path, value, describe);
@@ -143,6 +180,7 @@ export function list<T>(item: Schema<T>, opts: { minItems?: number; unique?: boo
 export function freeMap(opts: { default?: Record<string, unknown> } = {}): Schema<Record<string, unknown>> {
   return {
     describe: 'a map',
+    json: { type: 'object', description: 'a map', default: opts.default ?? {} },
     fallback: () => structuredClone(opts.default ?? {}),
     check(value, path, problems) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(problems, path, value, 'a map');
@@ -156,6 +194,13 @@ export function mapOf<T>(valueSchema: Schema<T>, opts: { keyPattern?: RegExp; ke
   const describe = `a map of ${opts.keyText ?? 'names'} to ${valueSchema.describe}`;
   return {
     describe,
+    json: {
+      type: 'object',
+      description: describe,
+      ...(opts.keyPattern ? { propertyNames: patternOf(opts.keyPattern) } : {}),
+      additionalProperties: jsonOf(valueSchema),
+      default: opts.default ?? {},
+    },
     fallback: () => structuredClone(opts.default ?? {}),
     check(value, path, problems) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(problems, path, value, describe);
@@ -176,6 +221,7 @@ export function mapOf<T>(valueSchema: Schema<T>, opts: { keyPattern?: RegExp; ke
 export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
   return {
     describe: schema.describe,
+    json: schema.json,
     fallback: () => undefined,
     check: (value, path, problems) => schema.check(value, path, problems),
   };
@@ -211,6 +257,13 @@ export function obj<S extends Shape>(shape: S, opts: { optional?: boolean } = {}
   const allFallbacks = keys.every((k) => shape[k].fallback);
   return {
     describe,
+    json: {
+      type: 'object',
+      description: describe,
+      properties: Object.fromEntries(keys.map((k) => [k, jsonOf(shape[k])])),
+      ...(keys.some((k) => !shape[k].fallback) ? { required: keys.filter((k) => !shape[k].fallback) } : {}),
+      additionalProperties: false,
+    },
     fallback: opts.optional || allFallbacks ? () => fill(shape, {}, '', []) : undefined,
     check(value, path, problems) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(problems, path, value, describe);

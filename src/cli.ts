@@ -1,10 +1,12 @@
 /**
  * The command line behind `npm run synth` and friends. One module per command under commands/; each imports its
- * heavy dependencies inside its handler, so `--help` and every command start fast.
+ * heavy dependencies inside its handler, so `--help` and every command start fast, and `--help` never runs one.
+ * One convention for all: help shows the `npm run <command> -- …` forms users type; `--config` and `--quiet` are
+ * global; per-cluster commands take `--cluster`, AWS commands `--profile`/`--region`; exit codes are EXIT_CODES.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { synthCommand } from './commands/synth.ts';
 import { diffCommand } from './commands/diff.ts';
@@ -16,6 +18,46 @@ import { upstreamCommand } from './commands/upstream.ts';
 export interface GlobalArgs {
   /** Folder with clusters/ and facts/, relative to the project. */
   readonly config: string;
+  /** Print only results, problems and errors: no progress, no summary lines. @default false */
+  readonly quiet: boolean;
+}
+
+/** The exit codes of every command (docs/cli.md shows the same table). */
+export const EXIT_CODES = { ok: 0, findings: 1, usage: 2 } as const;
+
+const EXIT_CODES_TEXT = 'Exit codes: 0 ok; 1 findings (problems, differences with --exit-code) or a failure; 2 usage (unknown option, bad argument).';
+
+/**
+ * The argument parser of a script outside this CLI (`npm run docs`, `npm run import`) under the same convention:
+ * `npm run <script> -- …` in help, the exit codes, strict options, a usage error exits 2 before anything runs.
+ */
+export function scriptCli(argv: readonly string[], script: string, usage: string): Argv {
+  return yargs([...argv])
+    .scriptName(`npm run ${script} --`)
+    .usage(`npm run ${script} -- [options]\n\n${usage}`)
+    .epilog(EXIT_CODES_TEXT)
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      console.error(err ? `Error: ${err.message}` : `${msg}\nSee --help.`);
+      process.exit(err ? EXIT_CODES.findings : EXIT_CODES.usage);
+    });
+}
+
+/**
+ * A help example in the form users type: `$0 facts pull --cluster dev` → `npm run facts -- pull --cluster dev`
+ * (each command is an npm script; npm passes what follows `--` on).
+ */
+export function npmForm(example: string): string {
+  const m = /^\$0 (\S+)(?: (.*))?$/.exec(example.trim());
+  if (!m) return example;
+  return m[2] ? `npm run ${m[1]} -- ${m[2]}` : `npm run ${m[1]}`;
+}
+
+/** The command's yargs with `.example()` rewritten to npm forms, so every command follows the convention unedited. */
+function npmExamples<T>(y: Argv<T>): Argv<T> {
+  const example = y.example.bind(y) as (cmd: string, desc: string) => Argv<T>;
+  return Object.assign(y, { example: (cmd: string, desc: string) => example(npmForm(cmd), desc) }) as Argv<T>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
@@ -31,15 +73,27 @@ export function report(err: unknown): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Node 20 stays supported here (engines >=20.19.0); the AWS SDK's 8-line notice that its releases after January
+  // 2027 need Node 22 is not something a user of these commands can act on mid-task. The SDK's own switch
+  // (@aws-sdk/core, emitWarningIfUnsupportedVersion), read when a client is created; an explicit value wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let exitCode = 0;
   let cli = yargs(argv)
-    .scriptName('platform')
-    .usage('$0 <command> [options]')
-    .option('config', { type: 'string', default: 'config', describe: 'Folder with clusters/ and facts/', global: true });
+    .scriptName('npm run')
+    .usage('npm run <command> -- [options]')
+    .option('config', { type: 'string', default: 'config', describe: 'Folder with clusters/ and facts/', global: true })
+    .option('quiet', { type: 'boolean', default: false, describe: 'Print only results, problems and errors (no progress, no summaries)', global: true })
+    .epilog(EXIT_CODES_TEXT);
   for (const command of COMMANDS) {
     const handler = command.handler;
+    const [name, ...positionals] = String(command.command).split(' ');
+    const builder = command.builder;
     cli = cli.command({
       ...command,
+      builder: (y: Argv<GlobalArgs>) => {
+        const built = typeof builder === 'function' ? builder(npmExamples(y)) : y.options(builder ?? {});
+        return (built as Argv<GlobalArgs>).usage(`npm run ${name} -- ${[...positionals, '[options]'].join(' ')}`).epilog(EXIT_CODES_TEXT);
+      },
       handler: async (args) => {
         try {
           // A handler may return an exit code (e.g. validate with errors); thrown errors are reported and exit 1.
@@ -66,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\nSee --help.`);
-    return 2;
+    return EXIT_CODES.usage;
   }
   return exitCode;
 }

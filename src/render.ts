@@ -218,14 +218,14 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   if (options.fleet && isFleetMember(cluster)) files.set(CLUSTER_SECRET_FILE, clusterSecretFile(cluster, options.fleet));
   files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
   // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
-  addReviewFiles(cluster.name, files, objects);
+  addReviewFiles(cluster, files, objects);
   return { name: cluster.name, files: sorted(files), applications, objects: objects.size };
 }
 
 /** Stage one of a new cluster: the bootstrap template (needs no facts) and the review files; no Argo CD objects. */
 function renderBootstrapOnly(cluster: Cluster): RenderedCluster {
   const files = new Map([['aws/cloudformation.json', renderBootstrapTemplate(cluster)]]);
-  addReviewFiles(cluster.name, files);
+  addReviewFiles(cluster, files);
   return { name: cluster.name, files: sorted(files), applications: 0, objects: 0, awaitingFacts: true };
 }
 

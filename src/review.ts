@@ -9,6 +9,11 @@
 import { createHash } from 'node:crypto';
 import { load } from 'js-yaml';
 import { ADDON_LABEL, SYNC_WAVE } from '../apps/labels.ts';
+import { CLUSTER_SECRET_FILE } from '../apps/fleet.ts';
+import type { Cluster } from '../config/cluster.ts';
+
+/** What a reviewer wants first about a cluster, from its config (the rest of the README comes from the files). */
+export type ClusterSummary = Pick<Cluster, 'name' | 'environment' | 'aws' | 'kubernetesVersion' | 'argocd' | 'dns'>;
 
 export const README_FILE = 'README.md';
 export const MANIFEST_FILE = 'manifest.json';
@@ -178,7 +183,26 @@ function mermaidId(prefix: string, wave: number): string {
   return `${prefix}_${wave < 0 ? `m${-wave}` : wave}`;
 }
 
-export function renderReadme(cluster: string, files: ReadonlyMap<string, string>, entries: readonly ManifestEntry[], parsed: Parsed = parseAll(files)): string {
+/**
+ * How the root Application reaches Argo CD, by mode: in-cluster, `npm run bootstrap -- gitops` applies it; a fleet
+ * member's is created by the management Argo CD's ApplicationSet (dist/_fleet/) once the member's cluster Secret
+ * (`bootstrap/argocd-cluster-secret.json`) is applied there.
+ */
+function rootDelivery(summary: ClusterSummary, root: { name: string; path: string }, fleetMember: boolean): string {
+  const syncs = `syncs \`${root.path}\`: the AppProjects and one Application per add-on below, in sync-wave order (a wave starts when the previous one is Healthy).`;
+  if (fleetMember) {
+    return `The management cluster's Argo CD runs this cluster's add-ons. Its ApplicationSet (\`dist/_fleet/\`) creates the root Application \`${root.name}\` (the same as \`bootstrap/\`) once this cluster's Secret, \`${CLUSTER_SECRET_FILE}\`, is applied there; the root Application ${syncs}`;
+  }
+  if (summary.argocd.mode === 'in-cluster') {
+    return `Argo CD runs in this cluster. \`npm run bootstrap -- gitops --cluster ${summary.name}\` installs it and applies the root Application \`${root.name}\` (in \`bootstrap/\`), which ${syncs}`;
+  }
+  return `Argo CD mode \`${summary.argocd.mode}\`: the root Application \`${root.name}\` (in \`bootstrap/\`) ${syncs}`;
+}
+
+/** The cluster's README.md; `cluster` is its name, or with its config summary a header of the facts a reviewer needs. */
+export function renderReadme(cluster: string | ClusterSummary, files: ReadonlyMap<string, string>, entries: readonly ManifestEntry[], parsed: Parsed = parseAll(files)): string {
+  const summary = typeof cluster === 'string' ? undefined : cluster;
+  const name = summary?.name ?? (cluster as string);
   const rows: AppRow[] = [];
   let root: { name: string; path: string } | undefined;
   const fileCount = new Map<string, number>();
@@ -203,20 +227,34 @@ export function renderReadme(cluster: string, files: ReadonlyMap<string, string>
   }
   rows.sort((a, b) => (a.wave ?? 0) - (b.wave ?? 0) || a.name.localeCompare(b.name, 'en'));
 
-  const lines: string[] = [
-    `# Cluster \`${cluster}\``,
-    '',
-    '<!-- Rendered by `npm run synth`. Do not edit: change the config and re-run. -->',
-    '',
-    root
-      ? `Argo CD's root Application \`${root.name}\` (in \`bootstrap/\`, applied once by hand) syncs \`${root.path}\`: the AppProject and one Application per add-on below, in sync-wave order (a wave starts when the previous one is Healthy).`
-      : 'The Applications below sync in sync-wave order (a wave starts when the previous one is Healthy).',
+  const fleetMember = files.has(CLUSTER_SECRET_FILE);
+  const lines: string[] = [`# Cluster \`${name}\``, '', '<!-- Rendered by `npm run synth`. Do not edit: change the config and re-run. -->', ''];
+  if (summary) {
+    const mode = fleetMember ? `${summary.argocd.mode} (fleet member: the management cluster's Argo CD)` : summary.argocd.mode;
+    lines.push(
+      '| | |',
+      '|---|---|',
+      `| Environment | ${summary.environment} |`,
+      `| AWS account | ${summary.aws.accountId} |`,
+      `| Region | ${summary.aws.region} |`,
+      `| Kubernetes | ${summary.kubernetesVersion} |`,
+      `| Argo CD mode | ${mode} |`,
+      `| Domain | ${summary.dns.domain} |`,
+      '',
+    );
+  }
+  lines.push(
+    root && summary
+      ? rootDelivery(summary, root, fleetMember)
+      : root
+        ? `Argo CD's root Application \`${root.name}\` (in \`bootstrap/\`) syncs \`${root.path}\`: the AppProjects and one Application per add-on below, in sync-wave order (a wave starts when the previous one is Healthy).`
+        : 'The Applications below sync in sync-wave order (a wave starts when the previous one is Healthy).',
     '',
     '## Applications',
     '',
     '| Wave | Application | Chart and version, or path | Namespace | Project |',
     '|---:|---|---|---|---|',
-  ];
+  );
   for (const r of rows) {
     const name = r.kind === 'Application' ? `\`${r.name}\`` : `${r.kind} \`${r.name}\``;
     lines.push(`| ${r.wave ?? ''} | ${name} | ${r.sources.join('<br>') || '—'} | ${r.namespace || '—'} | ${r.project || '—'} |`);
@@ -255,7 +293,10 @@ export function renderReadme(cluster: string, files: ReadonlyMap<string, string>
     '|---|---:|',
   );
   const byApp = new Map<string, number>();
-  for (const e of entries) byApp.set(e.application ?? '(applied by hand)', (byApp.get(e.application ?? '(applied by hand)') ?? 0) + 1);
+  for (const e of entries) {
+    const app = e.application ?? '(not synced: bootstrap and AWS)';
+    byApp.set(app, (byApp.get(app) ?? 0) + 1);
+  }
   for (const [app, count] of [...byApp.entries()].sort(([a], [b]) => a.localeCompare(b, 'en'))) lines.push(`| ${app} | ${count} |`);
   return `${lines.join('\n')}\n`;
 }
@@ -279,11 +320,11 @@ function countResources(json: string): number | string {
  * Adds README.md and manifest.json to a cluster's rendered files (computed from the other files). `objects` are
  * the objects the YAML files were dumped from, when the caller has them, to spare parsing them back.
  */
-export function addReviewFiles(cluster: string, files: Map<string, string>, objects?: ReadonlyMap<string, object>): void {
+export function addReviewFiles(cluster: string | ClusterSummary, files: Map<string, string>, objects?: ReadonlyMap<string, object>): void {
   for (const f of [README_FILE, MANIFEST_FILE]) files.delete(f);
   const parsed = parseAll(files, objects);
   const entries = indexFiles(files, parsed);
   const readme = renderReadme(cluster, files, entries, parsed);
-  files.set(MANIFEST_FILE, renderManifestJson(cluster, entries));
+  files.set(MANIFEST_FILE, renderManifestJson(typeof cluster === 'string' ? cluster : cluster.name, entries));
   files.set(README_FILE, readme);
 }

@@ -31,6 +31,10 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
   // cli.ts uses a returned number as the exit code; yargs' type says void, hence the cast.
   handler: (async (args: DiffArgs) => {
     const { runDiff } = await import('../diff/run.ts');
+    const { progress } = await import('../progress.ts');
+    const status = progress('diff', { quiet: args.quiet });
+    // Rendering the base revision with its own code takes seconds; say so on a terminal.
+    status.step(args['base-dir'] && args['head-dir'] ? 'comparing' : `rendering ${args['base-dir'] ? 'the working tree' : `${args.base ?? 'the merge base'} and the working tree`}`);
     try {
       const { report, output } = await runDiff({
         base: args.base,
@@ -40,11 +44,13 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
         config: args.config,
         clusters: args.cluster,
       });
+      status.done();
       process.stdout.write(output);
       if (args.output) writeFileSync(args.output, output);
       return args['exit-code'] && report.hasChanges ? 1 : 0;
     } catch (err) {
       // Errors exit 2, so `--exit-code` keeps 1 for "there are differences".
+      status.done();
       const { report } = await import('../cli.ts');
       report(err);
       return 2;

@@ -7,6 +7,7 @@ interface FactsArgs extends GlobalArgs {
   readonly action: 'pull';
   readonly cluster: string;
   readonly region?: string;
+  readonly profile?: string;
 }
 
 export const factsCommand: CommandModule<GlobalArgs, FactsArgs> = {
@@ -17,12 +18,17 @@ export const factsCommand: CommandModule<GlobalArgs, FactsArgs> = {
       .positional('action', { choices: ['pull'] as const, describe: 'pull: read /<cluster>/facts and write the facts file' })
       .option('cluster', { type: 'string', demandOption: true, describe: 'Cluster name (a file in config/clusters)' })
       .option('region', { type: 'string', describe: "AWS region of the parameters (default: the cluster's aws.region)" })
-      .example('$0 facts pull --cluster dev', 'write config/facts/dev.yaml from /dev/facts/* in SSM') as unknown as Argv<FactsArgs>,
+      .option('profile', { type: 'string', describe: 'AWS named profile (default: the SDK default credential chain)' })
+      .example('$0 facts pull --cluster dev --profile dev-admin', 'write config/facts/dev.yaml from /dev/facts/* in SSM') as unknown as Argv<FactsArgs>,
   handler: async (args) => {
     const { factsTarget, pullFacts } = await import('../facts.ts');
-    const target = factsTarget(resolve(PROJECT_ROOT, args.config), args.cluster);
-    const result = await pullFacts({ target: args.region ? { ...target, region: args.region } : target });
+    const { SSMClient } = await import('@aws-sdk/client-ssm');
+    const found = factsTarget(resolve(PROJECT_ROOT, args.config), args.cluster);
+    const target = args.region ? { ...found, region: args.region } : found;
+    // As pullFacts' own client (its loop retries throttling, so the SDK's retries are off), with the profile.
+    const client = new SSMClient({ region: target.region, maxAttempts: 1, ...(args.profile ? { profile: args.profile } : {}) });
+    const result = await pullFacts({ target, client });
     const file = relative(process.cwd(), result.file) || result.file;
-    console.log(`${args.cluster}: ${result.parameters} parameters -> ${file} (${result.changed ? 'updated' : 'unchanged'}); commit it, then run synth`);
+    if (!args.quiet) console.log(`${args.cluster}: ${result.parameters} parameters -> ${file} (${result.changed ? 'updated' : 'unchanged'}); commit it, then run synth`);
   },
 };

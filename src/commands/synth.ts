@@ -20,6 +20,7 @@ export const synthCommand: CommandModule<GlobalArgs, SynthArgs> = {
       .example('$0 synth --cluster dev', 'render only dev') as Argv<SynthArgs>,
   handler: async (args) => {
     const { synth } = await import('../synth.ts');
+    const log = args.quiet ? () => {} : console.log;
     const start = performance.now();
     const outDir = resolve(args.out);
     const result = synth({
@@ -36,11 +37,11 @@ export const synthCommand: CommandModule<GlobalArgs, SynthArgs> = {
       const what = c.awaitingFacts
         ? `waiting for facts: run npm run bootstrap -- deploy --cluster ${c.name}, then npm run facts -- pull --cluster ${c.name} (bootstrap template only)`
         : `${c.applications} applications, ${c.objects} objects`;
-      console.log(`${c.name}: ${what}; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${how})`);
+      log(`${c.name}: ${what}; ${w.written} written, ${w.unchanged} unchanged, ${w.removed} removed (${how})`);
     }
-    for (const p of result.prunedClusters) console.log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
-    if (result.fleet) console.log(`${result.fleet.name}: fleet ApplicationSet; ${result.fleet.written} written, ${result.fleet.unchanged} unchanged, ${result.fleet.removed} removed`);
+    for (const p of result.prunedClusters) log(`${p.name}: cluster removed from config; ${p.removed} files removed`);
+    if (result.fleet) log(`${result.fleet.name}: fleet ApplicationSet; ${result.fleet.written} written, ${result.fleet.unchanged} unchanged, ${result.fleet.removed} removed`);
     const n = result.clusters.length;
-    console.log(`synth: ${n} ${n === 1 ? 'cluster' : 'clusters'} in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
+    log(`synth: ${n} ${n === 1 ? 'cluster' : 'clusters'} in ${Math.round(performance.now() - start)} ms -> ${args.out}`);
   },
 };

@@ -1,0 +1,70 @@
+// ESLint (flat config): a small ruleset that catches real mistakes, plus the one-way imports between layers.
+// Data and imports flow config → charts → apps → src (render, commands) → dist; bootstrap/ reads config/ only.
+// `npm run lint` runs it; .ci/run too.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Folders each layer must not import from (relative imports; the layers above it). */
+const FORBIDDEN = {
+  config: ['charts', 'apps', 'src', 'bootstrap'],
+  charts: ['apps', 'src', 'bootstrap'],
+  apps: ['src', 'bootstrap'],
+  bootstrap: ['charts', 'apps', 'src'],
+};
+
+/**
+ * Today's upward imports, allowed one by one so that any NEW one fails. Each is being removed by the
+ * import-layer refactor (issue 15, "One-way imports"); delete its line when it is gone.
+ */
+const EXCEPTIONS = {
+  // The loader takes the add-on list from the registry instead of an argument, and merge helpers from src/.
+  'config/load.ts': ['charts/registry.ts', 'charts/addon.ts', 'src/merge.ts'],
+  // Shared labels live in apps/ until they move down to config/.
+  'charts/network/alb-controller.ts': ['apps/labels.ts'],
+  'charts/foundation/idp-roles.ts': ['apps/labels.ts'],
+  'bootstrap/template.ts': ['apps/labels.ts'],
+  // The fleet renderer reaches into src/ for the file writer and the rendered-cluster type.
+  'apps/fleet.ts': ['src/manifest-files.ts', 'src/render.ts'],
+};
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** no-restricted-imports for one layer, allowing the listed modules (paths from the project root). */
+function layerRule(layer, allowed = []) {
+  const except = allowed.length ? `(?!(?:${allowed.map(escape).join('|')})$)` : '';
+  return [
+    'error',
+    {
+      patterns: [
+        {
+          regex: `^(?:\\.\\./)+${except}(?:${FORBIDDEN[layer].join('|')})/`,
+          message: `${layer}/ must not import from ${FORBIDDEN[layer].map((d) => `${d}/`).join(', ')}: imports flow config → charts → apps → src. Pass the value in as an argument, or move the shared piece down.`,
+        },
+      ],
+    },
+  ];
+}
+
+export default tseslint.config(
+  { ignores: ['dist/', 'imports/', 'node_modules/', '.cache/', 'coverage/', '.imports-*/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly', require: 'readonly', __dirname: 'readonly', structuredClone: 'readonly' } },
+    rules: {
+      // tsc's noUnusedLocals/noUnusedParameters already report these.
+      '@typescript-eslint/no-unused-vars': 'off',
+      eqeqeq: ['error', 'always'],
+      // Flags a deliberate reset in src/diff/format.ts; tsc and review cover dead stores well enough.
+      'no-useless-assignment': 'off',
+    },
+  },
+  {
+    // Tests build loose YAML documents; `any` there is the point.
+    files: ['test/**/*.ts'],
+    linterOptions: { reportUnusedDisableDirectives: 'off' },
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  ...Object.keys(FORBIDDEN).map((layer) => ({ files: [`${layer}/**/*.ts`], rules: { 'no-restricted-imports': layerRule(layer) } })),
+  ...Object.entries(EXCEPTIONS).map(([file, allowed]) => ({ files: [file], rules: { 'no-restricted-imports': layerRule(file.split('/')[0], allowed) } })),
+);
