@@ -17,12 +17,6 @@ const FORBIDDEN = {
  * import-layer refactor (issue 15, "One-way imports"); delete its line when it is gone.
  */
 const EXCEPTIONS = {
-  // The loader takes the add-on list from the registry instead of an argument, and merge helpers from src/.
-  'config/load.ts': ['charts/registry.ts', 'charts/addon.ts', 'src/merge.ts'],
-  // Shared labels live in apps/ until they move down to config/.
-  'charts/network/alb-controller.ts': ['apps/labels.ts'],
-  'charts/foundation/idp-roles.ts': ['apps/labels.ts'],
-  'bootstrap/template.ts': ['apps/labels.ts'],
   // The fleet renderer reaches into src/ for the file writer and the rendered-cluster type.
   'apps/fleet.ts': ['src/manifest-files.ts', 'src/render.ts'],
 };

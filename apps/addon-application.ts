@@ -14,7 +14,7 @@ import type { AddonDefinition, HelmChartRef, IgnoreDifference } from '../charts/
 import { waveOf } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { eksClusterArn } from '../config/naming.ts';
-import { ADDON_LABEL, CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
+import { ADDON_LABEL, CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../config/labels.ts';
 
 export interface AddonApplicationProps {
   readonly cluster: Cluster;

@@ -7,7 +7,7 @@ import { AppProject } from '../imports/argocd-appproject-argoproj.io.ts';
 import type { GroupKind } from '../charts/addon.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { argocdHomeServer, destinationServer } from './addon-application.ts';
-import { CLUSTER_LABEL, MANAGED_BY, SYNC_WAVE } from './labels.ts';
+import { CLUSTER_LABEL, MANAGED_BY, SYNC_WAVE } from '../config/labels.ts';
 
 export interface PlatformProjectProps {
   readonly cluster: Cluster;

@@ -11,7 +11,7 @@ import type { Cluster } from '../config/cluster.ts';
 import { applicationName, syncPolicy } from './addon-application.ts';
 import { ArgoCdProject, argocdProjectName } from './app-project.ts';
 import { argocdCmData } from './argocd-health.ts';
-import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
+import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../config/labels.ts';
 
 /** Before every add-on (Karpenter is the first, at WAVES.karpenter = 10), after the AppProjects (-1). */
 export const ARGOCD_WAVE = 5;

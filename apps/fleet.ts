@@ -22,7 +22,7 @@ import { repoPath } from '../config/naming.ts';
 import { ConfigError, type FileProblem } from '../config/load.ts';
 import { obj, show, str, type Infer, type Problem } from '../config/schema.ts';
 import { rootProjectName } from './app-project.ts';
-import { CLUSTER_LABEL, FLEET_DIR, MANAGED_BY } from './labels.ts';
+import { CLUSTER_LABEL, FLEET_DIR, MANAGED_BY } from '../config/labels.ts';
 import { rootApplicationName, rootApplicationSpec } from './root-application.ts';
 import { fileName, toYaml, type Manifest } from '../src/manifest-files.ts';
 import type { RenderedCluster } from '../src/render.ts';

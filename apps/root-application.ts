@@ -1,13 +1,13 @@
 /**
  * The root app-of-apps of a cluster: syncs `dist/<cluster>/apps` (the AppProject and one Application per add-on)
- * into Argo CD's namespace. Applied once by hand (see README), or created by the fleet ApplicationSet
+ * into Argo CD's namespace. Applied by `npm run bootstrap -- gitops` (docs/first-deploy.md), or created by the fleet ApplicationSet
  * (apps/fleet.ts); both use `rootApplicationSpec`, so the two ways produce the same Application.
  */
 import { Construct } from 'constructs';
 import { Application, type ApplicationSpecSyncPolicy } from '../imports/argocd-application-argoproj.io.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { argocdHomeServer, syncPolicy } from './addon-application.ts';
-import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './labels.ts';
+import { CLUSTER_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../config/labels.ts';
 
 export interface RootApplicationProps {
   readonly cluster: Cluster;

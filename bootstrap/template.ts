@@ -18,7 +18,7 @@ import {
   SERVICE_ACCOUNTS,
   type Controller,
 } from '../config/naming.ts';
-import { CLUSTER_LABEL } from '../apps/labels.ts';
+import { CLUSTER_LABEL } from '../config/labels.ts';
 import { getAtt, partitionOf, pascal, ref, sub, type CfnOutput, type CfnResource, type CfnTemplate, type Intrinsic, type PolicyDocument, type Value } from './cfn.ts';
 import { CONTROLLER_POLICIES, irsaTrustPolicy, kmsKeyPolicy, serviceTrustPolicy, type PolicyContext } from './iam/index.ts';
 import { addonVersions, assertBootstrapSettings } from './settings.ts';
@@ -51,7 +51,7 @@ export function stackName(cluster: Pick<Cluster, 'name'>): string {
   return `${cluster.name}-platform-bootstrap`;
 }
 
-/** Kubernetes groups the admin level also gets AmazonEKSClusterAdminPolicy for: see README.md#aws-bootstrap-no-terraform. */
+/** Kubernetes groups the admin level also gets AmazonEKSClusterAdminPolicy for: see docs/aws-bootstrap.md. */
 const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
 
 /**
@@ -489,7 +489,7 @@ function factsSection(s: TemplateScope): { resources: Resources; outputs: Record
   }
   outputs.ClusterName = { Description: 'EKS cluster name', Value: ref('Cluster') };
   outputs.ClusterSecurityGroupId = {
-    Description: `Tag it ${'karpenter.sh/discovery'}=${name} so Karpenter's nodes join with it (see README.md#aws-bootstrap-no-terraform)`,
+    Description: `Tag it ${'karpenter.sh/discovery'}=${name} so Karpenter's nodes join with it (see docs/aws-bootstrap.md)`,
     Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
   };
   outputs.KarpenterNodeRoleName = { Description: 'Role of the EC2NodeClass', Value: ref('KarpenterNodeRole') };

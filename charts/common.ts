@@ -2,7 +2,7 @@
 import type { Cluster } from '../config/cluster.ts';
 import { roleArn, SERVICE_ACCOUNTS, type Controller } from '../config/naming.ts';
 import { show, type Problem } from '../config/schema.ts';
-import { isMap } from '../src/merge.ts';
+import { isMap } from '../config/merge.ts';
 
 /** Spread replicas across zones (best effort, so a single-zone outage or a small cluster never blocks scheduling). */
 export function zoneSpread(matchLabels: Record<string, string>): Record<string, unknown>[] {

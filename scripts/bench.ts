@@ -22,7 +22,9 @@ Measures synth, the no-change run, partial synth, diff, validate and peak RSS on
   --large        also the 1000-cluster fleet (several minutes); without it, the 1000-cluster goals are skipped
   --with-tests   also time \`npm test\` once (goal: <= 60 s)
   --runs N       timed runs per case (median reported) [default: $BENCH_RUNS or 3]
-  --help         this text (runs nothing)`;
+  --help         this text (runs nothing)
+
+Exit codes: 0 ok (every goal met or skipped); 1 a goal missed or a failure; 2 usage.`;
 
 /** The entry every npm script (and so every timed case) runs through. */
 const PLATFORM = join(PROJECT_ROOT, 'bin', 'platform.mjs');

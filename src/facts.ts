@@ -10,7 +10,7 @@ import { dump, load } from 'js-yaml';
 import { baseClusterSchema, factsSchema, type Facts } from '../config/cluster.ts';
 import { factsParameterPath } from '../config/naming.ts';
 import { show, type Problem } from '../config/schema.ts';
-import { isMap } from './merge.ts';
+import { isMap } from '../config/merge.ts';
 
 /** A failure of `facts pull`; the message says what went wrong and what to do. The facts file is untouched. */
 export class FactsError extends Error {

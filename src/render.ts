@@ -18,9 +18,9 @@ import { ArgoCdApplication, platformArgoCdValues } from '../apps/argocd-applicat
 import { CUSTOM_RESOURCE_WAVE, type AddonContext, type AddonDefinition, type GroupKind, type PlatformAddon } from '../charts/addon.ts';
 import { ADDONS } from '../charts/registry.ts';
 import { awaitingFacts, type AddonConfig, type Cluster } from '../config/cluster.ts';
-import { SYNC_WAVE } from '../apps/labels.ts';
+import { SYNC_WAVE } from '../config/labels.ts';
 import { CLUSTER_SCOPED_KINDS, groupOf, isCustomResource } from './kinds.ts';
-import { deepMerge, isMap } from './merge.ts';
+import { deepMerge, isMap } from '../config/merge.ts';
 import { repoPath, SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { IRSA_ANNOTATION, irsaRoleArn } from '../charts/common.ts';
 import { fileName, toYaml, type Manifest } from './manifest-files.ts';

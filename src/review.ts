@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { load } from 'js-yaml';
-import { ADDON_LABEL, SYNC_WAVE } from '../apps/labels.ts';
+import { ADDON_LABEL, SYNC_WAVE } from '../config/labels.ts';
 import { CLUSTER_SECRET_FILE } from '../apps/fleet.ts';
 import type { Cluster } from '../config/cluster.ts';
 

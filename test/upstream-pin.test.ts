@@ -111,7 +111,7 @@ describe('upstream pin', () => {
     const before = existsSync(join(PROJECT_ROOT, 'upstream'));
     const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'platform.mjs'), 'upstream', '--help'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('upstream pin metrics-server 3.13.2');
+    expect(run.stdout).toContain('npm run upstream -- pin metrics-server 3.13.2');
     expect(run.stderr).toBe('');
     expect(existsSync(join(PROJECT_ROOT, 'upstream'))).toBe(before);
   });

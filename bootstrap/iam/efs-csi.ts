@@ -6,7 +6,7 @@
  * charts/storage/efs-controller.ts), creation requires that tag and deletion matches it; creation is further limited
  * to the cluster's own file system.
  */
-import { CLUSTER_LABEL } from '../../apps/labels.ts';
+import { CLUSTER_LABEL } from '../../config/labels.ts';
 import type { PolicyDocument } from '../cfn.ts';
 import { doc, type PolicyContext } from './context.ts';
 

@@ -12,7 +12,7 @@
  * service accounts (and so their IAM roles). power-user keeps reader's cluster-wide view.
  */
 import { ApiObject, type Chart } from 'cdk8s';
-import { MANAGED_BY } from '../../apps/labels.ts';
+import { MANAGED_BY } from '../../config/labels.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { ACCESS_LEVELS, accessGroup, SERVICE_ACCOUNTS, type AccessLevel } from '../../config/naming.ts';
 import { list, obj, optional, show, str, type Infer, type Problem } from '../../config/schema.ts';

@@ -9,7 +9,7 @@
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IngressClassParams, IngressClassParamsSpecScheme, IngressClassParamsSpecTargetType } from '../../imports/elbv2-ingressclassparams-elbv2.k8s.aws.ts';
-import { SYNC_WAVE } from '../../apps/labels.ts';
+import { SYNC_WAVE } from '../../config/labels.ts';
 import { int, optional, str } from '../../config/schema.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';

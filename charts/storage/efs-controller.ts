@@ -7,7 +7,7 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { bool, int, optional, show, str, type Problem } from '../../config/schema.ts';
-import { deepMerge, isMap } from '../../src/merge.ts';
+import { deepMerge, isMap } from '../../config/merge.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';

@@ -50,7 +50,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
       .example('$0 bootstrap plan --cluster dev --profile dev-admin', 'show what a deploy would change')
       .example('$0 bootstrap deploy --cluster dev --profile dev-admin', 'apply it after confirmation')
       .example('$0 bootstrap gitops --cluster dev --dry-run', 'show how Argo CD and the root app would be installed')
-      .epilog('Details: README.md, section "AWS bootstrap (no Terraform)"; the whole first deploy: docs/first-deploy.md.') as Argv<BootstrapArgs>,
+      .epilog('Details: docs/aws-bootstrap.md; the whole first deploy: docs/first-deploy.md.') as Argv<BootstrapArgs>,
   // Returns the exit code (see src/cli.ts); yargs' type says void.
   handler: (async (args: BootstrapArgs): Promise<number> => {
     const configDir = resolve(PROJECT_ROOT, args.config);

@@ -7,12 +7,12 @@
  */
 import { dump, load } from 'js-yaml';
 import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
-import { SYNC_WAVE } from '../../apps/labels.ts';
+import { SYNC_WAVE } from '../../config/labels.ts';
 import { diffTemplates, isReplacement, type CfnTemplateDiff } from './cfn.ts';
 import { CHART_API_GROUPS, RUNTIME_EFFECTS } from './controllers.ts';
 import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
-import { FLEET_DIR } from '../../apps/labels.ts';
+import { FLEET_DIR } from '../../config/labels.ts';
 import { unifiedDiff } from './unified.ts';
 
 export type Change = 'added' | 'removed' | 'changed';

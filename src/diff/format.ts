@@ -3,7 +3,7 @@
  * (per cluster, per Application, Terraform-style counts, warnings), then one unified diff per resource.
  */
 import type { ClusterDiff, DiffReport, FromTo, GroupDiff, Warning } from './engine.ts';
-import { FLEET_DIR } from '../../apps/labels.ts';
+import { FLEET_DIR } from '../../config/labels.ts';
 import { scrubText } from './redact.ts';
 
 /** Starts the pull-request comment, so the workflow finds and updates its own comment, never another one's. */
@@ -151,6 +151,7 @@ const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').repla
 
 /** One line: line breaks (which would end a table row, a list item or an HTML block) become a visible ␤. */
 export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach the comment
   return s.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, '␤').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '�');
 }
 

@@ -14,7 +14,7 @@ import { argocdApplicationName } from '../../apps/argocd-application.ts';
 import { rootProjectName } from '../../apps/app-project.ts';
 import { rootApplicationName } from '../../apps/root-application.ts';
 import type { Cluster } from '../../config/cluster.ts';
-import { isMap } from '../merge.ts';
+import { isMap } from '../../config/merge.ts';
 import { renderCluster } from '../render.ts';
 
 /** Thrown for anything that stops the command before or while it runs; the message is one line. */

@@ -16,7 +16,7 @@ import { x as extract } from 'tar';
 import type { AddonDefinition, HelmChartRef } from '../../charts/addon.ts';
 import { CRD } from '../../charts/common.ts';
 import { show } from '../../config/schema.ts';
-import { isMap } from '../merge.ts';
+import { isMap } from '../../config/merge.ts';
 import { PINNED_TABLE, UPSTREAM_FOLDER } from '../validate/pinned.ts';
 import { ChainSource, LocalSource, type SchemaSource } from '../validate/sources.ts';
 

@@ -9,9 +9,9 @@
  *   inside Helm values (`valuesObject.extraObjects`, or a YAML string holding manifests) is committed just the same.
  */
 import { JSON_SCHEMA, loadAll } from 'js-yaml';
-import { SYNC_WAVE } from '../../apps/labels.ts';
+import { SYNC_WAVE } from '../../config/labels.ts';
 import { show } from '../../config/schema.ts';
-import { isMap } from '../merge.ts';
+import { isMap } from '../../config/merge.ts';
 import { isChartSource } from './helm.ts';
 import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
 import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';

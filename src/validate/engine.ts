@@ -5,11 +5,11 @@
  */
 import { show } from '../../config/schema.ts';
 import { CLUSTER_SCOPED_KINDS, isCustomResource } from '../kinds.ts';
-import { isMap } from '../merge.ts';
+import { isMap } from '../../config/merge.ts';
 import { checkBaseline } from './baseline.ts';
 import { ChartRegistry, chartSources, checkChartSource } from './helm.ts';
 import { formatPath, fromAjv, objectRef, type ValidationProblem } from './problems.ts';
-import { ADDON_LABEL } from '../../apps/labels.ts';
+import { ADDON_LABEL } from '../../config/labels.ts';
 import { checkProjects, type Scope } from './project.ts';
 import { allowedFields, SchemaRegistry, splitApiVersion, versionsFor, type Lookup } from './schemas.ts';
 import type { SchemaSource } from './sources.ts';

@@ -12,7 +12,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { load } from 'js-yaml';
 import { didYouMean, show } from '../../config/schema.ts';
-import { isMap } from '../merge.ts';
+import { isMap } from '../../config/merge.ts';
 import { DiskCache } from './cache.ts';
 import { dataVersion, PINNED_CHARTS, PINNED_TABLE, UPSTREAM_FOLDER, type PinnedChart } from './pinned.ts';
 import { formatPath, fromAjv } from './problems.ts';

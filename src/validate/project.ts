@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { show } from '../../config/schema.ts';
-import { isMap } from '../merge.ts';
+import { isMap } from '../../config/merge.ts';
 import { formatPath, objectRef, type ValidationProblem } from './problems.ts';
 import { splitApiVersion } from './schemas.ts';
 import type { ClusterTree, K8sObject, RenderedObject } from './tree.ts';

@@ -1,4 +1,4 @@
-import { isMap } from '../config/schema.ts';
+import { isMap } from './schema.ts';
 
 /** Deep-merges plain maps: `over` wins; lists and scalars are replaced, never concatenated. Inputs are not changed. */
 export function deepMerge<T extends Record<string, unknown>>(base: T, over: Record<string, unknown> | undefined): T {
@@ -11,5 +11,4 @@ export function deepMerge<T extends Record<string, unknown>>(base: T, over: Reco
   return out as T;
 }
 
-// Lives in config/ (the lowest layer, which needs it too); re-exported for the modules that import it from here.
 export { isMap };
