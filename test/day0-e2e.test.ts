@@ -2,10 +2,11 @@
  * Day 0, end to end, through the real CLI commands (src/cli.ts `main`, in-process so the AWS mocks apply): a
  * brand-new cluster file copied from the dev fixture → synth (bootstrap template only) → `bootstrap deploy`
  * (CloudFormation mocked; stack outputs derived from the rendered template) → `facts pull` (SSM mocked, answering
- * the parameters the stack publishes) → synth (full) → validate (0 problems).
+ * the parameters the stack publishes) → synth (full) → validate (0 problems) → `bootstrap gitops` (helm and kubectl
+ * stand-ins): the steps of the README's "First deploy", each checked against what it hands on to the next.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -23,8 +24,9 @@ import { load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CfnTemplate } from '../bootstrap/cfn.ts';
 import { main } from '../src/cli.ts';
-import { upstreamDir } from '../src/paths.ts';
+import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
 import { newCluster, tempConfig, tempDir } from './helpers.ts';
+import { calls, standIns } from './stand-ins.ts';
 
 const cfnMock = mockClient(CloudFormationClient);
 const iamMock = mockClient(IAMClient);
@@ -33,6 +35,7 @@ const NAME = 'staging';
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
 const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${NAME}-platform-bootstrap/abc`;
+const ENDPOINT = `https://0123456789ABCDEF0123456789ABCDEF.gr7.${REGION}.eks.amazonaws.com`;
 const ISSUER = `https://oidc.eks.${REGION}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF`;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -61,7 +64,7 @@ function physical(template: CfnTemplate, id: string, attr?: string): string {
     case 'AWS::EKS::Cluster':
       return p.Name;
     case 'AWS::EKS::Cluster.Endpoint':
-      return `https://0123456789ABCDEF0123456789ABCDEF.gr7.${REGION}.eks.amazonaws.com`;
+      return ENDPOINT;
     case 'AWS::EKS::Cluster.OpenIdConnectIssuerUrl':
       return ISSUER;
     case 'AWS::EKS::Cluster.ClusterSecurityGroupId':
@@ -108,25 +111,35 @@ afterEach(() => {
   ssmMock.reset();
 });
 
-/** Runs a CLI command; the bootstrap's 5-second polls run on fake time. */
-async function cli(args: string[]): Promise<number> {
+/**
+ * The commands of the README's "First deploy" block that this test runs, as `npm run X -- Y` reads there: the script
+ * and its subcommand (`bootstrap deploy`), or the script alone (`synth`). The README test below checks the block
+ * against this list, and the day-0 test that it runs exactly these, so neither can drift from the other.
+ */
+const FIRST_DEPLOY = ['bootstrap deploy', 'facts pull', 'synth', 'validate', 'bootstrap gitops'] as const;
+type FirstDeployCommand = (typeof FIRST_DEPLOY)[number];
+const ran = new Set<FirstDeployCommand>();
+
+/** Runs a CLI command (`command` as FIRST_DEPLOY names it, then its arguments); the bootstrap's 5-second polls run on fake time. */
+async function cli(command: FirstDeployCommand, args: string[]): Promise<number> {
+  ran.add(command);
   vi.useFakeTimers({ toFake: ['setTimeout'] });
   let done = false;
-  const run = main(args).finally(() => (done = true));
+  const run = main([...command.split(' '), ...args]).finally(() => (done = true));
   while (!done) await vi.advanceTimersByTimeAsync(5000);
   vi.useRealTimers();
   return run;
 }
 
 describe('day 0 for a brand-new cluster', () => {
-  it('goes from a copied cluster file to a validated full output through synth, bootstrap deploy, facts pull, synth, validate', async () => {
+  it('goes from a copied cluster file to an installed Argo CD and root Application through synth, bootstrap deploy, facts pull, synth, validate, bootstrap gitops', async () => {
     const config = tempConfig();
     newCluster(config, NAME);
     const dist = tempDir('day0-dist-');
     const common = ['--config', config];
 
     // 1. synth: the new cluster renders its bootstrap template only, and says what to run next.
-    expect(await cli(['synth', ...common, '--out', dist])).toBe(0);
+    expect(await cli('synth', [...common, '--out', dist])).toBe(0);
     expect(out).toContainEqual(expect.stringMatching(new RegExp(`^${NAME}: waiting for facts: run npm run bootstrap -- deploy --cluster ${NAME}, then npm run facts -- pull --cluster ${NAME}`)));
     expect(existsSync(join(dist, NAME, 'apps'))).toBe(false);
     const template = JSON.parse(readFileSync(join(dist, NAME, 'aws', 'cloudformation.json'), 'utf8')) as CfnTemplate;
@@ -147,7 +160,7 @@ describe('day 0 for a brand-new cluster', () => {
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
     cfnMock.on(UpdateTerminationProtectionCommand).resolves({ StackId: STACK_ID });
-    expect(await cli(['bootstrap', 'deploy', ...common, '--out', dist, '--cluster', NAME, '--yes'])).toBe(0);
+    expect(await cli('bootstrap deploy', [...common, '--out', dist, '--cluster', NAME, '--yes'])).toBe(0);
     // The template CloudFormation got is the committed one, compact.
     const sent = cfnMock.commandCalls(CreateChangeSetCommand)[0].args[0].input;
     expect(JSON.parse(sent.TemplateBody!)).toEqual(template);
@@ -160,14 +173,14 @@ describe('day 0 for a brand-new cluster', () => {
       .map((r) => ({ Name: (r.Properties as Json).Name, Type: 'String' as const, Value: resolveValue(template, (r.Properties as Json).Value) }));
     expect(parameters.length).toBeGreaterThan(4);
     ssmMock.on(GetParametersByPathCommand, { Path: `/${NAME}/facts` }).resolves({ Parameters: parameters });
-    expect(await cli(['facts', 'pull', ...common, '--cluster', NAME])).toBe(0);
+    expect(await cli('facts pull', [...common, '--cluster', NAME])).toBe(0);
     const facts = load(readFileSync(join(config, 'facts', `${NAME}.yaml`), 'utf8')) as Json;
-    expect(facts).toMatchObject({ efsFileSystemId: 'fs-0a1b2c3d4e5f60909', oidcProvider: ISSUER.replace('https://', '') });
+    expect(facts).toMatchObject({ efsFileSystemId: 'fs-0a1b2c3d4e5f60909', oidcProvider: ISSUER.replace('https://', ''), clusterEndpoint: ENDPOINT });
     expect(facts.roleArns['alb-controller']).toBe(`arn:aws:iam::${ACCOUNT}:role/${NAME}-alb-controller`);
 
     // 4. synth again: the full output, the same bootstrap template.
     out.length = 0;
-    expect(await cli(['synth', ...common, '--out', dist, '--cluster', NAME])).toBe(0);
+    expect(await cli('synth', [...common, '--out', dist, '--cluster', NAME])).toBe(0);
     expect(out[0]).toMatch(new RegExp(`^${NAME}: \\d+ applications, \\d+ objects;`));
     expect(JSON.parse(readFileSync(join(dist, NAME, 'aws', 'cloudformation.json'), 'utf8'))).toEqual(template);
     const root = load(readFileSync(join(dist, NAME, 'bootstrap', `application_argocd_${NAME}-root.yaml`), 'utf8')) as Json;
@@ -176,7 +189,53 @@ describe('day 0 for a brand-new cluster', () => {
 
     // 5. validate: 0 problems.
     out.length = 0;
-    expect(await cli(['validate', dist, ...common, '--cache-dir', tempDir('day0-cache-')])).toBe(0);
+    expect(await cli('validate', [dist, ...common, '--cache-dir', tempDir('day0-cache-')])).toBe(0);
     expect(out.join('\n')).toMatch(/validate: 3 clusters, .*: 0 problems/);
+
+    // 6. bootstrap gitops, with helm and kubectl stand-ins whose kubeconfig points at the endpoint the facts hold.
+    const log = join(tempDir('day0-gitops-'), 'calls.jsonl');
+    Object.assign(process.env, { PATH: standIns(), STANDIN_LOG: log, STANDIN_SERVER: facts.clusterEndpoint });
+    expect(await cli('bootstrap gitops', [...common, '--out', dist, '--cluster', NAME])).toBe(0);
+    const made = calls(log);
+    expect(made.map((c) => `${c.tool} ${c.argv[0]}`)).toEqual(['kubectl config', 'kubectl get', 'helm upgrade', 'kubectl apply']);
+    // Helm installs Argo CD as its rendered Application does: same release, chart, version and values.
+    const argocd = (load(readFileSync(join(dist, NAME, 'apps', `application_argocd_${NAME}-argo-cd.yaml`), 'utf8')) as Json).spec.source;
+    const helm = made[2];
+    expect(helm.argv.slice(0, 8)).toEqual(['upgrade', '--install', argocd.helm.releaseName, argocd.chart, '--repo', argocd.repoURL, '--version', argocd.targetRevision]);
+    expect(load(helm.stdin)).toEqual(argocd.helm.valuesObject);
+    // The root AppProject and root Application that kubectl applies are byte-for-byte the files synth wrote.
+    const apply = made[3];
+    expect(apply.argv.slice(0, 2)).toEqual(['apply', '--server-side']);
+    const rootFiles = [join(dist, NAME, 'apps', `appproject_argocd_${NAME}-root.yaml`), join(dist, NAME, 'bootstrap', `application_argocd_${NAME}-root.yaml`)];
+    expect(Object.entries(apply.files).map(([path, text]) => [resolve(path), text])).toEqual(rootFiles.map((f) => [f, readFileSync(f, 'utf8')]));
+
+    // Every command of the README's First deploy ran.
+    expect([...ran].sort()).toEqual([...FIRST_DEPLOY].sort());
   }, 120_000);
+});
+
+describe('the README\'s "First deploy" block', () => {
+  it('lists each command once, in the order the day-0 test runs them', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const block = /^## First deploy\n[\s\S]*?^```sh\n([\s\S]*?)^```$/m.exec(readme);
+    if (!block) throw new Error('README.md: no ```sh block under "## First deploy"');
+    const lines = block[1].split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    expect(new Set(lines).size).toBe(lines.length);
+    const npm: string[] = [];
+    for (const line of lines) {
+      const m = /^npm run (\S+)(?: -- (.*))?$/.exec(line);
+      if (m) {
+        // `npm run X -- Y --flag …` is command "X Y": the script and the words before the first option.
+        const words = (m[2] ?? '').split(/\s+/).filter(Boolean);
+        const firstOption = words.findIndex((w) => w.startsWith('-'));
+        const sub = firstOption < 0 ? words : words.slice(0, firstOption);
+        npm.push([m[1], ...sub].join(' '));
+      } else {
+        // Exempt: git (commit and push to the user's remote) and kubectl (the live cluster's Applications) act outside
+        // this repository, so no test can run them; anything else in the block must be one of the npm commands.
+        expect(line).toMatch(/^(git|kubectl) /);
+      }
+    }
+    expect(npm).toEqual([...FIRST_DEPLOY]);
+  });
 });

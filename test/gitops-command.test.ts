@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { synth } from '../src/synth.ts';
 import { gitopsPlan } from '../src/gitops/plan.ts';
 import { runPlan } from '../src/gitops/run.ts';
 import { exampleCluster, tempConfig, tempDir, writeCluster } from './helpers.ts';
+import { calls, standIns } from './stand-ins.ts';
 
 const ENDPOINT = 'https://ABCDEF0123456789ABCDEF0123456789.gr7.eu-central-1.eks.amazonaws.com';
 const APP = 'alpha/apps/application_argocd_alpha-argo-cd.yaml';
@@ -33,41 +34,6 @@ addons: { efs-controller: { enabled: false } }
   const out = tempDir('gitops-dist-');
   synth({ configDir: config, outDir: out, clusters: ['alpha'] });
   return { config, out };
-}
-
-interface Call {
-  readonly tool: string;
-  readonly argv: string[];
-  readonly stdin: string;
-}
-
-/**
- * Stand-ins for helm and kubectl: node scripts that append their argv and stdin to $STANDIN_LOG, answer
- * `kubectl config view` with $STANDIN_SERVER, and fail like an unreachable cluster when their argv contains
- * $STANDIN_FAIL. Returns the folder to use as the whole PATH.
- */
-function standIns(tools: readonly string[] = ['helm', 'kubectl']): string {
-  const dir = tempDir('gitops-bin-');
-  for (const tool of tools) {
-    const file = join(dir, tool);
-    writeFileSync(file, `#!${process.execPath}
-const fs = require('node:fs');
-const argv = process.argv.slice(2);
-const stdin = fs.readFileSync(0, 'utf8');
-fs.appendFileSync(process.env.STANDIN_LOG, JSON.stringify({ tool: ${JSON.stringify(tool)}, argv, stdin }) + '\\n');
-if (process.env.STANDIN_FAIL && argv.join(' ').includes(process.env.STANDIN_FAIL)) {
-  process.stderr.write('Unable to connect to the server: dial tcp 10.0.0.1:443: i/o timeout\\nsecond line\\n');
-  process.exit(1);
-}
-if (argv[0] === 'config') process.stdout.write(process.env.STANDIN_SERVER ?? '');
-`);
-    chmodSync(file, 0o755);
-  }
-  return dir;
-}
-
-function calls(log: string): Call[] {
-  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
 }
 
 /** The real CLI (`npm run bootstrap -- gitops …`), with only the stand-ins on PATH. */
@@ -110,8 +76,8 @@ describe('npm run bootstrap -- gitops (argocd.mode: in-cluster)', () => {
 
     const apply = made[3];
     expect(apply.argv.slice(0, 3)).toEqual(['apply', '--server-side', '--field-manager=eks-platform-bootstrap']);
-    const files = apply.argv.filter((_, i) => apply.argv[i - 1] === '-f').map((p) => readFileSync(join(PROJECT_ROOT, p), 'utf8'));
-    expect(files).toEqual([readFileSync(join(f.out, ROOT_PROJECT), 'utf8'), readFileSync(join(f.out, ROOT_APP), 'utf8')]);
+    // What kubectl read is byte-for-byte what synth wrote.
+    expect(Object.values(apply.files)).toEqual([readFileSync(join(f.out, ROOT_PROJECT), 'utf8'), readFileSync(join(f.out, ROOT_APP), 'utf8')]);
 
     // Idempotent: a second run makes exactly the same calls (helm upgrade --install, server-side apply).
     expect(cli(['--config', f.config, '--out', f.out], env).status).toBe(0);
