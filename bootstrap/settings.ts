@@ -41,14 +41,36 @@ function cidrProblem(cidr: string): string | undefined {
   return undefined;
 }
 
+/** IPv4 ranges a private endpoint can be reached from: RFC 1918 and the shared (CGNAT) space VPNs often use. */
+const PRIVATE_V4: ReadonlyArray<readonly [number, number]> = [
+  [0x0a000000, 8], // 10.0.0.0/8
+  [0xac100000, 12], // 172.16.0.0/12
+  [0xc0a80000, 16], // 192.168.0.0/16
+  [0x64400000, 10], // 100.64.0.0/10
+];
+
+/**
+ * A source range of the private endpoint that is not private: only addresses inside the VPC or networks routed into
+ * it (peering, Transit Gateway, VPN) reach a private endpoint, so a public or very wide range is a mistake that would
+ * admit far more than meant (e.g. `0.0.0.0/1` + `128.0.0.0/1`). IPv6 VPC ranges are global, so there only the
+ * prefix length is bounded (at least /32).
+ */
+function notPrivateProblem(cidr: string): string | undefined {
+  const [ip, bits] = cidr.split('/');
+  if (ip.includes(':')) return Number(bits) < 32 ? `prefix /${bits} is wider than /32` : undefined;
+  const address = ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const inside = PRIVATE_V4.some(([base, len]) => Number(bits) >= len && Math.floor(address / 2 ** (32 - len)) === Math.floor(base / 2 ** (32 - len)));
+  return inside ? undefined : 'not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10)';
+}
+
 /** `bootstrap.endpoint.privateAccessFrom`: usable ranges, and at least one source where a remote Argo CD must connect. */
 function endpointAccessProblems(cluster: Cluster): FileProblem[] {
   const file = cluster.files.config;
   const from = cluster.bootstrap.endpoint.privateAccessFrom;
   const problems: FileProblem[] = [];
   from.cidrs.forEach((cidr, i) => {
-    const why = cidrProblem(cidr);
-    if (why) problems.push({ file, path: `bootstrap.endpoint.privateAccessFrom.cidrs[${i}]`, message: `got ${show(cidr)}: ${why}; allowed: an IPv4 or IPv6 CIDR narrower than /0` });
+    const why = cidrProblem(cidr) ?? notPrivateProblem(cidr);
+    if (why) problems.push({ file, path: `bootstrap.endpoint.privateAccessFrom.cidrs[${i}]`, message: `got ${show(cidr)}: ${why}; allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster's or the VPN's)` });
   });
   const sources = from.cidrs.length + from.prefixListIds.length + from.securityGroupIds.length;
   if (cluster.argocd.mode === 'management' && sources === 0) {

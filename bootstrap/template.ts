@@ -470,6 +470,7 @@ function factsSection(s: TemplateScope): { resources: Resources; outputs: Record
   const outputs: Record<string, CfnOutput> = {};
   const facts: Array<[string, Value]> = [
     ['clusterEndpoint', getAtt('Cluster', 'Endpoint')],
+    ['clusterSecurityGroupId', getAtt('Cluster', 'ClusterSecurityGroupId')],
     ['oidcProvider', oidcIssuer as unknown as Intrinsic],
     ['efsFileSystemId', ref('EfsFileSystem')],
     ['karpenterInterruptionQueue', getAtt('InterruptionQueue', 'QueueName')],
@@ -488,10 +489,6 @@ function factsSection(s: TemplateScope): { resources: Resources; outputs: Record
     outputs[pascal(key)] = { Description: `Fact ${key} (also in SSM ${factsParameterPath(cluster)}/${key})`, Value: value };
   }
   outputs.ClusterName = { Description: 'EKS cluster name', Value: ref('Cluster') };
-  outputs.ClusterSecurityGroupId = {
-    Description: `Tag it ${'karpenter.sh/discovery'}=${name} so Karpenter's nodes join with it (see docs/aws-bootstrap.md)`,
-    Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
-  };
   outputs.KarpenterNodeRoleName = { Description: 'Role of the EC2NodeClass', Value: ref('KarpenterNodeRole') };
   if (cluster.argocd.mode === 'eks-capability') {
     outputs.ArgoCdServerUrl = { Description: 'URL of the EKS managed Argo CD (sign in with IAM Identity Center)', Value: getAtt('ArgoCdCapability', 'Configuration.ArgoCd.ServerUrl') };

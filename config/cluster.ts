@@ -205,6 +205,8 @@ export const factsSchema = obj(
     clusterEndpoint: optional(str({ pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, patternText: 'an https:// URL of a host, such as "https://ABC.gr7.eu-west-1.eks.amazonaws.com"' })),
     /** OIDC issuer host path for IRSA, e.g. `oidc.eks.eu-west-1.amazonaws.com/id/ABC`. */
     oidcProvider: optional(str({ pattern: /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[A-Z0-9]+$/, patternText: 'an EKS OIDC issuer without https://' })),
+    /** The EKS-created cluster security group (`ClusterSecurityGroupId`): Karpenter's nodes join with it. */
+    clusterSecurityGroupId: optional(str({ pattern: /^sg-[0-9a-f]{8,17}$/, patternText: 'a security group id such as "sg-0123456789abcdef0"' })),
     /** EFS file system created by the bootstrap (its format is checked by the efs-controller add-on, which needs it). */
     efsFileSystemId: optional(str()),
     /** Karpenter's SQS interruption queue, when it differs from the naming convention. */

@@ -5,7 +5,7 @@
  */
 import type { Cluster } from './cluster.ts';
 import type { FileProblem } from './load.ts';
-import { awsResourceNames, discoveryTag } from './naming.ts';
+import { awsResourceNames } from './naming.ts';
 import { show } from './schema.ts';
 
 /** A value a cluster claims: `id` is compared (scope included), `value` is shown, `path` is its key in the file. */
@@ -32,7 +32,7 @@ export function fleetCollisions(selected: readonly Cluster[], others: readonly C
     if (c.dns?.domain) claims.push({ id: `domain:${c.dns.domain}`, value: c.dns.domain, cluster: c, path: 'dns.domain', clash: 'also the domain of', allowed: 'a domain no other cluster uses (each external-dns owns its records; two would fight, or one never publishes)' });
     if (c.dns?.hostedZoneId) claims.push({ id: `zone:${c.dns.hostedZoneId}`, value: c.dns.hostedZoneId, cluster: c, path: 'dns.hostedZoneId', clash: 'also the hosted zone of', allowed: "a hosted zone of the cluster's own (delegate a sub-domain to each cluster)" });
     // Subnet ids are unique across AWS: one id in two files is one subnet, also when shared between accounts.
-    (c.network?.privateSubnetIds ?? []).forEach((s, i) => claims.push({ id: `subnet:${s}`, value: s, cluster: c, path: `network.privateSubnetIds[${i}]`, clash: 'also a subnet of', allowed: `subnets no other cluster uses (their tag ${discoveryTag(c).key}, which Karpenter discovers them by, holds one cluster name)` }));
+    (c.network?.privateSubnetIds ?? []).forEach((s, i) => claims.push({ id: `subnet:${s}`, value: s, cluster: c, path: `network.privateSubnetIds[${i}]`, clash: 'also a subnet of', allowed: 'subnets no other cluster uses (each cluster\'s Karpenter nodes, load balancers and EFS mount targets get IP space of their own)' }));
     if (!c.aws?.accountId || !c.aws.region || !c.addons) continue;
     for (const n of awsResourceNames(c)) {
       const scope = n.scope === 'account' ? `account ${c.aws.accountId}` : `account ${c.aws.accountId} ${c.aws.region}`;

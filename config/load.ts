@@ -170,6 +170,11 @@ function loadCluster(name: string, file: string, options: LoadOptions, rel: (p: 
     facts,
     files: { config: display, facts: factsFile, source: relative(dirname(resolve(options.configDir)), file).split(sep).join('/') },
   };
+  // Facts come from this cluster's own stack: an endpoint, issuer or role of another region or account is a
+  // mistake (or a planted value), and would point Argo CD or a controller at someone else's cluster or role.
+  if (factsFile && factProblems.length === 0 && base.aws) {
+    all.push(...factsOwnerProblems(cluster).map((p) => ({ ...p, file: factsFile })));
+  }
   // No facts file yet: a new cluster in stages (render its bootstrap, deploy it, pull the facts). What needs facts
   // is checked once the file exists; a file that exists but lacks a fact is still an error.
   const waiting = awaitingFacts(cluster);
@@ -191,6 +196,31 @@ function loadCluster(name: string, file: string, options: LoadOptions, rel: (p: 
   }
   all.push(...problems.map((p) => ({ ...p, file: display })));
   return problems.length === 0 && factProblems.length === 0 ? cluster : undefined;
+}
+
+/**
+ * Facts that do not belong to the cluster's own account and region: `clusterEndpoint` must be an EKS endpoint
+ * (`https://<id>.<zone>.<region>.eks.amazonaws.com`, `.cn` in China), `oidcProvider` an EKS issuer in the same region,
+ * and every `roleArns` entry a role in `aws.accountId`. Paths are keys of the facts file.
+ */
+function factsOwnerProblems(cluster: Cluster): Problem[] {
+  const { accountId, region } = cluster.aws;
+  const problems: Problem[] = [];
+  const { clusterEndpoint, oidcProvider, roleArns } = cluster.facts;
+  const endpoint = /^https:\/\/[A-Z0-9]+\.[a-z0-9]+\.([a-z0-9-]+)\.eks\.amazonaws\.com(\.cn)?\/?$/i.exec(clusterEndpoint ?? '');
+  if (clusterEndpoint !== undefined && endpoint?.[1] !== region) {
+    problems.push({ path: 'clusterEndpoint', message: `got ${show(clusterEndpoint)}; allowed: the EKS endpoint of this cluster in ${region} (https://<id>.<zone>.${region}.eks.amazonaws.com), as \`facts pull\` writes it` });
+  }
+  const issuer = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com/.exec(oidcProvider ?? '');
+  if (oidcProvider !== undefined && issuer?.[1] !== region) {
+    problems.push({ path: 'oidcProvider', message: `got ${show(oidcProvider)}; allowed: an EKS OIDC issuer in ${region} (oidc.eks.${region}.amazonaws.com/id/…), as \`facts pull\` writes it` });
+  }
+  for (const [controller, arn] of Object.entries(roleArns ?? {})) {
+    if (arn.split(':')[4] !== accountId) {
+      problems.push({ path: `roleArns.${controller}`, message: `got ${show(arn)}; allowed: a role in this cluster's account ${accountId} (arn:aws:iam::${accountId}:role/…)` });
+    }
+  }
+  return problems;
 }
 
 /** An enabled add-on whose (not optional) dependency is disabled: a problem at the dependency's `enabled`, naming both and the fix. */

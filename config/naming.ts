@@ -44,11 +44,6 @@ export function parameterPrefix(cluster: Pick<AwsIdentity, 'name'>): string {
   return `/${cluster.name}`;
 }
 
-/** Tag key/value on subnets and security groups that Karpenter discovers. */
-export function discoveryTag(cluster: Pick<AwsIdentity, 'name'>): { readonly key: string; readonly value: string } {
-  return { key: 'karpenter.sh/discovery', value: cluster.name };
-}
-
 /** Where each controller's service account lives: the charts create it there, the bootstrap trusts exactly it (IRSA). */
 export const SERVICE_ACCOUNTS: Readonly<Record<Controller, { readonly namespace: string; readonly name: string }>> = {
   karpenter: { namespace: 'karpenter', name: 'karpenter' },

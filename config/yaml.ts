@@ -32,6 +32,13 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
  */
 const URL_USERINFO = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*):\/\/([^\s/?#@]*)@/i;
 
+/**
+ * A credential in a URL's query or fragment (`?access_token=…`, `#token=…`, a presigned `X-Amz-Signature`, a SAS
+ * `sig`): the parameter names that carry secrets in Git hosts', AWS's and Azure's URLs.
+ */
+const URL_QUERY_CREDENTIAL =
+  /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*):\/\/[^\s?#]*[?#](?:[^\s#]*[&#;])?((?:access_?|private_?|auth_?|id_?|refresh_?)?token|api_?key|key|secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|code|credential|auth)=/i;
+
 export interface ParsedYaml {
   /** The parsed document; `undefined` when the file could not be read safely (the problems say why). */
   readonly value: unknown;
@@ -81,6 +88,10 @@ export function inspectTree(root: unknown): { readonly problems: Problem[]; /** 
     const url = URL_USERINFO.exec(s);
     if (url && (!/^(git\+)?ssh$/i.test(url[1]) || url[2].includes(':'))) {
       problems.push({ path, message: `${what} holds a URL with credentials (${url[1]}://***@…); allowed: a URL without user or password (give the credential to Argo CD or the controller as a Secret, never in config that is committed)` });
+    }
+    const query = URL_QUERY_CREDENTIAL.exec(s);
+    if (query) {
+      problems.push({ path, message: `${what} holds a URL with a credential in its query or fragment (${query[1]}://…${query[2]}=***); allowed: a URL without credentials (give the credential to Argo CD or the controller as a Secret, never in config that is committed)` });
     }
   };
   const walk = (v: unknown, path: string, depth: number): boolean => {

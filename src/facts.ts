@@ -47,10 +47,13 @@ export function factsTarget(configDir: string, name: string): FactsTarget {
   }
   const addons = isMap(raw) && isMap(raw.addons) ? raw.addons : {};
   const efs = isMap(addons['efs-controller']) ? addons['efs-controller'] : {};
+  const nodePools = isMap(addons['karpenter-node-pools']) ? addons['karpenter-node-pools'] : {};
   const argocd = isMap(raw) && isMap(raw.argocd) ? raw.argocd : {};
   const required = ['oidcProvider'];
   if (argocd.mode === 'management') required.push('clusterEndpoint');
   if (efs.enabled !== false) required.push('efsFileSystemId');
+  // The EC2NodeClass selects the cluster security group by id (charts/foundation/karpenter-node-pools.ts).
+  if (nodePools.enabled !== false) required.push('clusterSecurityGroupId');
   return { name, region: aws.region, accountId: aws.accountId, required: required.sort(), factsFile: join(configDir, 'facts', `${name}.yaml`) };
 }
 

@@ -32,7 +32,7 @@ function renderFixture(argocd: string, environment?: string) {
   const dir = tempConfig();
   writeCluster(dir, 'alpha', fixture(argocd, environment));
   // Its facts (a cluster without a facts file renders only its bootstrap template).
-  writeFileSync(join(dir, 'facts', 'alpha.yaml'), 'oidcProvider: oidc.eks.eu-central-1.amazonaws.com/id/ALPHA\n');
+  writeFileSync(join(dir, 'facts', 'alpha.yaml'), 'clusterSecurityGroupId: sg-0a1b2c3d4e5f60099\noidcProvider: oidc.eks.eu-central-1.amazonaws.com/id/ALPHA\n');
   return renderCluster(exampleCluster('alpha', dir));
 }
 
@@ -154,7 +154,7 @@ describe('Argo CD not self-managed (argocd.mode: management)', () => {
     const role = 'arn:aws:iam::333333333333:role/argocd-manager';
     writeCluster(dir, 'alpha', `${fixture(`mode: management\nroleArn: "${role}"`)}bootstrap:\n  accessEntries:\n    "${role}": admin\n  endpoint:\n    privateAccessFrom:\n      cidrs: [10.0.0.0/16]\n`);
     // A management-mode cluster needs its API server URL among its facts.
-    writeFileSync(join(dir, 'facts', 'alpha.yaml'), 'clusterEndpoint: https://ABCDEF0123456789ABCDEF0123456789.gr7.eu-central-1.eks.amazonaws.com\n');
+    writeFileSync(join(dir, 'facts', 'alpha.yaml'), 'clusterEndpoint: https://ABCDEF0123456789ABCDEF0123456789.gr7.eu-central-1.eks.amazonaws.com\nclusterSecurityGroupId: sg-0a1b2c3d4e5f60099\n');
     const r = renderCluster(exampleCluster('alpha', dir));
     expect([...r.files.keys()].some((f) => f.includes('argo-cd') || f.includes('alpha-argocd'))).toBe(false);
     const cm = parse(r, 'bootstrap/configmap_argocd_argocd-cm.yaml');

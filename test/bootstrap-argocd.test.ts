@@ -72,8 +72,19 @@ describe('private endpoint security group', () => {
       `clusters/prod.yaml: bootstrap.endpoint.privateAccessFrom: got no sources with argocd.mode "management"; allowed: the management Argo CD's CIDRs, prefix list or security group (the private endpoint admits nothing else)`,
     ]);
     expect(bootstrapErrors('dev', (d) => (d.bootstrap.endpoint.privateAccessFrom.cidrs = ['10.300.0.0/16']))).toEqual([
-      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[0]: got "10.300.0.0/16": octets must be <= 255; allowed: an IPv4 or IPv6 CIDR narrower than /0',
+      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[0]: got "10.300.0.0/16": octets must be <= 255; allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster\'s or the VPN\'s)',
     ]);
+  });
+
+  it('refuses public and very wide ranges that together admit the internet (0.0.0.0/1 + 128.0.0.0/1, 1.0.0.0/8, 2000::/3)', () => {
+    expect(bootstrapErrors('dev', (d) => (d.bootstrap.endpoint.privateAccessFrom.cidrs = ['0.0.0.0/1', '128.0.0.0/1', '1.0.0.0/8', '10.0.0.0/7', '2000::/3']))).toEqual([
+      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[0]: got "0.0.0.0/1": not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10); allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster\'s or the VPN\'s)',
+      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[1]: got "128.0.0.0/1": not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10); allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster\'s or the VPN\'s)',
+      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[2]: got "1.0.0.0/8": not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10); allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster\'s or the VPN\'s)',
+      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[3]: got "10.0.0.0/7": not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10); allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster\'s or the VPN\'s)',
+      'clusters/dev.yaml: bootstrap.endpoint.privateAccessFrom.cidrs[4]: got "2000::/3": prefix /3 is wider than /32; allowed: a private IPv4 range or an IPv6 range of /32 or narrower (the management cluster\'s or the VPN\'s)',
+    ]);
+    expect(bootstrapErrors('dev', (d) => (d.bootstrap.endpoint.privateAccessFrom.cidrs = ['172.20.0.0/16', '192.168.10.0/24', '100.64.0.0/10', 'fd00:10::/56']))).toEqual([]);
   });
 });
 

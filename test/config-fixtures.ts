@@ -43,7 +43,7 @@ export function fixtureConfig(clusters: readonly FixtureCluster[]): string {
     const doc = fixtureDoc(c);
     c.edit?.(doc);
     writeFileSync(join(dir, 'clusters', `${c.name}.yaml`), dump(doc));
-    writeFileSync(join(dir, 'facts', `${c.name}.yaml`), dump({ efsFileSystemId: `fs-00000000000${c.n.toString(16).padStart(6, '0')}` }));
+    writeFileSync(join(dir, 'facts', `${c.name}.yaml`), dump({ clusterSecurityGroupId: `sg-00000000000${c.n.toString(16).padStart(6, '0')}`, efsFileSystemId: `fs-00000000000${c.n.toString(16).padStart(6, '0')}` }));
   }
   return dir;
 }

@@ -230,6 +230,48 @@ describe('hostile config', () => {
     expect(errors.join('\n')).not.toMatch(/secret123|token456/);
   });
 
+  it('rejects credentials in a URL query or fragment (access_token, token, sig, X-Amz-Signature), without printing them', () => {
+    const dir = tempConfig();
+    editCluster(dir, 'dev', (d) => {
+      d.gitops.repoURL = 'https://github.com/example-org/p.git?access_token=ghp_abc123';
+      d.addons['external-dns'].values = {
+        extraArgs: ['--webhook-url=https://h.example.com/x?a=1&sig=s3cr3t', '--source=https://h.example.com/y#token=t0k3n'],
+        url: 'https://bucket.s3.amazonaws.com/o?X-Amz-Signature=abcdef',
+      };
+    });
+    const errors = configErrors(dir);
+    expect(errors).toContain(
+      'clusters/dev.yaml: gitops.repoURL: the value holds a URL with a credential in its query or fragment (https://…access_token=***); allowed: a URL without credentials (give the credential to Argo CD or the controller as a Secret, never in config that is committed)',
+    );
+    for (const at of ['extraArgs[0]', 'extraArgs[1]', 'url']) {
+      expect(errors.some((e) => e.startsWith(`clusters/dev.yaml: addons.external-dns.values.${at}: the value holds a URL with a credential`)), at).toBe(true);
+    }
+    expect(errors.join('\n')).not.toMatch(/ghp_abc123|s3cr3t|t0k3n|abcdef/);
+    // A query without credentials stays fine.
+    editCluster(dir, 'dev', (d) => {
+      d.gitops.repoURL = 'https://github.com/example-org/platform-gitops.git';
+      d.addons['external-dns'].values = { extraArgs: ['--url=https://h.example.com/x?page=2&sort=name'] };
+    });
+    expect(configErrors(dir)).toEqual([]);
+  });
+
+  it("rejects facts that are not the cluster's own: another host or region, another account's role", () => {
+    const dir = tempConfig();
+    const facts = join(dir, 'facts', 'dev.yaml');
+    writeFileSync(
+      facts,
+      readFileSync(facts, 'utf8')
+        .replace(/^clusterEndpoint: .*$/m, 'clusterEndpoint: https://evil.example.com')
+        .replace(/^oidcProvider: .*$/m, 'oidcProvider: oidc.eks.us-east-1.amazonaws.com/id/FEDCBA9876543210FEDCBA9876543210') +
+        'roleArns:\n  karpenter: arn:aws:iam::999999999999:role/x\n',
+    );
+    expect(configErrors(dir)).toEqual([
+      'facts/dev.yaml: clusterEndpoint: got "https://evil.example.com"; allowed: the EKS endpoint of this cluster in eu-west-1 (https://<id>.<zone>.eu-west-1.eks.amazonaws.com), as `facts pull` writes it',
+      'facts/dev.yaml: oidcProvider: got "oidc.eks.us-east-1.amazonaws.com/id/FEDCBA9876543210FEDC...; allowed: an EKS OIDC issuer in eu-west-1 (oidc.eks.eu-west-1.amazonaws.com/id/…), as `facts pull` writes it',
+      'facts/dev.yaml: roleArns.karpenter: got "arn:aws:iam::999999999999:role/x"; allowed: a role in this cluster\'s account 111111111111 (arn:aws:iam::111111111111:role/…)',
+    ]);
+  });
+
   it('accepts a user without password in ssh:// URLs only', () => {
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.gitops.repoURL = 'ssh://git@github.com/example-org/platform-gitops.git'));

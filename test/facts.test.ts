@@ -13,6 +13,7 @@ const param = (name: string, value: string, type = 'String'): Parameter => ({ Na
 const BOOTSTRAP = [
   param('clusterEndpoint', 'https://ABCDEF0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com'),
   param('oidcProvider', 'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789'),
+  param('clusterSecurityGroupId', 'sg-0123456789abcdef0'),
   param('efsFileSystemId', 'fs-0123456789abcdef0'),
   param('roleArns/karpenter', 'arn:aws:iam::111111111111:role/dev-karpenter-custom'),
   param('karpenterInterruptionQueue', 'dev-karpenter-events'),
@@ -41,15 +42,15 @@ describe('facts pull', () => {
       name: 'dev',
       region: 'eu-west-1',
       accountId: '111111111111',
-      required: ['efsFileSystemId', 'oidcProvider'],
+      required: ['clusterSecurityGroupId', 'efsFileSystemId', 'oidcProvider'],
       factsFile: join(configDir, 'facts', 'dev.yaml'),
     });
     // prod's Argo CD is on the management cluster: it needs the API server URL too.
-    expect(factsTarget(configDir, 'prod').required).toEqual(['clusterEndpoint', 'efsFileSystemId', 'oidcProvider']);
+    expect(factsTarget(configDir, 'prod').required).toEqual(['clusterEndpoint', 'clusterSecurityGroupId', 'efsFileSystemId', 'oidcProvider']);
     editCluster(configDir, 'dev', (doc) => {
       doc.addons['efs-controller'] = { enabled: false };
     });
-    expect(factsTarget(configDir, 'dev').required).toEqual(['oidcProvider']);
+    expect(factsTarget(configDir, 'dev').required).toEqual(['clusterSecurityGroupId', 'oidcProvider']);
   });
 
   it('follows every page and writes a sorted file with a header, reading recursively', async () => {
@@ -63,7 +64,7 @@ describe('facts pull', () => {
 
     const result = await pullFacts({ target, client: ssm, sleep });
 
-    expect(result).toEqual({ file: target.factsFile, parameters: 5, changed: true });
+    expect(result).toEqual({ file: target.factsFile, parameters: 6, changed: true });
     const calls = mock.commandCalls(GetParametersByPathCommand).map((c) => c.args[0].input);
     expect(calls.map((c) => c.NextToken)).toEqual([undefined, 'page-2', 'page-3']);
     expect(calls.every((c) => c.Path === '/dev/facts' && c.Recursive === true)).toBe(true);
@@ -71,6 +72,7 @@ describe('facts pull', () => {
       [
         '# Written by `facts pull --cluster dev` from SSM Parameter Store (/dev/facts/...). Do not edit by hand.',
         'clusterEndpoint: https://ABCDEF0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com',
+        'clusterSecurityGroupId: sg-0123456789abcdef0',
         'efsFileSystemId: fs-0123456789abcdef0',
         'karpenterInterruptionQueue: dev-karpenter-events',
         'oidcProvider: oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789',
@@ -143,7 +145,7 @@ describe('facts pull', () => {
     const before = factsFile();
     mock.on(GetParametersByPathCommand).resolves({ Parameters: [BOOTSTRAP[0]] });
     await expect(pullFacts({ target, client: ssm, sleep })).rejects.toThrow(
-      'missing parameters /dev/facts/efsFileSystemId, /dev/facts/oidcProvider; allowed: the bootstrap publishes them',
+      'missing parameters /dev/facts/clusterSecurityGroupId, /dev/facts/efsFileSystemId, /dev/facts/oidcProvider; allowed: the bootstrap publishes them',
     );
     expect(factsFile()).toBe(before);
   });

@@ -39,7 +39,7 @@ describe('fleet-wide checks at load', () => {
       { name: 'b', n: 2, edit: (d) => (d.network.privateSubnetIds[1] = 'subnet-00000000000010001') },
     ]);
     expect(configErrors(dir, ['b'])).toEqual([
-      'clusters/b.yaml: network.privateSubnetIds[1]: got "subnet-00000000000010001"; also a subnet of cluster a (clusters/a.yaml); allowed: subnets no other cluster uses (their tag karpenter.sh/discovery, which Karpenter discovers them by, holds one cluster name)',
+      'clusters/b.yaml: network.privateSubnetIds[1]: got "subnet-00000000000010001"; also a subnet of cluster a (clusters/a.yaml); allowed: subnets no other cluster uses (each cluster\'s Karpenter nodes, load balancers and EFS mount targets get IP space of their own)',
     ]);
   });
 

@@ -30,7 +30,7 @@ argocd: { mode: ${mode}${mode === 'management' ? `, roleArn: "${role}"` : ''} }
 bootstrap: { accessEntries: { "${role}": admin }, endpoint: { privateAccessFrom: { cidrs: [10.0.0.0/16] } } }
 addons: { efs-controller: { enabled: false } }
 `);
-  writeFileSync(join(config, 'facts', 'alpha.yaml'), `clusterEndpoint: ${ENDPOINT}\n`);
+  writeFileSync(join(config, 'facts', 'alpha.yaml'), `clusterEndpoint: ${ENDPOINT}\nclusterSecurityGroupId: sg-0a1b2c3d4e5f60099\n`);
   const out = tempDir('gitops-dist-');
   synth({ configDir: config, outDir: out, clusters: ['alpha'] });
   return { config, out };

@@ -11,13 +11,20 @@ import { ADDONS } from '../charts/registry.ts';
 import { tsFiles } from '../src/docs/generate.ts';
 import { clusterFileJsonSchema, DEFAULT_DOC_SOURCES, factsFileJsonSchema, fleetFileJsonSchema } from '../src/docs/json-schema.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
-import { configErrors, tempDir } from './helpers.ts';
+import { configErrors, FIXTURE_CONFIG, tempDir } from './helpers.ts';
 
-const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures', 'json-schema');
+/** The shared fixture config (test/fixtures/config): `dev.yaml` → clusters/dev.yaml, `dev.facts.yaml` → facts/dev.yaml. */
+const FIXTURE_FILES: Record<string, string> = {
+  'dev.yaml': 'clusters/dev.yaml',
+  'prod.yaml': 'clusters/prod.yaml',
+  'dev.facts.yaml': 'facts/dev.yaml',
+  'prod.facts.yaml': 'facts/prod.yaml',
+  'fleet.yaml': 'fleet.yaml',
+};
 const sources = DEFAULT_DOC_SOURCES(tsFiles(join(PROJECT_ROOT, 'charts')));
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 const validateCluster = ajv.compile(clusterFileJsonSchema(ADDONS, sources));
-const fixture = (file: string) => load(readFileSync(join(FIXTURES, file), 'utf8')) as Record<string, any>;
+const fixture = (file: string) => load(readFileSync(join(FIXTURE_CONFIG, FIXTURE_FILES[file]), 'utf8')) as Record<string, any>;
 
 /** A config folder holding one cluster file (the edited dev fixture) and its facts. */
 function configWith(doc: Record<string, unknown>): string {
@@ -25,7 +32,7 @@ function configWith(doc: Record<string, unknown>): string {
   mkdirSync(join(dir, 'clusters'));
   mkdirSync(join(dir, 'facts'));
   writeFileSync(join(dir, 'clusters', 'dev.yaml'), dump(doc));
-  cpSync(join(FIXTURES, 'dev.facts.yaml'), join(dir, 'facts', 'dev.yaml'));
+  cpSync(join(FIXTURE_CONFIG, 'facts', 'dev.yaml'), join(dir, 'facts', 'dev.yaml'));
   return dir;
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
 import { DEFAULT_AMI_ALIAS } from '../charts/foundation/karpenter-node-pools.ts';
 import type { RenderedCluster } from '../src/render.ts';
-import { configErrors, editCluster, parse, render, tempConfig } from './helpers.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
 import { needsUpstream, pinnedCrd, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const FOLDER = 'addons/karpenter-node-pools';
@@ -73,12 +75,13 @@ describe('NodePools', () => {
 });
 
 describe('EC2NodeClass', () => {
-  it('uses the node role and discovery tag of the naming convention, IMDSv2 and an encrypted gp3 root volume', () => {
+  it('uses the node role of the naming convention, the cluster\'s own subnets and security group by id (no tag to put by hand), IMDSv2 and an encrypted gp3 root volume', () => {
     const nc = nodeClass(render('dev'));
     expect(nc.apiVersion).toBe('karpenter.k8s.aws/v1');
     expect(nc.spec.role).toBe('dev-karpenter-node');
-    expect(nc.spec.subnetSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'dev' } }]);
-    expect(nc.spec.securityGroupSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'dev' } }]);
+    expect(nc.spec.subnetSelectorTerms).toEqual(exampleCluster('dev').network.privateSubnetIds.map((id) => ({ id })));
+    expect(nc.spec.securityGroupSelectorTerms).toEqual([{ id: exampleCluster('dev').facts.clusterSecurityGroupId }]);
+    expect(nc.spec.securityGroupSelectorTerms[0].id).toMatch(/^sg-/);
     expect(nc.spec.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' });
     expect(nc.spec.blockDeviceMappings).toEqual([
       { deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '30Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } },
@@ -102,6 +105,17 @@ describe('EC2NodeClass', () => {
     const nc = nodeClass(render('dev', dir));
     expect(nc.spec.subnetSelectorTerms).toEqual([{ id: 'subnet-0a1b2c3d4e5f60011' }, { id: 'subnet-0a1b2c3d4e5f60012' }]);
     expect(nc.spec.securityGroupSelectorTerms).toEqual([{ id: 'sg-0123456789abcdef0' }]);
+  });
+
+  it('needs the clusterSecurityGroupId fact unless every node class names its security groups', () => {
+    const dir = tempConfig();
+    const facts = join(dir, 'facts', 'dev.yaml');
+    writeFileSync(facts, readFileSync(facts, 'utf8').replace(/^clusterSecurityGroupId: .*\n/m, ''));
+    expect(configErrors(dir).filter((e) => e.includes('clusterSecurityGroupId'))).toEqual([
+      "clusters/dev.yaml: facts.clusterSecurityGroupId: Karpenter's nodes join the EKS cluster security group, the fact clusterSecurityGroupId in facts/dev.yaml (got nothing); allowed: written by `npm run facts -- pull --cluster dev` after the bootstrap, or securityGroupIds on every node class",
+    ]);
+    editCluster(dir, 'dev', (d) => (d.addons['karpenter-node-pools'].nodeClasses.default.securityGroupIds = ['sg-0123456789abcdef0']));
+    expect(configErrors(dir)).toEqual([]);
   });
 });
 

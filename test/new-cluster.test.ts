@@ -25,7 +25,7 @@ describe('a cluster without its facts file', () => {
   it('renders everything once the facts file exists', () => {
     const dir = tempConfig();
     newCluster(dir, 'staging');
-    writeFileSync(join(dir, 'facts', 'staging.yaml'), 'efsFileSystemId: fs-0a1b2c3d4e5f60909\noidcProvider: oidc.eks.eu-west-1.amazonaws.com/id/ABC\n');
+    writeFileSync(join(dir, 'facts', 'staging.yaml'), 'clusterSecurityGroupId: sg-0a1b2c3d4e5f60909\nefsFileSystemId: fs-0a1b2c3d4e5f60909\noidcProvider: oidc.eks.eu-west-1.amazonaws.com/id/ABC\n');
     const staging = render('staging', dir);
     expect(staging.awaitingFacts).toBeUndefined();
     const apps = (r: ReturnType<typeof render>) => [...r.files.keys()].filter((f) => f.startsWith('apps/')).length;

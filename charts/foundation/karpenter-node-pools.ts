@@ -4,7 +4,7 @@
  */
 import type { Chart } from 'cdk8s';
 import type { Cluster } from '../../config/cluster.ts';
-import { discoveryTag, KARPENTER_NAMESPACE, karpenterNodeRoleName } from '../../config/naming.ts';
+import { KARPENTER_NAMESPACE, karpenterNodeRoleName } from '../../config/naming.ts';
 import { int, list, mapOf, obj, optional, show, str, type Infer, type Problem, type Schema } from '../../config/schema.ts';
 import {
   Ec2NodeClass,
@@ -119,9 +119,9 @@ const nodeClassSchema = obj({
   }),
   /** Root (gp3, encrypted) volume size in GiB. @default 50 */
   rootVolumeGiB: int({ min: 20, max: 16_000, default: 50 }),
-  /** Explicit subnets. @default the subnets tagged with the cluster's discovery tag */
+  /** Explicit subnets. @default the cluster's `network.privateSubnetIds` */
   subnetIds: optional(list(str({ pattern: /^subnet-[0-9a-f]{8,17}$/, patternText: 'a subnet id such as "subnet-0123456789abcdef0"' }), { minItems: 1, unique: true })),
-  /** Explicit security groups. @default the security groups tagged with the cluster's discovery tag */
+  /** Explicit security groups. @default the EKS cluster security group (the fact `clusterSecurityGroupId`) */
   securityGroupIds: optional(list(str({ pattern: /^sg-[0-9a-f]{8,17}$/, patternText: 'a security group id such as "sg-0123456789abcdef0"' }), { minItems: 1, unique: true })),
 });
 
@@ -182,9 +182,26 @@ export function validateNodePools(props: KarpenterNodePoolsProps): Problem[] {
   return problems;
 }
 
-function subnetTerms(cluster: Cluster, ids: readonly string[] | undefined) {
-  const tag = discoveryTag(cluster);
-  return ids ? ids.map((id) => ({ id })) : [{ tags: { [tag.key]: tag.value } }];
+/** A node class without explicit security groups joins the cluster security group, which only the bootstrap knows. */
+function securityGroupFactProblems(cluster: Cluster, props: KarpenterNodePoolsProps): Problem[] {
+  const classes = props.nodeClasses ?? defaultNodeClasses();
+  if (cluster.facts.clusterSecurityGroupId !== undefined || Object.values(classes).every((nc) => nc.securityGroupIds)) return [];
+  return [
+    {
+      path: 'facts.clusterSecurityGroupId',
+      message:
+        `Karpenter's nodes join the EKS cluster security group, the fact clusterSecurityGroupId in ${cluster.files.facts ?? `config/facts/${cluster.name}.yaml`} ` +
+        `(got nothing); allowed: written by \`npm run facts -- pull --cluster ${cluster.name}\` after the bootstrap, or securityGroupIds on every node class`,
+    },
+  ];
+}
+
+/**
+ * Selector terms by id: the subnets and security group the bootstrap knows, so no `karpenter.sh/discovery` tag has to
+ * be put by hand on resources the stack does not own (the EKS-created cluster security group, the user's subnets).
+ */
+function idTerms(ids: readonly string[]) {
+  return ids.map((id) => ({ id }));
 }
 
 /** Adds the EC2NodeClasses and NodePools of a cluster to `scope`. */
@@ -197,8 +214,8 @@ export function renderNodePools(scope: Chart, cluster: Cluster, props: Karpenter
         // The bootstrap creates this role (and its instance profile and access entry) for Karpenter's nodes.
         role: karpenterNodeRoleName(cluster),
         amiSelectorTerms: [{ alias: nc.amiAlias }],
-        subnetSelectorTerms: subnetTerms(cluster, nc.subnetIds),
-        securityGroupSelectorTerms: subnetTerms(cluster, nc.securityGroupIds),
+        subnetSelectorTerms: idTerms(nc.subnetIds ?? cluster.network.privateSubnetIds),
+        securityGroupSelectorTerms: idTerms(nc.securityGroupIds ?? [cluster.facts.clusterSecurityGroupId ?? '']),
         // IMDSv2 only, one hop: pods cannot reach the node's credentials (they use IRSA).
         metadataOptions: {
           httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
@@ -270,6 +287,6 @@ export const karpenterNodePools = defineAddon<KarpenterNodePoolsProps>({
     pools: { ...poolsSchema, fallback: defaultPools },
     nodeClasses: { ...nodeClassesSchema, fallback: defaultNodeClasses },
   },
-  validate: ({ settings }: AddonContext<KarpenterNodePoolsProps>) => validateNodePools(settings),
+  validate: ({ cluster, settings }: AddonContext<KarpenterNodePoolsProps>) => [...validateNodePools(settings), ...securityGroupFactProblems(cluster, settings)],
   manifests: (scope, { cluster, settings }) => renderNodePools(scope, cluster, settings),
 });
