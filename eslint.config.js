@@ -51,4 +51,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   ...Object.keys(FORBIDDEN).map((layer) => ({ files: [`${layer}/**/*.ts`], rules: { 'no-restricted-imports': layerRule(layer) } })),
+  {
+    // The CLI imports the commands; what they share with it lives below them, in src/commands/common.ts.
+    files: ['src/commands/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?:\\.\\./)+cli(?:\\.ts)?$', message: 'commands must not import src/cli.ts: import GlobalArgs, EXIT_CODES or report from ./common.ts.' }] }],
+    },
+  },
 );
