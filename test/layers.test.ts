@@ -46,7 +46,6 @@ describe('one-way imports', async () => {
     expect(upwardImports('apps', ['config'])).toContain('apps/fleet.ts: config/fleet.ts');
   });
 
-
   it('no command imports the CLI that dispatches to it (what they share is in src/commands/common.ts)', () => {
     const commands = tsFiles(join(PROJECT_ROOT, 'src', 'commands'));
     expect(commands.length).toBeGreaterThan(5);
