@@ -2,7 +2,8 @@
  * The command line behind `npm run synth` and friends. One module per command under commands/; each imports its
  * heavy dependencies inside its handler, so `--help` and every command start fast, and `--help` never runs one.
  * One convention for all: help shows the `npm run <command> -- …` forms users type; `--config` and `--quiet` are
- * global; per-cluster commands take `--cluster`, AWS commands `--profile`/`--region`; exit codes are EXIT_CODES.
+ * global; per-cluster commands take `--cluster`, AWS commands `--profile`/`--region`; exit codes are EXIT_CODES
+ * (commands/common.ts, with GlobalArgs: commands import that, never this module).
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,16 +15,7 @@ import { factsCommand } from './commands/facts.ts';
 import { bootstrapCommand } from './commands/bootstrap.ts';
 import { validateCommand } from './commands/validate.ts';
 import { upstreamCommand } from './commands/upstream.ts';
-
-export interface GlobalArgs {
-  /** Folder with clusters/ and facts/, relative to the project. */
-  readonly config: string;
-  /** Print only results, problems and errors: no progress, no summary lines. @default false */
-  readonly quiet: boolean;
-}
-
-/** The exit codes of every command (docs/cli.md shows the same table). */
-export const EXIT_CODES = { ok: 0, findings: 1, usage: 2 } as const;
+import { EXIT_CODES, report, type GlobalArgs } from './commands/common.ts';
 
 const EXIT_CODES_TEXT = 'Exit codes: 0 ok; 1 findings (problems, differences with --exit-code) or a failure; 2 usage (unknown option, bad argument).';
 
@@ -62,15 +54,6 @@ function npmExamples<T>(y: Argv<T>): Argv<T> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
 const COMMANDS: CommandModule<GlobalArgs, any>[] = [synthCommand, diffCommand, factsCommand, bootstrapCommand, validateCommand, upstreamCommand];
-
-/** Prints a failure the way users need it: config problems one per line, other errors by message. */
-export function report(err: unknown): void {
-  const name = err instanceof Error ? err.name : '';
-  const message = err instanceof Error ? err.message : String(err);
-  if (name === 'ConfigError') console.error(`Config errors (nothing was written):\n${message}`);
-  else if (name === 'RenderError') console.error(`Render error (nothing was written): ${message}`);
-  else console.error(err instanceof Error && process.env.DEBUG ? err.stack : `Error: ${message}`);
-}
 
 export async function main(argv: string[]): Promise<number> {
   // Node 20 stays supported here (engines >=20.19.0); the AWS SDK's 8-line notice that its releases after January

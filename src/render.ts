@@ -24,7 +24,8 @@ import { deepMerge, isMap } from '../config/merge.ts';
 import { repoPath, SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { IRSA_ANNOTATION, irsaRoleArn } from '../charts/common.ts';
 import { fileName, toYaml, type Manifest } from './manifest-files.ts';
-import { CLUSTER_SECRET_FILE, clusterSecretFile, isFleetMember, type Fleet } from '../apps/fleet.ts';
+import { CLUSTER_SECRET_FILE, clusterSecretFile } from '../apps/fleet.ts';
+import { isFleetMember, type Fleet } from '../config/fleet.ts';
 import { addReviewFiles } from './review.ts';
 import { renderBootstrapTemplate } from '../bootstrap/template.ts';
 

@@ -11,7 +11,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { FLEET_DIR, fleetProblems, loadFleet, renderFleet } from '../apps/fleet.ts';
+import { fleetProblems, loadFleet } from '../config/fleet.ts';
+import { FLEET_DIR } from '../config/labels.ts';
+import { renderFleet } from './fleet.ts';
 import { ConfigError, loadClusters } from '../config/load.ts';
 import { awaitingFacts } from '../config/cluster.ts';
 import { ADDONS } from '../charts/registry.ts';

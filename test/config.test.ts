@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configErrors, editCluster, exampleCluster, tempConfig, writeCluster } from './helpers.ts';
-import { PROJECT_ROOT } from '../src/paths.ts';
 
 describe('cluster config', () => {
   it('loads both example clusters with defaults filled in', () => {
@@ -358,16 +357,5 @@ describe('every problem at once, with the fix', () => {
       'clusters/dev.yaml: addons.metrics-server.version: got "v3.13.1" (string); allowed: an exact version without a leading "v", as metrics-server\'s chart writes them (pinned: "3.13.1")',
       'clusters/dev.yaml: addons.cert-manager.version: got "1.21.1" (string); allowed: an exact version with a leading "v", as cert-manager\'s chart writes them (pinned: "v1.21.1")',
     ]);
-  });
-});
-
-describe('config/ is the lowest layer', () => {
-  it('imports nothing from charts/, apps/, src/ or bootstrap/ (the loader gets the add-on list as an argument)', () => {
-    const dir = join(PROJECT_ROOT, 'config');
-    const imports = readdirSync(dir)
-      .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)].map((m) => `${f}: ${m[1]}`));
-    expect(imports.length).toBeGreaterThan(5);
-    expect(imports.filter((i) => /: \.\.\//.test(i))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dump } from 'js-yaml';
 import { compareTrees, type DiffReport } from '../src/diff/engine.ts';
-import { FLEET_DIR } from '../apps/fleet.ts';
+import { FLEET_DIR } from '../config/labels.ts';
 import { COMMENT_MARKER, formatMarkdown, formatText } from '../src/diff/format.ts';
 import { entryNameAsKey, isSensitiveKey, redact, redactPair, REDACTED, REDACTED_CHANGED } from '../src/diff/redact.ts';
 import { unifiedDiff } from '../src/diff/unified.ts';

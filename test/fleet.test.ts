@@ -4,15 +4,10 @@ import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import {
-  CLUSTER_SECRET_FILE,
-  clusterSecretTemplate,
-  FLEET_DIR,
-  fleetApplicationSetProps,
-  loadFleet,
-  renderFleet,
-  type Fleet,
-} from '../apps/fleet.ts';
+import { CLUSTER_SECRET_FILE, clusterSecretTemplate, fleetApplicationSetProps } from '../apps/fleet.ts';
+import { loadFleet, type Fleet } from '../config/fleet.ts';
+import { FLEET_DIR } from '../config/labels.ts';
+import { renderFleet } from '../src/fleet.ts';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io.ts';
 import { synth } from '../src/synth.ts';
 import { configErrors, editCluster, exampleCluster, parse, render, tempConfig, tempDir } from './helpers.ts';
@@ -198,6 +193,26 @@ describe('synth in fleet mode', () => {
     const errors = synthErrors(dir);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/fleet\.yaml: \(file\): malformed YAML at line 2, column 1: /);
+  });
+
+  it('reads fleet.yaml within the limits of every config file: hostile input is a file: key error, never a crash or hang', () => {
+    const dir = tempConfig();
+    const errorsOf = (text: string) => {
+      writeFileSync(join(dir, 'fleet.yaml'), text);
+      return synthErrors(dir).map((l) => l.slice(l.indexOf('fleet.yaml')));
+    };
+    // Each of these got past the old unbounded parse: a TypeError stack trace, a hang, silent acceptance.
+    expect(errorsOf('name: &a [*a]\n')).toEqual([expect.stringMatching(/^fleet\.yaml: name(\[0\])+: nested more than 64 levels \(also through aliases\); allowed: at most 64$/)]);
+    const bomb = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 9; i++) bomb.push(`l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(', ')}]`);
+    const start = performance.now();
+    expect(errorsOf(`${bomb.join('\n')}\nname: *l9\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: l\d(\[\d+\])+: expands to more than 100000 values through aliases/)]);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(errorsOf(`name: ${'['.repeat(200_000)}\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: \(file\): malformed YAML.*; allowed: YAML within 64 levels and 100 aliases$/)]);
+    expect(errorsOf(`a: &a x\nb: [${Array.from({ length: 101 }, () => '*a').join(', ')}]\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: \(file\): malformed YAML.*alias/i)]);
+    expect(errorsOf('__proto__: {}\n')[0]).toBe(
+      'fleet.yaml: __proto__: the key "__proto__" is not allowed; allowed: any key but __proto__, constructor and prototype (they change JavaScript objects instead of holding data)',
+    );
   });
 
   it('fails a member whose argocd.namespace is not the management Argo CD namespace', () => {

@@ -9,7 +9,7 @@ import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
-import { loadFleet } from '../apps/fleet.ts';
+import { loadFleet } from '../config/fleet.ts';
 
 /**
  * The config every test starts from: a frozen copy of the examples in test/fixtures/config (clusters dev and prod,

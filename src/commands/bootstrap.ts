@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { PROJECT_ROOT } from '../paths.ts';
-import type { GlobalArgs } from '../cli.ts';
+import type { GlobalArgs } from './common.ts';
 
 interface BootstrapArgs extends GlobalArgs {
   readonly action: 'render' | 'plan' | 'deploy' | 'gitops';

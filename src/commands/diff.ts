@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../cli.ts';
+import { report as reportFailure, type GlobalArgs } from './common.ts';
 
 interface DiffArgs extends GlobalArgs {
   readonly base?: string;
@@ -51,8 +51,7 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
     } catch (err) {
       // Errors exit 2, so `--exit-code` keeps 1 for "there are differences".
       status.done();
-      const { report } = await import('../cli.ts');
-      report(err);
+      reportFailure(err);
       return 2;
     }
   }) as unknown as CommandModule<GlobalArgs, DiffArgs>['handler'],

@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { PROJECT_ROOT } from '../paths.ts';
-import type { GlobalArgs } from '../cli.ts';
+import type { GlobalArgs } from './common.ts';
 
 interface FactsArgs extends GlobalArgs {
   readonly action: 'pull';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { PROJECT_ROOT } from '../paths.ts';
-import type { GlobalArgs } from '../cli.ts';
+import type { GlobalArgs } from './common.ts';
 
 interface SynthArgs extends GlobalArgs {
   readonly cluster: string[];

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { PROJECT_ROOT } from '../paths.ts';
-import type { GlobalArgs } from '../cli.ts';
+import type { GlobalArgs } from './common.ts';
 
 interface UpstreamArgs extends GlobalArgs {
   readonly action: 'pin';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../cli.ts';
+import type { GlobalArgs } from './common.ts';
 import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
 import { progress } from '../progress.ts';
 

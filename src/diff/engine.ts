@@ -8,7 +8,7 @@
 import { dump, load } from 'js-yaml';
 import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
 import { SYNC_WAVE } from '../../config/labels.ts';
-import { diffTemplates, isReplacement, type CfnTemplateDiff } from './cfn.ts';
+import { diffTemplates, isReplacement, type CfnResourceChange, type CfnTemplateDiff } from './cfn.ts';
 import { CHART_API_GROUPS, RUNTIME_EFFECTS } from './controllers.ts';
 import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
@@ -373,15 +373,181 @@ function lostControllerWarnings(cluster: string, base: Side, head: Side): Warnin
   return warnings;
 }
 
+/** One file that differs between the two sides of a cluster, parsed; what the warning functions below look at. */
+interface FileChange {
+  /** Path relative to the cluster folder. */
+  readonly path: string;
+  /** `Kind namespace/name`, or the path for non-Kubernetes files. */
+  readonly label: string;
+  readonly change: Change;
+  /** The parsed file on each side; absent when added (`before`) or removed (`after`). */
+  readonly before: K8s | undefined;
+  readonly after: K8s | undefined;
+  /** The same, redacted (redact.ts): messages quote values from these only. */
+  readonly redactedBefore: K8s | undefined;
+  readonly redactedAfter: K8s | undefined;
+}
+
+/** Both sides of the cluster being compared, and the group (Application) the file belongs to. */
+interface Context {
+  readonly base: Side;
+  readonly head: Side;
+  readonly group: string;
+}
+
+/** The add-on Application `app` of one side (apps/), parsed. */
+function applicationObject(s: Side, app: string): unknown {
+  for (const [p, e] of s.index) if (e.kind === 'Application' && e.name === app && p.startsWith('apps/')) return load(s.files.get(p)!);
+  return undefined;
+}
+
+/** The kind of a file's object: the new side's, or the old one's when removed. */
+const kindOf = (f: FileChange) => (f.after ?? f.before)?.kind;
+
+/**
+ * `application-removed`: an add-on Application (apps/) is removed. With Argo CD's resources-finalizer, deleting it
+ * deletes everything it deployed (the whole add-on goes); without it, the add-on keeps running unmanaged. Either
+ * way the reviewer must know which, and which chart version is going.
+ */
+function applicationRemovedWarnings(f: FileChange): string[] {
+  const app = f.before;
+  if (f.change !== 'removed' || !app || kindOf(f) !== 'Application' || !f.path.startsWith('apps/')) return [];
+  const finalizer = app.metadata?.finalizers?.includes('resources-finalizer.argocd.argoproj.io');
+  const chartText = [...charts(app)].map(([c, v]) => `${c} ${v}`).join(', ');
+  return [
+    `Application ${app.metadata?.name} is removed${chartText ? ` (chart ${chartText})` : ''}: ${
+      finalizer ? 'its resources-finalizer makes Argo CD delete everything it deployed' : 'what it deployed keeps running, no longer managed (no resources-finalizer)'
+    }`,
+  ];
+}
+
+/**
+ * `prune`: any other synced object is removed (not an add-on Application, not a hand-applied bootstrap/ file).
+ * Whether Argo CD deletes it depends on its Application's automated prune; otherwise it lingers OutOfSync.
+ */
+function pruneWarnings(f: FileChange, c: Context): string[] {
+  if (f.change !== 'removed' || !f.before || (kindOf(f) === 'Application' && f.path.startsWith('apps/')) || f.path.startsWith('bootstrap/')) return [];
+  const owner = applicationObject(c.head, c.group) ?? applicationObject(c.base, c.group);
+  return [`prune: ${f.label} is removed; ${prunes(owner) ? 'Argo CD deletes it (automated prune)' : 'Argo CD shows it OutOfSync until pruned'}`];
+}
+
+/**
+ * `crd-deleted`: a CustomResourceDefinition is removed. Kubernetes deletes every custom resource of its type with
+ * it, so the message lists those the new output still renders (they would be deleted, then fail to sync).
+ */
+function crdDeletedWarnings(f: FileChange, c: Context): string[] {
+  const crd = f.before;
+  if (f.change !== 'removed' || !crd || kindOf(f) !== 'CustomResourceDefinition') return [];
+  const crdGroup = get(crd, 'spec.group');
+  const crdKind = get(crd, 'spec.names.kind');
+  const left = [...c.head.index.values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
+  const remain = left.length === 0 ? '' : ` while ${left.length} ${String(crdKind)} object${left.length === 1 ? '' : 's'} remain${left.length === 1 ? 's' : ''} in the rendered output (${listed(left.map((e) => `${e.namespace ? `${e.namespace}/` : ''}${e.name}`))})`;
+  return [`CustomResourceDefinition ${crd.metadata?.name} is deleted${remain}: Kubernetes deletes every custom resource of this type with it`];
+}
+
+/** `namespace-deleted`: a Namespace is removed; Kubernetes deletes everything in it, rendered by this tool or not. */
+function namespaceDeletedWarnings(f: FileChange): string[] {
+  if (f.change !== 'removed' || !f.before || kindOf(f) !== 'Namespace') return [];
+  return [`Namespace ${f.before.metadata?.name} is deleted, with everything in it`];
+}
+
+/**
+ * `replacement`: a change Kubernetes cannot apply in place, so the sync fails (or the object is re-created):
+ * an IMMUTABLE field changed, a Service's `spec.type` changed (its cluster IP, node ports or load balancer are
+ * allocated or released), or the data of an `immutable: true` Secret or ConfigMap changed.
+ */
+function replacementWarnings(f: FileChange): string[] {
+  const { before: a, after: b, label } = f;
+  if (f.change !== 'changed' || !a || !b || a.kind !== b.kind) return [];
+  const kind = b.kind;
+  const [ra, rb] = [f.redactedBefore, f.redactedAfter];
+  const out: string[] = [];
+  for (const field of IMMUTABLE[String(kind)] ?? []) {
+    if (canonical(get(a, field)) !== canonical(get(b, field))) {
+      out.push(`${label}: ${field} changed (${short(get(ra, field), 60)} → ${short(get(rb, field), 60)}); it is immutable, so the sync fails until the object is deleted and re-created (sync option Replace=true, or delete it by hand)`);
+    }
+  }
+  if (kind === 'Service' && get(a, 'spec.type') !== get(b, 'spec.type')) {
+    out.push(`${label}: spec.type ${short(get(a, 'spec.type') ?? 'ClusterIP')} → ${short(get(b, 'spec.type') ?? 'ClusterIP')}; the Service's cluster IP, node ports or load balancer are allocated or released`);
+  }
+  if ((kind === 'Secret' || kind === 'ConfigMap') && a.immutable === true) {
+    for (const field of ['data', 'binaryData', 'stringData']) {
+      if (canonical(a[field]) !== canonical(b[field])) out.push(`${label}: ${field} changed on an immutable ${kind}; it must be deleted and re-created`);
+    }
+  }
+  return out;
+}
+
+/** An Application's destination as `server-or-name namespace`. */
+const destinationText = (d: Obj | undefined) => `${d?.server ?? d?.name ?? '?'} ${d?.namespace ?? '(no namespace)'}`;
+
+/** The destination change of an Application present on both sides, if any. */
+function destinationChange(a: K8s | undefined, b: K8s | undefined): FromTo | undefined {
+  if (!a || !b || b.kind !== 'Application') return undefined;
+  const da = get(a, 'spec.destination') as Obj | undefined;
+  const db = get(b, 'spec.destination') as Obj | undefined;
+  return canonical(da) === canonical(db) ? undefined : { what: 'destination', from: destinationText(da), to: destinationText(db) };
+}
+
+/**
+ * `destination-changed`: an Application's destination (cluster or namespace) changed. Argo CD deploys everything
+ * to the new one and prunes what it deployed at the old one: a move, not an edit.
+ */
+function destinationChangedWarnings(f: FileChange): string[] {
+  const moved = destinationChange(f.before, f.after);
+  return moved ? [`Application ${f.after!.metadata?.name}: destination ${moved.from} → ${moved.to}; Argo CD deploys to the new destination and prunes what it deployed at the old one`] : [];
+}
+
+/**
+ * The warnings of one changed Kubernetes file, in the order they are reported. (A file's removal and change
+ * warnings exclude each other; `controller-removed` needs the whole cluster, see lostControllerWarnings.)
+ */
+const FILE_WARNINGS: ReadonlyArray<readonly [WarningKind, (f: FileChange, c: Context) => string[]]> = [
+  ['application-removed', applicationRemovedWarnings],
+  ['prune', pruneWarnings],
+  ['crd-deleted', crdDeletedWarnings],
+  ['namespace-deleted', namespaceDeletedWarnings],
+  ['replacement', replacementWarnings],
+  ['destination-changed', destinationChangedWarnings],
+];
+
+/**
+ * `cfn-removal`: a resource of an AWS bootstrap template (aws/*.json) is removed; CloudFormation deletes it, or
+ * orphans it when its DeletionPolicy retains it (WILL_ORPHAN): either way the stack stops managing it.
+ */
+function cfnRemovalWarning(path: string, r: CfnResourceChange): string | undefined {
+  if (r.change !== 'removed') return undefined;
+  return `${path}: ${r.type} ${r.logicalId} is removed (${r.impact === 'WILL_ORPHAN' ? 'retained, no longer managed by the stack' : 'deleted'})`;
+}
+
+/**
+ * `cfn-replacement`: a property change that makes CloudFormation replace a resource (a new physical resource: new
+ * ARN or ID, the old one deleted), certainly (WILL_REPLACE) or depending on the value (MAY_REPLACE).
+ */
+function cfnReplacementWarning(path: string, r: CfnResourceChange): string | undefined {
+  if (r.change !== 'modified' || !isReplacement(r)) return undefined;
+  return `${path}: ${r.type} ${r.logicalId} ${r.impact === 'WILL_REPLACE' ? 'is' : 'may be'} replaced (changed: ${r.properties.join(', ') || 'resource attributes'})`;
+}
+
+/**
+ * `cluster-removed`: a whole cluster folder (or the fleet folder) is gone from dist/. Argo CD cannot remove what
+ * was applied by hand (the root Application, the fleet's ApplicationSet), so someone must delete it.
+ */
+function clusterRemovedWarning(name: string): string {
+  return name === FLEET_DIR
+    ? `dist/${FLEET_DIR} is removed: its ApplicationSet was applied by hand (kubectl apply -f dist/${FLEET_DIR}/) and must be deleted by hand`
+    : `cluster ${name} is removed from dist/: its root Application (applied by hand) must be deleted by hand`;
+}
+
+function emptyGroup(name: string, type: GroupType, wave: number | null): MutableGroup {
+  return { name, type, change: 'changed', wave, counts: { add: 0, change: 0, destroy: 0 }, charts: [], images: [], waves: [], projects: [], destinations: [], values: [], resources: [], templates: [], warnings: [] };
+}
+
 function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined): ClusterDiff {
   const base = side(baseFiles);
   const head = side(headFiles);
   const groups = new Map<string, MutableGroup>();
   const paths = [...new Set([...base.files.keys(), ...head.files.keys()])].sort();
-  const appObject = (s: Side, app: string): unknown => {
-    for (const [p, e] of s.index) if (e.kind === 'Application' && e.name === app && p.startsWith('apps/')) return load(s.files.get(p)!);
-    return undefined;
-  };
 
   for (const path of paths) {
     const a = base.files.get(path);
@@ -394,29 +560,14 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     let g = groups.get(gname);
     if (!g) {
       const entry = head.index.get(path) ?? base.index.get(path);
-      g = {
-        name: gname,
-        type,
-        change: 'changed',
-        wave: type === 'application' ? (entry?.wave ?? null) : null,
-        counts: { add: 0, change: 0, destroy: 0 },
-        charts: [],
-        images: [],
-        waves: [],
-        projects: [],
-        destinations: [],
-        values: [],
-        resources: [],
-        templates: [],
-        warnings: [],
-      };
+      g = emptyGroup(gname, type, type === 'application' ? (entry?.wave ?? null) : null);
       groups.set(gname, g);
     }
     const change: Change = oa === undefined ? 'added' : ob === undefined ? 'removed' : 'changed';
     g.counts[change === 'added' ? 'add' : change === 'removed' ? 'destroy' : 'change']++;
     const [ra, rb] = redactPair(oa, ob);
     const label = labelOf(path, oa ?? ob);
-    const warn = (kind: WarningKind, message: string) => g!.warnings.push({ cluster: name, group: gname, kind, message });
+    const warn = (kind: WarningKind, message: string | undefined) => message !== undefined && g!.warnings.push({ cluster: name, group: gname, kind, message });
     g.resources.push({
       path,
       label,
@@ -431,67 +582,18 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
       const d = diffTemplates(oa as Obj | undefined, ob as Obj | undefined);
       g.templates.push({ path, diff: d });
       for (const r of d.resources) {
-        if (r.change === 'removed') warn('cfn-removal', `${path}: ${r.type} ${r.logicalId} is removed (${r.impact === 'WILL_ORPHAN' ? 'retained, no longer managed by the stack' : 'deleted'})`);
-        else if (r.change === 'modified' && isReplacement(r)) {
-          warn('cfn-replacement', `${path}: ${r.type} ${r.logicalId} ${r.impact === 'WILL_REPLACE' ? 'is' : 'may be'} replaced (changed: ${r.properties.join(', ') || 'resource attributes'})`);
-        }
+        warn('cfn-removal', cfnRemovalWarning(path, r));
+        warn('cfn-replacement', cfnReplacementWarning(path, r));
       }
       continue;
     }
 
     const ka = oa as K8s | undefined;
     const kb = ob as K8s | undefined;
-    const kind = (kb ?? ka)?.kind;
-    const isApp = kind === 'Application';
+    const file: FileChange = { path, label, change, before: ka, after: kb, redactedBefore: ra as K8s | undefined, redactedAfter: rb as K8s | undefined };
+    for (const [kind, detect] of FILE_WARNINGS) for (const message of detect(file, { base, head, group: gname })) warn(kind, message);
+    const isApp = kindOf(file) === 'Application';
     if (isApp && (kb ?? ka)?.metadata?.name === gname) g.change = change;
-
-    // Removed objects.
-    if (change === 'removed' && ka) {
-      if (isApp && path.startsWith('apps/')) {
-        const finalizer = ka.metadata?.finalizers?.includes('resources-finalizer.argocd.argoproj.io');
-        const chartText = [...charts(ka)].map(([c, v]) => `${c} ${v}`).join(', ');
-        warn(
-          'application-removed',
-          `Application ${ka.metadata?.name} is removed${chartText ? ` (chart ${chartText})` : ''}: ${
-            finalizer
-              ? 'its resources-finalizer makes Argo CD delete everything it deployed'
-              : 'what it deployed keeps running, no longer managed (no resources-finalizer)'
-          }`,
-        );
-      } else if (!path.startsWith('bootstrap/')) {
-        const owner = appObject(head, gname) ?? appObject(base, gname);
-        warn('prune', `prune: ${label} is removed; ${prunes(owner) ? 'Argo CD deletes it (automated prune)' : 'Argo CD shows it OutOfSync until pruned'}`);
-      }
-      if (kind === 'CustomResourceDefinition') {
-        const crdGroup = get(ka, 'spec.group');
-        const crdKind = get(ka, 'spec.names.kind');
-        const left = [...head.index.values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
-        const remain = left.length === 0 ? '' : ` while ${left.length} ${String(crdKind)} object${left.length === 1 ? '' : 's'} remain${left.length === 1 ? 's' : ''} in the rendered output (${listed(left.map((e) => `${e.namespace ? `${e.namespace}/` : ''}${e.name}`))})`;
-        warn('crd-deleted', `CustomResourceDefinition ${ka.metadata?.name} is deleted${remain}: Kubernetes deletes every custom resource of this type with it`);
-      }
-      if (kind === 'Namespace') warn('namespace-deleted', `Namespace ${ka.metadata?.name} is deleted, with everything in it`);
-    }
-
-    // Changed objects: immutable fields.
-    if (change === 'changed' && ka && kb && ka.kind === kb.kind) {
-      const [rka, rkb] = [ra as K8s, rb as K8s];
-      for (const field of IMMUTABLE[String(kind)] ?? []) {
-        if (canonical(get(ka, field)) !== canonical(get(kb, field))) {
-          warn(
-            'replacement',
-            `${label}: ${field} changed (${short(get(rka, field), 60)} → ${short(get(rkb, field), 60)}); it is immutable, so the sync fails until the object is deleted and re-created (sync option Replace=true, or delete it by hand)`,
-          );
-        }
-      }
-      if (kind === 'Service' && get(ka, 'spec.type') !== get(kb, 'spec.type')) {
-        warn('replacement', `${label}: spec.type ${short(get(ka, 'spec.type') ?? 'ClusterIP')} → ${short(get(kb, 'spec.type') ?? 'ClusterIP')}; the Service's cluster IP, node ports or load balancer are allocated or released`);
-      }
-      if ((kind === 'Secret' || kind === 'ConfigMap') && ka.immutable === true) {
-        for (const field of ['data', 'binaryData', 'stringData']) {
-          if (canonical(ka[field]) !== canonical(kb[field])) warn('replacement', `${label}: ${field} changed on an immutable ${kind}; it must be deleted and re-created`);
-        }
-      }
-    }
 
     // Waves of any object (Applications: the cluster's sync order; others: order inside their Application).
     if (waveOf(ka) !== waveOf(kb) && ka && kb) g.waves.push({ what: isApp ? 'wave' : `wave of ${label}`, from: waveOf(ka), to: waveOf(kb) });
@@ -507,13 +609,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
       }
       if (ka && kb) {
         if (ka.spec?.project !== kb.spec?.project) g.projects.push({ what: 'project', from: String(ka.spec?.project), to: String(kb.spec?.project) });
-        const da = get(ka, 'spec.destination') as Obj | undefined;
-        const db = get(kb, 'spec.destination') as Obj | undefined;
-        const dest = (d: Obj | undefined) => `${d?.server ?? d?.name ?? '?'} ${d?.namespace ?? '(no namespace)'}`;
-        if (canonical(da) !== canonical(db)) {
-          g.destinations.push({ what: 'destination', from: dest(da), to: dest(db) });
-          warn('destination-changed', `Application ${kb.metadata?.name}: destination ${dest(da)} → ${dest(db)}; Argo CD deploys to the new destination and prunes what it deployed at the old one`);
-        }
+        const moved = destinationChange(ka, kb);
+        if (moved) g.destinations.push(moved);
         compareMaps(valuesImages(valuesOf(ra)), valuesImages(valuesOf(rb)), g.images);
         const la = leaves(valuesOf(ra));
         const lb = leaves(valuesOf(rb));
@@ -536,13 +633,7 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
   const warnings = [...sorted.flatMap((g) => g.warnings), ...unplaced];
   const change: ClusterDiff['change'] =
     baseFiles === undefined ? 'added' : headFiles === undefined ? 'removed' : sorted.length > 0 ? 'changed' : 'unchanged';
-  if (change === 'removed') {
-    const message =
-      name === FLEET_DIR
-        ? `dist/${FLEET_DIR} is removed: its ApplicationSet was applied by hand (kubectl apply -f dist/${FLEET_DIR}/) and must be deleted by hand`
-        : `cluster ${name} is removed from dist/: its root Application (applied by hand) must be deleted by hand`;
-    warnings.unshift({ cluster: name, group: name, kind: 'cluster-removed', message });
-  }
+  if (change === 'removed') warnings.unshift({ cluster: name, group: name, kind: 'cluster-removed', message: clusterRemovedWarning(name) });
   return {
     name,
     change,

@@ -14,7 +14,7 @@ export interface DocsInput {
   /** Project root: outputs are written below it. */
   readonly root: string;
   readonly addons: readonly AnyAddon[];
-  /** Where the JSDoc is read from. @default this project's config/cluster.ts, apps/fleet.ts and charts/**.ts */
+  /** Where the JSDoc is read from. @default this project's config/cluster.ts, config/fleet.ts and charts/**.ts */
   readonly sources?: DocSources;
   /** Folder of the controllers' IAM policies, one `<controller>.ts` each. @default this project's bootstrap/iam/ */
   readonly policiesDir?: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AddonDefinition } from '../../charts/addon.ts';
 import { baseClusterSchema, commonAddonSchema, factsSchema } from '../../config/cluster.ts';
 import { obj, type JsonSchema, type Schema } from '../../config/schema.ts';
-import { fleetSchema } from '../../apps/fleet.ts';
+import { fleetSchema } from '../../config/fleet.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { addonPropsDocs, schemaKeyDocs, type KeyDoc, type KeyDocs } from './jsdoc.ts';
 
@@ -26,7 +26,7 @@ export interface DocSources {
 
 export const DEFAULT_DOC_SOURCES = (addonFiles: readonly string[]): DocSources => ({
   clusterFile: join(PROJECT_ROOT, 'config', 'cluster.ts'),
-  fleetFile: join(PROJECT_ROOT, 'apps', 'fleet.ts'),
+  fleetFile: join(PROJECT_ROOT, 'config', 'fleet.ts'),
   addonFiles,
 });
 
