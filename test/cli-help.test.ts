@@ -89,11 +89,11 @@ describe('CLI convention', () => {
   }, 60_000);
 
   it('validate: a folder of config files says it is not rendered output, in one line', async () => {
-    const r = await npm('validate', ['test/fixtures/json-schema']);
+    const r = await npm('validate', ['test/fixtures/config/clusters']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
-      'validate: test/fixtures/json-schema: not rendered output (no file has apiVersion and kind); allowed: dist/, one cluster folder such as dist/dev, or a folder of rendered YAML',
+      'validate: test/fixtures/config/clusters: not rendered output (no file has apiVersion and kind); allowed: dist/, one cluster folder such as dist/dev, or a folder of rendered YAML',
     ]);
   }, 60_000);
 
