@@ -3,9 +3,10 @@
  * Each example of the issue is a case here; the last test runs them all through compareTrees and both formats.
  */
 import { describe, expect, it } from 'vitest';
-import { dump } from 'js-yaml';
+import { dump, loadAll } from 'js-yaml';
 import { compareTrees } from '../src/diff/engine.ts';
 import { formatMarkdown, formatText } from '../src/diff/format.ts';
+import { render } from './helpers.ts';
 import { isSensitiveKey, looksRandom, redact, redactPair, REDACTED, REDACTED_CHANGED, scrubString, scrubText } from '../src/diff/redact.ts';
 
 type Obj = Record<string, unknown>;
@@ -208,5 +209,103 @@ describe('credentials found by shape never print, wherever they are placed', () 
       const probe = secret.includes('\n') ? 'gp-s3cr3t-body' : secret;
       expect(text.includes(probe) || text.includes(JSON.stringify(probe).slice(1, -1)), `${i}: ${JSON.stringify(v)}`).toBe(false);
     }
+  });
+});
+
+/** The review of the first fix: each kind that still leaked, placed under `addons.metrics-server.values`. */
+describe('redaction closes the leaks found in review', () => {
+  const leaky = {
+    key: 'bare-key-s3cr3t',
+    podAnnotations: { key: 'annotation-key-s3cr3t', note: 'pass: annotation-pass-s3cr3t', mail: 'SMTP_PASS=smtp-s3cr3t', keep: 'team: payments' },
+    cookie: 'session=cookie-s3cr3t',
+    args: ['--db-pass=dbpass-s3cr3t', '--client-secret clientsecret-s3cr3t', '-p=short-s3cr3t', '--kubelet-insecure-tls'],
+    initCommand: ['mysql', '--password', 'next-item-s3cr3t', '--host', 'db.internal'],
+    extraObjects: [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { 'config.json': '{"db":{"pass":"json-pass-s3cr3t","host":"db.internal"}}' } },
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'db' },
+        spec: { target: { name: 'db', template: { engineVersion: 'v2', metadata: { labels: { app: 'db' } }, data: { settings: 'eso-template-s3cr3t' } } } },
+      },
+      { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 's' }, spec: { encryptedData: { a: 'AgBy3i4OJSWK' }, template: { metadata: { name: 's' }, stringData: { plain: 'sealed-template-s3cr3t' } } } },
+    ],
+  };
+  const LEAKS = ['bare-key-s3cr3t', 'annotation-key-s3cr3t', 'annotation-pass-s3cr3t', 'smtp-s3cr3t', 'cookie-s3cr3t', 'dbpass-s3cr3t', 'clientsecret-s3cr3t', 'short-s3cr3t', 'next-item-s3cr3t', 'json-pass-s3cr3t', 'eso-template-s3cr3t', 'sealed-template-s3cr3t'];
+
+  it('a bare key, and key=value / key: value in strings whose key contains pass, cookie, session, auth…', () => {
+    const r = redact(leaky) as typeof leaky;
+    expect(r.key).toBe(REDACTED);
+    expect(r.podAnnotations).toEqual({ key: REDACTED, note: `pass: ${REDACTED}`, mail: `SMTP_PASS=${REDACTED}`, keep: 'team: payments' });
+    expect(r.cookie).toBe(REDACTED);
+    for (const k of ['pass', 'SMTP_PASS', 'db-pass', 'cookie', 'sessionId', 'basicAuth', 'apikey', 'userCreds']) expect(isSensitiveKey(k), k).toBe(true);
+    for (const k of ['sessionAffinity', 'passthrough', 'enable-ssl-passthrough', 'authMode', 'cookieName', 'redisSecretInit']) expect(isSensitiveKey(k), k).toBe(false);
+    // A settings block under a weak word is judged key by key.
+    expect(redact({ basicAuth: { enabled: true, user: 'admin', pass: 'x1' } })).toEqual({ basicAuth: { enabled: true, user: 'admin', pass: REDACTED } });
+  });
+
+  it('flag values in any list: --flag=value, --flag value in one item, -p=value, and --password then the next item', () => {
+    const r = redact(leaky) as typeof leaky;
+    expect(r.args).toEqual([`--db-pass=${REDACTED}`, `--client-secret ${REDACTED}`, `-p=${REDACTED}`, '--kubelet-insecure-tls']);
+    expect(r.initCommand).toEqual(['mysql', '--password', REDACTED, '--host', 'db.internal']);
+  });
+
+  it('JSON inside a string is parsed and redacted by key, the rest kept', () => {
+    const r = redact(leaky) as typeof leaky;
+    expect(r.extraObjects[0].data).toEqual({ 'config.json': `{"db":{"pass":"${REDACTED}","host":"db.internal"}}` });
+  });
+
+  it('template data of secret-producing kinds (ExternalSecret, SealedSecret) is redacted; their metadata stays', () => {
+    const [, es, sealed] = (redact(leaky) as typeof leaky).extraObjects as Obj[];
+    expect(es.spec).toEqual({ target: { name: 'db', template: { engineVersion: 'v2', metadata: { labels: { app: 'db' } }, data: { settings: REDACTED } } } });
+    expect(sealed.spec).toEqual({ encryptedData: { a: 'AgBy3i4OJSWK' }, template: { metadata: { name: 's' }, stringData: { plain: REDACTED } } });
+    const cluster = { apiVersion: 'external-secrets.io/v1', kind: 'ClusterExternalSecret', spec: { externalSecretSpec: { target: { template: { data: { a: 'ces-s3cr3t' } } } } } };
+    expect(JSON.stringify(redact(cluster))).not.toContain('ces-s3cr3t');
+  });
+
+  it('none of them prints in npm run diff or its PR comment (add-on metrics-server added, changed, removed)', () => {
+    const file = (o: unknown) => dump(o, { lineWidth: -1, noRefs: true });
+    const tree = (v?: Obj) => new Map([['dev', new Map(v ? [['apps/application_argocd_dev-metrics-server.yaml', file(app(v))]] : [])]]);
+    const changed = { ...leaky, key: 'other-key-s3cr3t', args: ['--db-pass=other-dbpass-s3cr3t'] };
+    for (const [base, head] of [
+      [tree(), tree(leaky)],
+      [tree(leaky), tree()],
+      [tree(leaky), tree(changed)],
+    ]) {
+      const report = compareTrees(base, head);
+      for (const out of [formatText(report, { baseLabel: 'a', headLabel: 'b' }), formatMarkdown(report, { baseLabel: 'a', headLabel: 'b' })]) {
+        for (const s of [...LEAKS, 'other-key-s3cr3t', 'other-dbpass-s3cr3t']) expect(out, s).not.toContain(s);
+      }
+    }
+  });
+});
+
+describe('redaction keeps rendered configuration readable', () => {
+  it('redacting every rendered file of the fixture clusters changes nothing but the data of a real Secret', () => {
+    const changedPaths: string[] = [];
+    const compare = (a: unknown, b: unknown, path: string, secret: boolean) => {
+      if (JSON.stringify(a) === JSON.stringify(b)) return;
+      if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+        for (const k of Object.keys(a)) compare((a as Obj)[k], (b as Obj)[k], `${path}.${k}`, secret);
+      } else if (!secret) changedPaths.push(path);
+    };
+    let files = 0;
+    for (const name of ['dev', 'prod']) {
+      for (const [rel, text] of render(name).files) {
+        const docs = rel.endsWith('.json') ? [JSON.parse(text)] : rel.endsWith('.yaml') ? loadAll(text) : [];
+        for (const d of docs) {
+          files++;
+          const secret = (d as Obj).kind === 'Secret' && (d as Obj).apiVersion === 'v1';
+          // A real Secret: only its data may change.
+          if (secret) compare({ ...(d as Obj), data: 0, stringData: 0 }, { ...(redact(d) as Obj), data: 0, stringData: 0 }, `${name}/${rel}`, false);
+          else compare(d, redact(d), `${name}/${rel}`, false);
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(40);
+    // References that share a name with credentials stay, by their siblings.
+    const refs = { tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }], env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }], Tags: [{ Key: 'karpenter.sh/discovery', Value: 'dev' }] };
+    expect(redact(refs)).toEqual(refs);
+    expect(changedPaths).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Issue 13, finding 4: `validate` rejects a Secret with data anywhere in synced output, including a Secret manifest
- * inside Helm values (`valuesObject.extraObjects`) or in a YAML string of them, naming the file and the key.
+ * inside Helm values (`valuesObject.extraObjects`) or in a YAML or JSON string of them, naming the file and the key.
  */
 import { describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
@@ -37,6 +37,28 @@ describe('validate: no Secret data anywhere in synced output', () => {
       expect.stringMatching(
         /^dev\/apps\/application_argocd_dev-external-secrets(-operator)?\.yaml: spec\.sources?(\[\d\])?\.helm\.valuesObject\.extraObjects\[0\]\.stringData: a Secret with stringData inside this object \(e\.g\. Helm values\), rendered into dist\/ \(committed to git\); allowed: no data — deliver secrets with an ExternalSecret$/,
       ),
+    ]);
+  });
+
+  it('finds a Secret given as a JSON string (an extraObjects item) and a Secret with only binaryData', () => {
+    expect(secretsWithData({ extraObjects: [JSON.stringify(secret)] })).toEqual([['extraObjects', 0, 'stringData']]);
+    expect(secretsWithData({ extraObjects: [JSON.stringify(secret, null, 2)] })).toEqual([['extraObjects', 0, 'stringData']]);
+    const binary = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' }, binaryData: { 'key.bin': 'AAECAw==' } };
+    expect(secretsWithData({ values: { extraObjects: [binary] } })).toEqual([['values', 'extraObjects', 0, 'binaryData']]);
+    // A JSON template that does not parse is judged by its text.
+    expect(secretsWithData({ t: '{"kind": "Secret", "binaryData": {"a": {{ .Values.a }}}}' })).toEqual([['t', 'binaryData']]);
+  });
+
+  it('rejects the JSON-string Secret and the binaryData Secret in an add-on\'s values through checkBaseline', () => {
+    const config = tempConfig();
+    const binary = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' }, binaryData: { 'key.bin': 'AAECAw==' } };
+    editCluster(config, 'dev', (doc) => (doc.addons['cert-manager'] = { ...doc.addons['cert-manager'], values: { extraObjects: [JSON.stringify(secret), binary] } }));
+    const rendered = render('dev', config);
+    const objects = [...rendered.files].filter(([p]) => p.endsWith('.yaml')).map(([rel, text]) => ({ file: `dev/${rel}`, rel, object: load(text) as K8sObject }));
+    const problems = checkBaseline({ name: 'dev', dir: 'dist/dev', objects }).filter((p) => /Secret/.test(p.message));
+    expect(problems.map((p) => `${p.file}: ${p.path}`)).toEqual([
+      expect.stringMatching(/^dev\/apps\/application_argocd_dev-cert-manager\.yaml: spec\.sources?(\[\d\])?\.helm\.valuesObject\.extraObjects\[0\]\.stringData$/),
+      expect.stringMatching(/^dev\/apps\/application_argocd_dev-cert-manager\.yaml: spec\.sources?(\[\d\])?\.helm\.valuesObject\.extraObjects\[1\]\.binaryData$/),
     ]);
   });
 

@@ -5,13 +5,15 @@
  *
  * Where credentials hide, and how each is found (structure first, then the shape of the value):
  * - Secret manifests at any depth (Helm `extraObjects`, documents inside strings): every `data`/`stringData`/
- *   `binaryData` value;
- * - credential-like keys (`password`, `passphrase`, `bearer`, `connectionString`, …; a bare `key` unless it is
- *   clearly a reference such as a toleration or `secretKeyRef` key);
+ *   `binaryData` value; the `template` `data`/`stringData` of secret-producing kinds (ExternalSecret,
+ *   ClusterExternalSecret, SealedSecret, PushSecret);
+ * - credential-like keys (`password`, `passphrase`, `bearer`, `connectionString`, a key ending in `pass`, `cookie`,
+ *   `session`, `auth`…; a bare `key` unless its siblings show a reference: a toleration, a `secretKeyRef`, a tag);
  * - `{name, value}` lists (container env, Helm parameters): the value when the name is credential-like or the value
- *   looks random; `args`/`extraArgs`/`command` lists: `--token=x` and `--token x`;
+ *   looks random; any list: the item after a `--password` or `-p` flag;
  * - strings: YAML/JSON documents are parsed and walked; otherwise `key=value`/`key: value` pairs (properties, ini,
- *   connection strings `Password=…;`, query strings `?sig=…`), URL userinfo, PEM/PGP private key blocks, well-known
+ *   connection strings `Password=…;`, query strings `?sig=…`, flags `--db-pass=…`, `--client-secret …`, `-p=…`),
+ *   URL userinfo, PEM/PGP private key blocks, well-known
  *   token formats, and base64 that decodes to something credential-like are cut out of the string, so the rest of it
  *   stays readable. A document that cannot be walked safely (YAML anchors) is redacted whole.
  * Image tags, ARNs, hostnames and other plain configuration stay visible.
@@ -30,7 +32,16 @@ const SENSITIVE_KEY_WORD = /(api|access|secret|private|signing|encryption|master
 const SENSITIVE_LEAF_KEY = /^(auth|authorization|htpasswd)$/i;
 // Keys that name or point to a secret rather than hold one (secretName, tokenPath, keyAlgorithm, topologyKey…).
 const REFERENCE_KEY =
-  /(Name|Names|Ref|Refs|Selector|Namespace|Path|File|Mode|Enabled|Algorithm|Size|Encoding|Policy|Type|Format|Prefix|Suffix|Interval|Id|Arn|Url|URL|Uri|Endpoint|Duration|Ttl|TTL|Role|Roles|Account|Resource|Group|Rule|Rules|Binding|Store|Operator|Controller|Webhook|Service|Parameter|Parameters|Sync|Manager|Provider|Reader|Writer|Class|Arns|Key[Ii]d|Version|Count|Limit|Period|Expiry|Expiration|Rotation|Length|Timeout|Seconds|Minutes|Hours|Days|Audience|Issuer|Volume|Volumes|Mount|Mounts|Template|Annotations|Labels)$/;
+  /(Name|Names|Ref|Refs|Selector|Namespace|Path|File|Mode|Enabled|Algorithm|Size|Encoding|Policy|Type|Format|Prefix|Suffix|Interval|Id|Arn|Url|URL|Uri|Endpoint|Duration|Ttl|TTL|Role|Roles|Account|Resource|Group|Rule|Rules|Binding|Store|Operator|Controller|Webhook|Service|Parameter|Parameters|Sync|Manager|Provider|Reader|Writer|Class|Arns|Key[Ii]d|Version|Count|Limit|Period|Expiry|Expiration|Rotation|Length|Timeout|Seconds|Minutes|Hours|Days|Audience|Issuer|Volume|Volumes|Mount|Mounts|Template|Annotations|Labels|Init|Job|Jobs|Hook|Hooks|Resources|Image|Container|Containers|Sidecar|Pod|Affinity)$/;
+/**
+ * Words that make a key a credential when they end it, or are followed only by words that say "the value"
+ * (`SMTP_PASS`, `db-pass`, `cookie`, `sessionId`, `basicAuth`, `apikeyValue`), not when another word follows
+ * (`passthrough`, `sessionAffinity`, `authMode`): such a key holding a map is a settings block judged key by key.
+ */
+const WEAK_WORDS: ReadonlySet<string> = new Set(['pass', 'pw', 'cookie', 'cookies', 'session', 'sessionid', 'auth', 'apikey', 'cred', 'creds']);
+const VALUE_WORDS: ReadonlySet<string> = new Set(['value', 'string', 'str', 'data', 'id', 'key', 'hash', 'text', 'b64', 'base64']);
+/** Short command-line flags that take a password (`mysql -p=…`); long flags are judged by their name like keys. */
+const PASSWORD_SHORT_FLAGS: ReadonlySet<string> = new Set(['p']);
 const NOT_SENSITIVE: ReadonlySet<string> = new Set(['key', 'Key', 'topologyKey', 'imagePullSecrets', 'ignoreSecrets', 'automountServiceAccountToken', 'secrets', 'keys', 'httpTokens']);
 /**
  * Keys that are references in maps with these siblings, credentials elsewhere: a bare `key` in a toleration,
@@ -45,11 +56,9 @@ const REFERENCE_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
 // Query parameters and bare words that carry a credential in URLs and connection strings.
 const CREDENTIAL_PARAM = /^(sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|token|access_token|id_token|refresh_token|api[-_]?key|apikey|key|code|auth|pass|pw|secret|client_secret|sas)$/i;
 // Cheap test before parsing a string as YAML: only a document that mentions a credential-like key can need it.
-const MENTIONS_SENSITIVE_KEY = /password|passwd|pwd|passphrase|secret|token|credential|key|dockerconfig|auth|bearer|connection/i;
+const MENTIONS_SENSITIVE_KEY = /pass|pwd|pw\b|secret|token|cred|key|dockerconfig|auth|bearer|connection|cookie|session/i;
 // A YAML anchor, whose aliases the walk would expand: a "billion laughs" string in a pull request would hang CI.
 const YAML_ANCHOR = /(^|[\s:,[{-])&[^\s,[\]{}]+/m;
-// Flag lists (`args`, `extraArgs`, `command`): `--flag value` pairs are judged by the flag's name.
-const ARGS_KEY = /^(args|extraArgs|command|extraArgs\w*|containerArgs)$/;
 
 /**
  * Credentials by their format, whatever their key: AWS access key ids and secret keys, GitHub (`ghp_…`,
@@ -83,16 +92,45 @@ const QUERY_PARAM = /([?&;])([A-Za-z0-9_.-]+)=([^&#;\s"']*)/g;
  * YAML): the key may be quoted or start with dashes; the value runs to the end of the line or to `;`/`&`.
  */
 const INLINE_PAIR = /(^|[\s;,&?{("'[])(-{0,2})("?)([A-Za-z_][\w.-]*)\3(\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s;&"'][^;&\n]*)/gm;
+/** `--client-secret value` inside one string (a command line): the flag, spaces, then a word that is not a flag. */
+const FLAG_SPACE_VALUE = /(^|\s)(--?)([A-Za-z][\w.-]*)(\s+)(?!-)([^\s"']+|"[^"\n]*"|'[^'\n]*')/g;
 
-/** Whether a key holds a credential by its name (`password`, `apiToken`), not a reference to one (`secretName`). */
-export function isSensitiveKey(key: string): boolean {
+/** The words of a camelCase key, lower-cased: `SMTPPass` → `smtp`, `pass`. */
+function keyWords(key: string): string[] {
+  return key.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/).map((w) => w.toLowerCase());
+}
+
+/**
+ * How a key holds a credential by its name: `all` (everything under it, `password`, `apiToken`), `leaf` (a scalar
+ * under it; a map under it is a settings block judged key by key: `auth`, `basicAuth`, `cookie`), or `none` (not a
+ * credential, or a reference to one: `secretName`, `tokenPath`, `sessionAffinity`).
+ */
+function keyClass(key: string): 'all' | 'leaf' | 'none' {
   // `DB_SECRET_NAME`, `cloudflare-api-token`, `db.password`: judged as `dbSecretName`, `cloudflareApiToken`, `dbPassword`.
   // An annotation or label key (`secret.reloader.stakater.com/reload`) is judged by its name after the prefix.
   if (key.includes('/')) key = key.slice(key.lastIndexOf('/') + 1);
   if (/[A-Za-z0-9][_.-][A-Za-z0-9]/.test(key)) key = entryNameAsKey(key);
   // A CloudFormation logical id or property (PascalCase) naming secrets in the plural: `RoleArnsExternalSecrets`.
-  if (NOT_SENSITIVE.has(key) || /^existing/i.test(key) || REFERENCE_KEY.test(key) || /^[A-Z][A-Za-z0-9]*Secrets$/.test(key)) return false;
-  return SENSITIVE_KEY.test(key) || SENSITIVE_KEY_WORD.test(key) || SENSITIVE_LEAF_KEY.test(key);
+  if (NOT_SENSITIVE.has(key) || /^existing/i.test(key)) return 'none';
+  // Before the reference suffixes: `sessionId` is the credential itself, `clientId` is not.
+  const words = keyWords(key);
+  let i = words.length - 1;
+  while (i > 0 && VALUE_WORDS.has(words[i])) i--;
+  const weak = WEAK_WORDS.has(words[i]);
+  if (!weak && (REFERENCE_KEY.test(key) || /^[A-Z][A-Za-z0-9]*Secrets$/.test(key))) return 'none';
+  if (SENSITIVE_LEAF_KEY.test(key)) return 'leaf';
+  if (SENSITIVE_KEY.test(key) || SENSITIVE_KEY_WORD.test(key)) return 'all';
+  return weak ? 'leaf' : 'none';
+}
+
+/** Whether a command-line flag (without its dashes) takes a credential: `--db-pass`, `--client-secret`, `-p`. */
+function sensitiveFlag(dashes: string, name: string): boolean {
+  return (dashes === '-' && PASSWORD_SHORT_FLAGS.has(name)) || isSensitiveKey(entryNameAsKey(name));
+}
+
+/** Whether a key holds a credential by its name (`password`, `apiToken`), not a reference to one (`secretName`). */
+export function isSensitiveKey(key: string): boolean {
+  return keyClass(key) !== 'none';
 }
 
 /**
@@ -132,10 +170,13 @@ export function scrubString(s: string): string {
   out = out.replace(QUERY_PARAM, (all, sep: string, name: string, value: string) => (value && value !== REDACTED && (CREDENTIAL_PARAM.test(name) || isSensitiveKey(entryNameAsKey(name))) ? `${sep}${name}=${REDACTED}` : all));
   out = out.replace(INLINE_PAIR, (all, lead: string, dashes: string, q: string, key: string, sep: string, value: string) => {
     if (value === REDACTED || /^<redacted/.test(value) || /^\/\//.test(value)) return all;
-    const k = entryNameAsKey(key);
-    const sensitive = isSensitiveKey(k) || (k === 'key' && !referenceValue(value));
+    // A bare `key` in a string has no siblings to show it is a reference: what cannot be classified is redacted.
+    const sensitive = key === 'key' || (dashes ? sensitiveFlag(dashes, key) : isSensitiveKey(entryNameAsKey(key)));
     return sensitive ? `${lead}${dashes}${q}${key}${q}${sep}${REDACTED}` : all;
   });
+  out = out.replace(FLAG_SPACE_VALUE, (all, lead: string, dashes: string, name: string, sp: string, value: string) =>
+    !/^<redacted/.test(value) && sensitiveFlag(dashes, name) ? `${lead}${dashes}${name}${sp}${REDACTED}` : all,
+  );
   return out;
 }
 
@@ -148,23 +189,17 @@ type Json = unknown;
 const isMap = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: Json) => typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
 
-/** A value a bare `key` holds as a reference: a label key, a path, an identifier; nothing random. */
-function referenceValue(v: Json): boolean {
-  const s = typeof v === 'string' ? v.replace(/^["']|["']$/g, '') : undefined;
-  return s !== undefined && /^[A-Za-z0-9._/:-]{1,253}$/.test(s) && !looksRandom(s) && !base64Text(s);
-}
-
 /** Whether what is under `key` (in `map`) is sensitive; a leaf-only key (`auth`) makes scalars sensitive, not maps or lists. */
 function keySensitive(key: string, maps: ReadonlyArray<Record<string, Json> | undefined>): boolean {
   const values = maps.map((m) => m?.[key]);
   const siblings = REFERENCE_SIBLINGS[key];
   if (siblings) {
     const judged = (m: Record<string, Json> | undefined, v: Json) =>
-      m !== undefined && key in m && !siblings.some((s) => s in m) && !isMap(v) && !Array.isArray(v) && (key === 'secretKey' || !referenceValue(v));
+      m !== undefined && key in m && !siblings.some((s) => s in m) && !isMap(v) && !Array.isArray(v);
     return maps.some((m, i) => judged(m, values[i]));
   }
-  if (!isSensitiveKey(key)) return false;
-  return !SENSITIVE_LEAF_KEY.test(key) || values.some((v) => v !== undefined && !isMap(v) && !Array.isArray(v));
+  const c = keyClass(key);
+  return c === 'all' || (c === 'leaf' && values.some((v) => v !== undefined && !isMap(v) && !Array.isArray(v)));
 }
 
 /**
@@ -186,6 +221,15 @@ function secretKind(obj: Json): boolean {
   return isMap(obj) && obj.kind === 'Secret' && (obj.apiVersion === 'v1' || obj.apiVersion === undefined);
 }
 const SECRET_DATA: ReadonlySet<string> = new Set(['data', 'stringData', 'binaryData']);
+/**
+ * Kinds that produce a Secret from a `template` (External Secrets `spec.target.template`, `ClusterExternalSecret`
+ * `spec.externalSecretSpec.target.template`, Bitnami `SealedSecret` `spec.template`): the template's `data` and
+ * `stringData` are plaintext Secret content, redacted like a Secret's.
+ */
+const SECRET_PRODUCERS: ReadonlySet<string> = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SealedSecret', 'PushSecret']);
+const producerKind = (obj: Json) => isMap(obj) && typeof obj.kind === 'string' && SECRET_PRODUCERS.has(obj.kind);
+/** Whether key `k` of the map under `key` is a Secret template's data (inside a secret-producing object). */
+const templateData = (producer: boolean, key: string, k: string) => producer && key === 'template' && SECRET_DATA.has(k);
 
 interface Embedded {
   /** The map (or list holding maps) the string parses to; `{}` when anchored. */
@@ -260,44 +304,51 @@ function childSensitive(k: string, sensitive: boolean, maps: ReadonlyArray<Recor
   );
 }
 
-/** In a flag list, which items are credentials: the value after a `--token` flag given as its own item. */
+/**
+ * In any list (container `args`, Helm `extraArgs`, a `command`, a list under any other name), which items are
+ * credentials: the value after a `--password` or `-p` flag given as its own item.
+ */
 function flagValues(list: readonly Json[]): boolean[] {
   return list.map((x, i) => {
-    const prev = list[i - 1];
-    return i > 0 && typeof prev === 'string' && /^--?[A-Za-z][\w.-]*$/.test(prev) && isSensitiveKey(entryNameAsKey(prev.replace(/^-+/, ''))) && typeof x === 'string' && !x.startsWith('-');
+    const flag = i > 0 && typeof list[i - 1] === 'string' ? /^(--?)([A-Za-z][\w.-]*)$/.exec(list[i - 1] as string) : null;
+    return flag !== null && sensitiveFlag(flag[1], flag[2]) && isScalar(x) && !String(x).startsWith('-');
   });
 }
 
-function walkPair(a: Json, b: Json, sensitive: boolean, key = ''): [Json, Json] {
+/** `key` is the key `a` and `b` are under; `producer` says they are inside a secret-producing object. */
+function walkPair(a: Json, b: Json, sensitive: boolean, key = '', producer = false): [Json, Json] {
   if (isMap(a) || isMap(b)) {
     if (isMap(a) && isMap(b)) {
       // An env entry renamed to or from a credential name: each side is judged by its own name.
-      if (sensitiveEntry(a) !== sensitiveEntry(b) || secretKind(a) !== secretKind(b)) return [walkOne(a, sensitive), walkOne(b, sensitive)];
+      if (sensitiveEntry(a) !== sensitiveEntry(b) || secretKind(a) !== secretKind(b) || producerKind(a) !== producerKind(b)) {
+        return [walkOne(a, sensitive, key, producer), walkOne(b, sensitive, key, producer)];
+      }
+      const p = producer || producerKind(a);
       const ra: Record<string, Json> = {};
       const rb: Record<string, Json> = {};
       for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        const s = childSensitive(k, sensitive, [a, b]);
-        if (k in a && k in b) [ra[k], rb[k]] = walkPair(a[k], b[k], s, k);
-        else if (k in a) ra[k] = walkOne(a[k], s, k);
-        else rb[k] = walkOne(b[k], s, k);
+        const s = childSensitive(k, sensitive, [a, b]) || templateData(p, key, k);
+        if (k in a && k in b) [ra[k], rb[k]] = walkPair(a[k], b[k], s, k, p);
+        else if (k in a) ra[k] = walkOne(a[k], s, k, p);
+        else rb[k] = walkOne(b[k], s, k, p);
       }
       return [ra, rb];
     }
-    return [walkOne(a, sensitive, key), walkOne(b, sensitive, key)];
+    return [walkOne(a, sensitive, key, producer), walkOne(b, sensitive, key, producer)];
   }
   if (Array.isArray(a) && Array.isArray(b)) {
-    const [fa, fb] = ARGS_KEY.test(key) ? [flagValues(a), flagValues(b)] : [[], []];
+    const [fa, fb] = [flagValues(a), flagValues(b)];
     const n = Math.max(a.length, b.length);
     const ra: Json[] = [];
     const rb: Json[] = [];
     for (let i = 0; i < n; i++) {
       if (i < a.length && i < b.length && !!fa[i] === !!fb[i]) {
-        const [x, y] = walkPair(a[i], b[i], sensitive || !!fa[i]);
+        const [x, y] = walkPair(a[i], b[i], sensitive || !!fa[i], '', producer);
         ra.push(x);
         rb.push(y);
       } else {
-        if (i < a.length) ra.push(walkOne(a[i], sensitive || !!fa[i]));
-        if (i < b.length) rb.push(walkOne(b[i], sensitive || !!fb[i]));
+        if (i < a.length) ra.push(walkOne(a[i], sensitive || !!fa[i], '', producer));
+        if (i < b.length) rb.push(walkOne(b[i], sensitive || !!fb[i], '', producer));
       }
     }
     return [ra, rb];
@@ -315,11 +366,14 @@ function walkPair(a: Json, b: Json, sensitive: boolean, key = ''): [Json, Json] 
   return [ha ? REDACTED : a, hb ? (same ? REDACTED : REDACTED_CHANGED) : b];
 }
 
-function walkOne(v: Json, sensitive: boolean, key = ''): Json {
-  if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walkOne(x, childSensitive(k, sensitive, [v]), k)]));
+function walkOne(v: Json, sensitive: boolean, key = '', producer = false): Json {
+  if (isMap(v)) {
+    const p = producer || producerKind(v);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walkOne(x, childSensitive(k, sensitive, [v]) || templateData(p, key, k), k, p)]));
+  }
   if (Array.isArray(v)) {
-    const flags = ARGS_KEY.test(key) ? flagValues(v) : [];
-    return v.map((x, i) => walkOne(x, sensitive || !!flags[i]));
+    const flags = flagValues(v);
+    return v.map((x, i) => walkOne(x, sensitive || !!flags[i], '', producer));
   }
   if (sensitive) return isScalar(v) ? REDACTED : v;
   const e = embedded(v);

@@ -6,7 +6,10 @@
  *   version, a foreign git repo at a commit SHA or a version tag, and this repository's dist/ at the cluster's
  *   configured `gitops.targetRevision` (the branch app-of-apps follows; what is on it is pinned by review);
  * - no Secret carries data (secrets come from External Secrets, never from git), at any depth: a Secret manifest
- *   inside Helm values (`valuesObject.extraObjects`, or a YAML string holding manifests) is committed just the same.
+ *   inside Helm values (`valuesObject.extraObjects`, or a YAML or JSON string holding manifests) is committed just
+ *   the same;
+ * - no RBAC binding grants anonymous or all-users access, and none binds `cluster-admin` but the platform's own
+ *   admin binding (addons/idp-roles), at any depth likewise.
  */
 import { JSON_SCHEMA, loadAll } from 'js-yaml';
 import { SYNC_WAVE } from '../../config/labels.ts';
@@ -110,42 +113,107 @@ function checkApplication(r: RenderedObject, tree: ClusterTree, add: (path: Arra
   }
 }
 
-/** Strings that may hold a Secret manifest (a Helm values template, `extraObjects` given as YAML text). */
-const MENTIONS_SECRET = /\bkind:\s*["']?Secret\b/;
+/** Strings that may hold a manifest the baseline checks (YAML or JSON: `kind: Secret`, `"kind":"RoleBinding"`). */
+const MENTIONS_KIND = /\bkind["']?\s*:\s*["']?(Secret|ClusterRoleBinding|RoleBinding)\b/;
+const MENTIONS_SECRET = /\bkind["']?\s*:\s*["']?Secret\b/;
+const SECRET_DATA = ['data', 'stringData', 'binaryData'];
 
 /**
- * Every Secret with `data` or `stringData` in `value`, at any depth (maps, lists, YAML documents inside strings),
- * as the path of its data key below `path`; the object itself counts when it is a Secret. Shared YAML nodes
+ * Visits every map in `value` at any depth (maps, lists, YAML or JSON documents inside strings that name a kind the
+ * baseline checks) with its path below `path`; the value itself counts. A string naming such a kind that does not
+ * parse (a Helm template: `extraObjects` strings are rendered with tpl) goes to `unparsed`. Shared YAML nodes
  * (aliases) are visited once, so a hostile alias bomb costs no more than its text.
  */
-export function secretsWithData(value: unknown, path: Array<string | number> = [], seen = new WeakSet<object>()): Array<Array<string | number>> {
-  const out: Array<Array<string | number>> = [];
+function visitMaps(value: unknown, path: Array<string | number>, visit: (m: Map_, path: Array<string | number>) => void, unparsed: (text: string, path: Array<string | number>) => void, seen = new WeakSet<object>()): void {
   if (typeof value === 'string') {
-    if (!MENTIONS_SECRET.test(value)) return out;
+    if (!MENTIONS_KIND.test(value)) return;
     let docs: unknown[];
     try {
       docs = loadAll(value, null, { schema: JSON_SCHEMA });
     } catch {
-      // Not YAML as it stands, e.g. a Helm template (`extraObjects` strings are rendered with tpl): judged by its lines.
-      const key = /^\s*(stringData|data):\s*(\S|\n\s+\S)/m.exec(value)?.[1];
-      if (key) out.push([...path, key]);
-      return out;
+      unparsed(value, path);
+      return;
     }
-    docs.forEach((d, i) => out.push(...secretsWithData(d, docs.length > 1 ? [...path, `(document ${i + 1})`] : path, seen)));
-    return out;
+    docs.forEach((d, i) => visitMaps(d, docs.length > 1 ? [...path, `(document ${i + 1})`] : path, visit, unparsed, seen));
+    return;
   }
-  if (typeof value !== 'object' || value === null || seen.has(value)) return out;
+  if (typeof value !== 'object' || value === null || seen.has(value)) return;
   seen.add(value);
   if (Array.isArray(value)) {
-    value.forEach((x, i) => out.push(...secretsWithData(x, [...path, i], seen)));
-    return out;
+    value.forEach((x, i) => visitMaps(x, [...path, i], visit, unparsed, seen));
+    return;
   }
-  const m = value as Map_;
-  const secret = m.kind === 'Secret' && (m.apiVersion === 'v1' || m.apiVersion === undefined);
-  for (const [k, x] of Object.entries(m)) {
-    if (secret && (k === 'data' || k === 'stringData') && ((isMap(x) && Object.keys(x).length > 0) || typeof x === 'string')) out.push([...path, k]);
-    else out.push(...secretsWithData(x, [...path, k], seen));
-  }
+  visit(value as Map_, path);
+  for (const [k, x] of Object.entries(value)) visitMaps(x, [...path, k], visit, unparsed, seen);
+}
+
+/**
+ * Every Secret with `data`, `stringData` or `binaryData` in `value`, at any depth (maps, lists, YAML or JSON
+ * documents inside strings), as the path of its data key below `path`; the object itself counts when it is a Secret.
+ */
+export function secretsWithData(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [];
+  visitMaps(
+    value,
+    path,
+    (m, p) => {
+      if (m.kind !== 'Secret' || (m.apiVersion !== 'v1' && m.apiVersion !== undefined)) return;
+      for (const k of SECRET_DATA) if ((isMap(m[k]) && Object.keys(m[k]).length > 0) || typeof m[k] === 'string') out.push([...p, k]);
+    },
+    (text, p) => {
+      // Not YAML or JSON as it stands: judged by its text (a key opening a line, or following `{` or `,`).
+      const key = MENTIONS_SECRET.test(text) ? /(?:^\s*|[{,]\s*)["']?(stringData|data|binaryData)["']?\s*:\s*(\S|\n\s+\S)/m.exec(text)?.[1] : undefined;
+      if (key) out.push([...p, key]);
+    },
+  );
+  return out;
+}
+
+/** Subjects that are anonymous or every user: binding a role to them opens it to anyone who can reach the API. */
+const PUBLIC_SUBJECTS: Readonly<Record<string, readonly string[]>> = {
+  Group: ['system:unauthenticated', 'system:anonymous', 'system:authenticated'],
+  User: ['system:anonymous'],
+};
+/** Where the platform's own admin binding (`platform-admin`, ClusterRole `cluster-admin`) is rendered. */
+const ADMIN_BINDING_DIR = 'addons/idp-roles/';
+
+/**
+ * RBAC bindings in `value` that open the cluster (at any depth, as `secretsWithData` finds Secrets), each with the
+ * path of the bad key and a message:
+ * - a ClusterRoleBinding or RoleBinding whose subjects include Group `system:unauthenticated`, `system:anonymous`,
+ *   `system:authenticated` or User `system:anonymous`;
+ * - a binding of ClusterRole `cluster-admin` anywhere but the platform's own admin binding, a top-level object of
+ *   `addons/idp-roles/` (`ownAdmin`): never inside Helm values or another add-on.
+ */
+export function openRbac(value: unknown, ownAdmin: boolean): Array<{ path: Array<string | number>; message: string }> {
+  const out: Array<{ path: Array<string | number>; message: string }> = [];
+  const where = (p: Array<string | number>) => (p.length === 0 ? 'in dist/' : 'inside this object (e.g. Helm values), rendered into dist/');
+  visitMaps(
+    value,
+    [],
+    (m, p) => {
+      if ((m.kind !== 'ClusterRoleBinding' && m.kind !== 'RoleBinding') || (m.apiVersion !== undefined && !String(m.apiVersion).startsWith('rbac.authorization.k8s.io/'))) return;
+      (Array.isArray(m.subjects) ? m.subjects : []).forEach((s: unknown, i: number) => {
+        if (!isMap(s) || !PUBLIC_SUBJECTS[String(s.kind)]?.includes(String(s.name))) return;
+        out.push({
+          path: [...p, 'subjects', i, 'name'],
+          message: `a ${m.kind} ${where(p)} binds ${show(s.kind)} ${show(s.name)} (anonymous requests or every authenticated user); allowed: your identity provider's groups (e.g. "platform:admin") or service accounts`,
+        });
+      });
+      const ref = isMap(m.roleRef) ? m.roleRef : {};
+      if (ref.kind === 'ClusterRole' && ref.name === 'cluster-admin' && !(ownAdmin && p.length === 0)) {
+        out.push({
+          path: [...p, 'roleRef', 'name'],
+          message: `got "cluster-admin": a ${m.kind} ${where(p)} grants full control of the cluster; allowed: a role with the rules the add-on needs (cluster-admin is bound only by the platform's own addons.idp-roles)`,
+        });
+      }
+    },
+    (text, p) => {
+      // A Helm template of a binding: judged by its text.
+      const bad = /system:(unauthenticated|anonymous|authenticated)\b|\bcluster-admin\b/.exec(text)?.[0];
+      if (bad && /RoleBinding/.test(text)) out.push({ path: p, message: `a RoleBinding template ${where(p)} mentions ${show(bad)}; allowed: bindings to your identity provider's groups or service accounts, to roles other than cluster-admin` });
+    },
+  );
   return out;
 }
 
@@ -162,6 +230,7 @@ export function checkBaseline(tree: ClusterTree): ValidationProblem[] {
       const where = path.length === 1 ? 'in dist/' : 'inside this object (e.g. Helm values), rendered into dist/';
       add(path, `a Secret with ${key} ${where} (committed to git); allowed: no data — deliver secrets with an ExternalSecret`);
     }
+    for (const { path, message } of openRbac(o, r.rel.startsWith(ADMIN_BINDING_DIR))) add(path, message);
   }
   return problems;
 }
