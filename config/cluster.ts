@@ -7,7 +7,7 @@ import { ACCESS_LEVELS, SERVICE_ACCOUNTS, type AccessLevel } from './naming.ts';
 
 /** Lowercase DNS label, at most 24 characters: it prefixes IAM role names (64) and load-balancer names (32). */
 export const CLUSTER_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
-const CLUSTER_NAME_TEXT = 'a lowercase DNS label of at most 24 characters (a-z, 0-9, "-"; starting with a letter)';
+export const CLUSTER_NAME_TEXT = 'a lowercase DNS label of at most 24 characters (a-z, 0-9, "-"; starting with a letter)';
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 

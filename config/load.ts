@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { awaitingFacts, baseClusterSchema, commonAddonSchema, factsSchema, type AddonConfig, type Cluster } from './cluster.ts';
+import { awaitingFacts, baseClusterSchema, CLUSTER_NAME, CLUSTER_NAME_TEXT, commonAddonSchema, factsSchema, type AddonConfig, type Cluster } from './cluster.ts';
 import { fleetCollisions } from './fleet-checks.ts';
 import { didYouMean, isMap, obj, show, visible, type Problem, type Schema } from './schema.ts';
 import { readConfigYaml } from './yaml.ts';
@@ -156,7 +156,10 @@ function loadCluster(name: string, file: string, options: LoadOptions, rel: (p: 
     baseProblems,
   );
   problems.push(...baseProblems);
-  if (base.name !== undefined && base.name !== name) {
+  if (!CLUSTER_NAME.test(name)) {
+    // The file name is the cluster name: say to rename the file, not to write a name that cannot be valid.
+    problems.push({ path: '(file)', message: `the file name ${show(basename(file))} is not a cluster name; allowed: rename the file to <name>.yaml, <name> being ${CLUSTER_NAME_TEXT}` });
+  } else if (base.name !== undefined && base.name !== name) {
     problems.push({ path: 'name', message: `got ${show(base.name)}; allowed: ${show(name)}, the file's name` });
   }
   const { addons, clean } = checkAddons(rawAddons, options.addons, problems);

@@ -17,7 +17,7 @@ import { mixedFleetConfig } from './mixed-fleet.ts';
 const USAGE = `Usage: npm run bench -- [--large] [--with-tests] [--runs N]
 
 Measures synth, the no-change run, partial synth, diff, validate and peak RSS on mixed dev/prod fleets of 10 and
-100 clusters and prints each goal of issue 16 with its measured value and ratio. Exits 1 when a goal is missed.
+100 clusters and prints each speed goal (docs/output-and-performance.md) with its measured value and ratio. Exits 1 when a goal is missed.
 
   --large        also the 1000-cluster fleet (several minutes); without it, the 1000-cluster goals are skipped
   --with-tests   also time \`npm test\` once (goal: <= 60 s)

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configErrors, editCluster, exampleCluster, tempConfig, writeCluster } from './helpers.ts';
@@ -268,6 +268,15 @@ describe('hostile config', () => {
       'facts/dev.yaml: clusterEndpoint: got "https://evil.example.com"; allowed: the EKS endpoint of this cluster in eu-west-1 (https://<id>.<zone>.eu-west-1.eks.amazonaws.com), as `facts pull` writes it',
       'facts/dev.yaml: oidcProvider: got "oidc.eks.us-east-1.amazonaws.com/id/FEDCBA9876543210FEDC...; allowed: an EKS OIDC issuer in eu-west-1 (oidc.eks.eu-west-1.amazonaws.com/id/…), as `facts pull` writes it',
       'facts/dev.yaml: roleArns.karpenter: got "arn:aws:iam::999999999999:role/x"; allowed: a role in this cluster\'s account 111111111111 (arn:aws:iam::111111111111:role/…)',
+    ]);
+  });
+
+  it('says to rename a cluster file whose name cannot be a cluster name, instead of asking for that name', () => {
+    const dir = tempConfig();
+    renameSync(join(dir, 'clusters', 'dev.yaml'), join(dir, 'clusters', 'Staging.yaml'));
+    renameSync(join(dir, 'facts', 'dev.yaml'), join(dir, 'facts', 'Staging.yaml'));
+    expect(configErrors(dir)).toEqual([
+      'clusters/Staging.yaml: (file): the file name "Staging.yaml" is not a cluster name; allowed: rename the file to <name>.yaml, <name> being a lowercase DNS label of at most 24 characters (a-z, 0-9, "-"; starting with a letter)',
     ]);
   });
 

@@ -244,7 +244,7 @@ export function checkStructure(values: Map_, chart: ChartData, at: ReadonlyArray
       if (only && !only.has(key)) continue;
       const path = [...keys, key];
       const child = schemaChild(chart.schemaRoot, schemaNode, key);
-      const known = key in defaultMap || child !== undefined || chart.commented.has(path.join('.'));
+      const known = Object.hasOwn(defaultMap, key) || child !== undefined || chart.commented.has(path.join('.'));
       if (!known) {
         const allowed = allowedKeys();
         problems.push({
