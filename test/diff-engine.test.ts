@@ -75,7 +75,7 @@ describe('compareTrees', () => {
     const r = compareTrees(base, head);
     expect(r.hasChanges).toBe(false);
     expect(r.clusters[0].change).toBe('unchanged');
-    expect(text(r)).toContain('No changes: main (abc1234) and working tree render the same objects (1 clusters, 11 files compared).');
+    expect(text(r)).toContain('No changes: main (abc1234) and working tree render the same objects (1 cluster, 11 files compared).');
   });
 
   it('summarizes a chart version bump, a changed value, an image tag and a wave change', () => {
@@ -201,10 +201,39 @@ describe('compareTrees', () => {
     expect(r.warnings[0]).toMatchObject({ cluster: 'dev', kind: 'cluster-removed' });
   });
 
+  it("marks a new cluster's bootstrap and AWS files, and its template's outputs, as added (+), not changed (~)", () => {
+    const template = (description?: string) => ({
+      AWSTemplateFormatVersion: '2010-09-09',
+      Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'dev-q' } } },
+      Outputs: { QueueName: { Value: { 'Fn::GetAtt': ['Queue', 'QueueName'] }, ...(description ? { Description: description } : {}) } },
+    });
+    // Templates are JSON files; the rest of the cluster as usual.
+    const withAws = (description?: string) => {
+      const t = tree({ dev: baseObjects() });
+      t.get('dev')!.set('aws/cloudformation.json', JSON.stringify(template(description), null, 2));
+      return t;
+    };
+    const r = compareTrees(tree({}), withAws());
+    expect(r.clusters[0].groups.map((g) => [g.type, g.change])).toEqual([
+      ['root', 'added'],
+      ['application', 'added'],
+      ['application', 'added'],
+      ['aws', 'added'],
+    ]);
+    const out = text(r);
+    expect(out).toMatch(/^ {2}\+ AWS bootstrap \(CloudFormation\)/m);
+    expect(out).toContain('  + Outputs.QueueName');
+    expect(out).not.toMatch(/^\s*~ /m);
+    // A later change to the same template is a change again.
+    const changed = text(compareTrees(withAws(), withAws('the queue')));
+    expect(changed).toMatch(/^ {2}~ AWS bootstrap \(CloudFormation\)/m);
+    expect(changed).toContain('  ~ Outputs.QueueName');
+  });
+
   it('labels dist/_fleet as the fleet, not a cluster, and leaves it out of the cluster count', () => {
     const fleet = (ns: string) => new Map([['applicationset_argocd_platform-roots.yaml', yaml({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'platform-roots', namespace: ns }, spec: {} })]]);
     const base = new Map([...tree({ dev: baseObjects() }), [FLEET_DIR, fleet('argocd')]]);
-    expect(text(compareTrees(base, base))).toContain('render the same objects (1 clusters and the fleet, 12 files compared)');
+    expect(text(compareTrees(base, base))).toContain('render the same objects (1 cluster and the fleet, 12 files compared)');
     const r = compareTrees(base, new Map([...tree({ dev: baseObjects() }), [FLEET_DIR, fleet('argo')]]));
     const out = text(r);
     expect(out).toContain('\nFleet (management Argo CD): Applications 0 added, 0 changed, 0 removed\n');

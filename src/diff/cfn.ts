@@ -21,8 +21,8 @@ export interface CfnResourceChange {
 
 export interface CfnTemplateDiff {
   readonly resources: readonly CfnResourceChange[];
-  /** Parameters/Outputs/Conditions/… that changed, by section. */
-  readonly otherChanges: readonly string[];
+  /** Parameters/Outputs/Conditions/… that changed: `Section.Id` and whether it was added, removed or modified. */
+  readonly otherChanges: readonly { readonly what: string; readonly change: 'added' | 'removed' | 'modified' }[];
 }
 
 type Template = Record<string, unknown>;
@@ -41,13 +41,13 @@ export function diffTemplates(base: Template | undefined, head: Template | undef
       newValue: change.newValue,
     });
   });
-  const otherChanges: string[] = [];
+  const otherChanges: Array<CfnTemplateDiff['otherChanges'][number]> = [];
   const sections = { Parameters: diff.parameters, Outputs: diff.outputs, Conditions: diff.conditions, Mappings: diff.mappings } as const;
   for (const [section, collection] of Object.entries(sections)) {
-    collection.forEachDifference((id) => otherChanges.push(`${section}.${id}`));
+    collection.forEachDifference((id, d) => otherChanges.push({ what: `${section}.${id}`, change: d.isAddition ? 'added' : d.isRemoval ? 'removed' : 'modified' }));
   }
   resources.sort((a, b) => a.logicalId.localeCompare(b.logicalId, 'en'));
-  return { resources, otherChanges: otherChanges.sort() };
+  return { resources, otherChanges: otherChanges.sort((a, b) => (a.what < b.what ? -1 : a.what > b.what ? 1 : 0)) };
 }
 
 export function isReplacement(c: CfnResourceChange): boolean {

@@ -623,6 +623,12 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     }
   }
 
+  // A group without an Application of its own (bootstrap/, aws/, other files) is new or gone when all its files are.
+  for (const g of groups.values()) {
+    if (g.type === 'application' || g.resources.length === 0) continue;
+    if (g.resources.every((r) => r.change === 'added')) g.change = 'added';
+    else if (g.resources.every((r) => r.change === 'removed')) g.change = 'removed';
+  }
   const order = (g: MutableGroup) => (g.type === 'root' ? 0 : g.type === 'application' ? 1 : g.type === 'other' ? 2 : g.type === 'bootstrap' ? 3 : 4);
   const sorted = [...groups.values()].sort((x, y) => order(x) - order(y) || (x.wave ?? 0) - (y.wave ?? 0) || x.name.localeCompare(y.name, 'en'));
   const apps = sorted.filter((g) => g.type === 'application');

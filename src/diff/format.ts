@@ -37,7 +37,7 @@ export interface MarkdownOptions extends FormatOptions {
 /** How many changed Helm values a summary lists before "… and N more". */
 const MAX_VALUE_LINES = 15;
 
-const MARK = { added: '+', removed: '-', changed: '~' } as const;
+const MARK = { added: '+', removed: '-', changed: '~', modified: '~' } as const;
 
 function fromTo(c: FromTo): string {
   if (c.from === undefined) return `${c.what}: (new) ${c.to}`;
@@ -71,9 +71,9 @@ export function detailLines(g: GroupDiff): string[] {
     for (const x of r) {
       const impact = x.change !== 'modified' ? '' : x.impact === 'WILL_REPLACE' ? ' (replacement)' : x.impact === 'MAY_REPLACE' ? ' (may be replaced)' : '';
       const props = x.properties.length > 0 ? `: ${x.properties.join(', ')}` : '';
-      lines.push(`  ${x.change === 'added' ? '+' : x.change === 'removed' ? '-' : '~'} ${x.type} ${x.logicalId}${impact}${props}`);
+      lines.push(`  ${MARK[x.change]} ${x.type} ${x.logicalId}${impact}${props}`);
     }
-    for (const o of t.diff.otherChanges) lines.push(`  ~ ${o}`);
+    for (const o of t.diff.otherChanges) lines.push(`  ${MARK[o.change]} ${o.what}`);
   }
   for (const r of g.resources) if (!r.path.startsWith('aws/')) lines.push(`${MARK[r.change]} ${r.label}`);
   return lines;
@@ -102,7 +102,7 @@ function planLine(report: DiffReport): string {
 function noChanges(report: DiffReport, o: FormatOptions): string {
   const clusters = report.clusters.filter((c) => c.name !== FLEET_DIR).length;
   const fleet = clusters < report.clusters.length ? ' and the fleet' : '';
-  return `No changes: ${o.baseLabel} and ${o.headLabel} render the same objects (${clusters} clusters${fleet}, ${report.filesCompared} files compared).`;
+  return `No changes: ${o.baseLabel} and ${o.headLabel} render the same objects (${clusters} ${clusters === 1 ? 'cluster' : 'clusters'}${fleet}, ${report.filesCompared} files compared).`;
 }
 
 function warningLine(w: Warning): string {
