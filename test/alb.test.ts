@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
-import { albControllerValues, DEFAULT_CLASS_ANNOTATION } from '../charts/network/alb-controller.ts';
-import { ALB_INGRESS_CLASS, DEFAULT_SSL_POLICY, resolveIngressGroup } from '../charts/network/alb-ingress-group.ts';
+import { albController, DEFAULT_CLASS_ANNOTATION } from '../charts/network/alb-controller.ts';
+import { ALB_INGRESS_CLASS, albIngressGroup, DEFAULT_SSL_POLICY, resolveIngressGroup } from '../charts/network/alb-ingress-group.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig, writeCluster } from './helpers.ts';
+import { addonContext, configErrors, editCluster, renderAddon, exampleCluster, parse, render, tempConfig, writeCluster } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const APP = (c: string) => `apps/application_argocd_${c}-alb-controller.yaml`;
@@ -42,8 +42,8 @@ describe('alb-controller values', () => {
     });
     const dev = exampleCluster('dev');
     const arn = 'arn:aws:iam::111111111111:role/imported-lbc';
-    const values = albControllerValues({ ...dev, facts: { ...dev.facts, roleArns: { 'alb-controller': arn } } });
-    expect((values.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
+    const { values } = renderAddon(albController, { overrides: { facts: { ...dev.facts, roleArns: { 'alb-controller': arn } } } });
+    expect((values!.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('sets only keys that exist in the pinned chart values.yaml (3.5.0)'), async () => {
@@ -161,7 +161,7 @@ describe('alb-ingress-group', () => {
   });
 
   it('derives the load balancer name from cluster and group', () => {
-    expect(resolveIngressGroup({ name: 'prod', environment: 'prod', dns: { domain: 'x.example.com', hostedZoneId: 'Z12345' } }).loadBalancerName).toBe('prod-shared');
+    expect(resolveIngressGroup({ name: 'prod', environment: 'prod', dns: { domain: 'x.example.com', hostedZoneId: 'Z12345' } }, addonContext(albIngressGroup).settings).loadBalancerName).toBe('prod-shared');
   });
 
   it('fails when the derived load balancer name exceeds 32 characters, naming the key', () => {

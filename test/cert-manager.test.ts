@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { certManagerValues, ISSUERS } from '../charts/network/cert-manager.ts';
+import { certManager, ISSUERS } from '../charts/network/cert-manager.ts';
 import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { configErrors, editCluster, exampleCluster, parse, render, renderAddon, tempConfig } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const APP = (c: string) => `apps/application_argocd_${c}-cert-manager.yaml`;
@@ -56,8 +56,8 @@ describe('cert-manager values', () => {
   it('uses a role ARN from the facts when the bootstrap published a different one', () => {
     const dev = exampleCluster('dev');
     const arn = 'arn:aws:iam::111111111111:role/custom-cert-manager';
-    const values = certManagerValues({ ...dev, facts: { ...dev.facts, roleArns: { 'cert-manager': arn } } });
-    expect((values.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
+    const { values } = renderAddon(certManager, { overrides: { facts: { ...dev.facts, roleArns: { 'cert-manager': arn } } } });
+    expect((values!.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('is valid against the pinned chart values.schema.json (which forbids unknown keys)'), async () => {

@@ -31,8 +31,8 @@ describe('generated docs', () => {
     const karpenter = page(generated(), 'karpenter');
     expect(karpenter).toContain('| Sync wave | 10 ');
     expect(karpenter).toContain('`karpenter` 1.14.1 from `oci://public.ecr.aws/karpenter/karpenter`');
-    expect(karpenter).toContain("| `replicas` | a whole number >= 1 and <= 5 | 2 | Controller replicas; one leads, the other takes over within seconds.");
-    expect(karpenter).toMatch(/\| `memory` \| a memory quantity in Mi or Gi such as "1Gi" \| "1792Mi" \| Controller memory/);
+    expect(karpenter).toContain("| `replicas` | a whole number >= 1 and <= 5 | `2` | Controller replicas; one leads, the other takes over within seconds.");
+    expect(karpenter).toMatch(/\| `memory` \| a memory quantity in Mi or Gi such as "1Gi" \| `"1792Mi"` \| Controller memory/);
   });
 
   it('shows the IAM a controller gets from the bootstrap, and none for add-ons without AWS access', () => {
@@ -50,7 +50,7 @@ describe('generated docs', () => {
     const check = generateDocs({ root, addons: changed }, { check: true });
     expect(check.stale).toEqual(['docs/addons/karpenter.md', 'schema/cluster.schema.json']);
     // --check writes nothing.
-    expect(page(root, 'karpenter')).toContain('| `replicas` | a whole number >= 1 and <= 5 | 2 |');
+    expect(page(root, 'karpenter')).toContain('| `replicas` | a whole number >= 1 and <= 5 | `2` |');
   });
 
   it('keeps the hand-written text around the generated block', () => {

@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { efsControllerValues } from '../charts/storage/efs-controller.ts';
+import { efsController } from '../charts/storage/efs-controller.ts';
 import { SERVICE_ACCOUNTS, KARPENTER_NAMESPACE } from '../config/naming.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { configErrors, editCluster, parse, render, renderAddon, tempConfig } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const CHART = join(UPSTREAM, 'charts', 'aws-efs-csi-driver');
@@ -150,7 +150,7 @@ describe('efs-controller', () => {
     });
     const v = parse(render('dev', dir), APP).spec.sources[0].helm.valuesObject;
     expect(v.controller).toMatchObject({ replicaCount: 3, logLevel: 5, serviceAccount: { name: 'efs-csi-controller-sa' } });
-    expect(efsControllerValues(exampleCluster('dev'), { replicas: 1 })).toMatchObject({ controller: { replicaCount: 1, podDisruptionBudget: { enabled: false } } });
+    expect(renderAddon(efsController, { settings: { replicas: 1 } }).values).toMatchObject({ controller: { replicaCount: 1, podDisruptionBudget: { enabled: false } } });
   });
 
   it('fails without the efsFileSystemId fact, naming the fact, the facts file and the command', () => {

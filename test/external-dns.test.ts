@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { externalDnsValues, txtOwnerId } from '../charts/network/external-dns.ts';
+import { externalDns, txtOwnerId } from '../charts/network/external-dns.ts';
 import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { configErrors, editCluster, exampleCluster, parse, render, renderAddon, tempConfig } from './helpers.ts';
 import { needsUpstream, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const APP = (c: string) => `apps/application_argocd_${c}-external-dns.yaml`;
@@ -51,7 +51,7 @@ describe('external-dns values', () => {
     });
     const prod = exampleCluster('prod');
     const arn = 'arn:aws:iam::222222222222:role/dns-writer';
-    const v = externalDnsValues({ ...prod, facts: { ...prod.facts, roleArns: { 'external-dns': arn } } });
+    const v = renderAddon(externalDns, { cluster: 'prod', overrides: { facts: { ...prod.facts, roleArns: { 'external-dns': arn } } } }).values!;
     expect((v.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
   });
 

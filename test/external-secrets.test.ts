@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { externalSecretsOperator, externalSecretsValues } from '../charts/operators/external-secrets-operator.ts';
+import { externalSecretsOperator, externalSecretsValues, type ExternalSecretsOperatorProps } from '../charts/operators/external-secrets-operator.ts';
 import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { addonContext, configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const CHART = join(UPSTREAM, 'charts', 'external-secrets');
@@ -180,7 +180,7 @@ describe('external-secrets-operator', () => {
   it('fails when echo-server is enabled but its namespace is not allowed', () => {
     const cluster = withEchoServer(exampleCluster('dev'));
     const config = cluster.addons['external-secrets-operator'];
-    const settings = { ...config.settings, allowedNamespaces: ['payments'] };
+    const settings = { ...(config.settings as unknown as ExternalSecretsOperatorProps), allowedNamespaces: ['payments'] };
     expect(externalSecretsOperator.validate!({ cluster, config, settings, addons: ADDONS })).toEqual([
       {
         path: 'addons.external-secrets-operator.allowedNamespaces',
@@ -211,6 +211,6 @@ describe('external-secrets-operator', () => {
   });
 
   it('builds values from props alone', () => {
-    expect(externalSecretsValues(exampleCluster('dev'))).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
+    expect(externalSecretsValues(exampleCluster('dev'), addonContext(externalSecretsOperator).settings)).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
   });
 });

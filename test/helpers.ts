@@ -1,4 +1,4 @@
-/** Test helpers: temporary copies of the fixture config, loading, rendering. */
+/** Test helpers: temporary copies of the fixture config, loading, rendering, and one add-on's hooks in memory. */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,10 @@ import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
 import { loadFleet } from '../apps/fleet.ts';
+import { App, Chart, Testing } from 'cdk8s';
+import { deepMerge } from '../config/merge.ts';
+import { obj, type Problem } from '../config/schema.ts';
+import type { AddonContext, AddonDefinition } from '../charts/addon.ts';
 
 /**
  * The config every test starts from: a frozen copy of the examples in test/fixtures/config (clusters dev and prod,
@@ -90,4 +94,61 @@ export function configErrors(configDir: string, only?: string[]): string[] {
     throw err;
   }
   return [];
+}
+
+
+const loaded = new Map<string, Cluster>();
+
+/** A fixture cluster, loaded once per test file (treat it as read-only: contexts copy what they change). */
+export function fixtureCluster(name = 'dev'): Cluster {
+  if (!loaded.has(name)) loaded.set(name, exampleCluster(name));
+  return loaded.get(name)!;
+}
+
+export interface AddonContextOptions {
+  /** The fixture cluster to start from. @default "dev" */
+  readonly cluster?: string;
+  /** Top-level cluster keys to replace (shallow), e.g. `{ facts: { ...dev.facts, efsFileSystemId: undefined } }`. @default {} */
+  readonly overrides?: Partial<Cluster>;
+  /** The add-on's own keys under `addons.<id>` as a cluster file writes them; checked and filled by its settings schema. @default {} */
+  readonly settings?: Record<string, unknown>;
+  /** The add-on's `values` (Helm values merged over its own). @default the fixture's */
+  readonly values?: Record<string, unknown>;
+}
+
+/**
+ * The context the pipeline gives `addon`'s hooks, built in memory from a fixture cluster: settings filled by the
+ * add-on's schema exactly as the loader does (bad settings throw, naming the key), and stored in the cluster too, so
+ * hooks that read another add-on's settings from the cluster see them.
+ */
+export function addonContext<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): AddonContext<S> {
+  const base = { ...fixtureCluster(options.cluster), ...options.overrides };
+  const problems: Problem[] = [];
+  const settings = obj({ ...(addon.settings ?? {}) } as Record<string, never>).check(options.settings ?? {}, `addons.${addon.id}`, problems) as unknown as S;
+  if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const config = { ...base.addons[addon.id], settings: settings as Record<string, unknown>, ...(options.values ? { values: options.values } : {}) };
+  const cluster: Cluster = { ...base, addons: { ...base.addons, [addon.id]: config } };
+  return { cluster, config, settings, addons: ADDONS };
+}
+
+/** What `addon`'s hooks produce for a context: validate's problems, the merged Helm values, the manifests as objects. */
+export interface RenderedAddon {
+  readonly problems: Problem[];
+  /** Its values with the config's `values` merged over them, as the Application carries them; undefined without a chart. */
+  readonly values: Record<string, any> | undefined;
+  readonly manifests: Record<string, any>[];
+}
+
+/** Runs `addon`'s hooks in memory (see addonContext); the manifests are rendered only when validate found nothing. */
+export function renderAddon<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): RenderedAddon {
+  const ctx = addonContext(addon, options);
+  const problems = addon.validate?.(ctx) ?? [];
+  const values = addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, ctx.config.values) : undefined;
+  let manifests: Record<string, any>[] = [];
+  if (addon.manifests && problems.length === 0) {
+    const chart = new Chart(new App(), addon.id, { disableResourceNameHashes: true });
+    addon.manifests(chart, ctx);
+    manifests = Testing.synth(chart);
+  }
+  return { problems, values, manifests };
 }

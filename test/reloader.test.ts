@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reloaderValues } from '../charts/foundation/reloader.ts';
-import { configErrors, editCluster, parse, render, tempConfig } from './helpers.ts';
+import { reloader, reloaderValues } from '../charts/foundation/reloader.ts';
+import { addonContext, configErrors, editCluster, parse, render, tempConfig } from './helpers.ts';
 
 describe('reloader', () => {
   it('restarts a workload when its Secret appears (echo-server starts before External Secrets writes it)', () => {
@@ -9,7 +9,7 @@ describe('reloader', () => {
   });
 
   it('does not roll every annotated workload when Reloader itself restarts (syncAfterRestart stays false)', () => {
-    expect(reloaderValues().reloader).toMatchObject({ reloadOnCreate: true, syncAfterRestart: false });
+    expect(reloaderValues(addonContext(reloader).settings).reloader).toMatchObject({ reloadOnCreate: true, syncAfterRestart: false });
   });
 
   it('refuses values overrides that turn create events off or replay them after a restart', () => {
