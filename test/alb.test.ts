@@ -161,7 +161,7 @@ describe('alb-ingress-group', () => {
   });
 
   it('derives the load balancer name from cluster and group', () => {
-    expect(resolveIngressGroup({ name: 'prod', environment: 'prod', dns: { domain: 'x.example.com', hostedZoneId: 'Z12345' } }, addonContext(albIngressGroup).settings).loadBalancerName).toBe('prod-shared');
+    expect(resolveIngressGroup({ name: 'prod', environment: 'prod', dns: { domain: 'x.example.com', hostedZoneId: 'Z12345' } }, addonContext(albIngressGroup, { settings: {} }).settings).loadBalancerName).toBe('prod-shared');
   });
 
   it('fails when the derived load balancer name exceeds 32 characters, naming the key', () => {

@@ -211,6 +211,6 @@ describe('external-secrets-operator', () => {
   });
 
   it('builds values from props alone', () => {
-    expect(externalSecretsValues(exampleCluster('dev'), addonContext(externalSecretsOperator).settings)).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
+    expect(externalSecretsValues(exampleCluster('dev'), addonContext(externalSecretsOperator, { settings: {} }).settings)).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
   });
 });

@@ -74,6 +74,14 @@ export function fixtureClusters(only?: string[]): Cluster[] {
   return loadClusters({ addons: ADDONS, configDir: FIXTURE_CONFIG, only, relativeTo: dirname(FIXTURE_CONFIG) });
 }
 
+const renderedFixtures = new Map<string, RenderedCluster>();
+
+/** A fixture cluster rendered once per test file (read it with parse(); do not change it). */
+export function renderFixture(name: string): RenderedCluster {
+  if (!renderedFixtures.has(name)) renderedFixtures.set(name, render(name));
+  return renderedFixtures.get(name)!;
+}
+
 export function render(name: string, configDir = FIXTURE_CONFIG): RenderedCluster {
   return renderCluster(exampleCluster(name, configDir), { fleet: loadFleet({ configDir }) });
 }
@@ -110,45 +118,62 @@ export interface AddonContextOptions {
   readonly cluster?: string;
   /** Top-level cluster keys to replace (shallow), e.g. `{ facts: { ...dev.facts, efsFileSystemId: undefined } }`. @default {} */
   readonly overrides?: Partial<Cluster>;
-  /** The add-on's own keys under `addons.<id>` as a cluster file writes them; checked and filled by its settings schema. @default {} */
+  /**
+   * The add-on's own keys under `addons.<id>` as a cluster file writes them, replacing the fixture's (spread
+   * `fixtureCluster(name).addons[id].settings` to change one key); checked and filled by its settings schema.
+   * @default the fixture cluster's settings
+   */
   readonly settings?: Record<string, unknown>;
   /** The add-on's `values` (Helm values merged over its own). @default the fixture's */
   readonly values?: Record<string, unknown>;
 }
 
-/**
- * The context the pipeline gives `addon`'s hooks, built in memory from a fixture cluster: settings filled by the
- * add-on's schema exactly as the loader does (bad settings throw, naming the key), and stored in the cluster too, so
- * hooks that read another add-on's settings from the cluster see them.
- */
-export function addonContext<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): AddonContext<S> {
+function buildContext<S>(addon: AddonDefinition<S>, options: AddonContextOptions): { ctx: AddonContext<S>; problems: Problem[] } {
   const base = { ...fixtureCluster(options.cluster), ...options.overrides };
   const problems: Problem[] = [];
-  const settings = obj({ ...(addon.settings ?? {}) } as Record<string, never>).check(options.settings ?? {}, `addons.${addon.id}`, problems) as unknown as S;
-  if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const raw = options.settings ?? base.addons[addon.id].settings;
+  const settings = obj({ ...(addon.settings ?? {}) } as Record<string, never>).check(raw, `addons.${addon.id}`, problems) as unknown as S;
   const config = { ...base.addons[addon.id], settings: settings as Record<string, unknown>, ...(options.values ? { values: options.values } : {}) };
   const cluster: Cluster = { ...base, addons: { ...base.addons, [addon.id]: config } };
-  return { cluster, config, settings, addons: ADDONS };
+  return { ctx: { cluster, config, settings, addons: ADDONS }, problems };
 }
 
-/** What `addon`'s hooks produce for a context: validate's problems, the merged Helm values, the manifests as objects. */
+/**
+ * The context the pipeline gives `addon`'s hooks, built in memory from a fixture cluster: settings filled by the
+ * add-on's schema as the loader does them, and stored in the cluster too, so hooks that read an add-on's settings
+ * from the cluster see them. Throws the schema's problems (`path: message` lines) for bad settings.
+ */
+export function addonContext<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): AddonContext<S> {
+  const { ctx, problems } = buildContext(addon, options);
+  if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  return ctx;
+}
+
+/** What `addon`'s hooks produce for a context. */
 export interface RenderedAddon {
-  readonly problems: Problem[];
-  /** Its values with the config's `values` merged over them, as the Application carries them; undefined without a chart. */
+  /** Schema and validate problems as configErrors shows them (`clusters/<name>.yaml: path: message`). */
+  readonly errors: string[];
+  /** Its values with the config's `values` merged over them, as the Application carries them; undefined without a chart or with errors. */
   readonly values: Record<string, any> | undefined;
+  /** Its manifests as objects; empty with errors. */
   readonly manifests: Record<string, any>[];
 }
 
-/** Runs `addon`'s hooks in memory (see addonContext); the manifests are rendered only when validate found nothing. */
+/**
+ * Runs `addon`'s hooks in memory (see addonContext) as the loader and renderer do: the schema, then validate (only
+ * with valid settings), then values and manifests (only without problems).
+ */
 export function renderAddon<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): RenderedAddon {
-  const ctx = addonContext(addon, options);
-  const problems = addon.validate?.(ctx) ?? [];
+  const { ctx, problems } = buildContext(addon, options);
+  if (problems.length === 0) problems.push(...(addon.validate?.(ctx) ?? []));
+  const errors = problems.map((p) => `${ctx.cluster.files.config}: ${p.path}: ${p.message}`);
+  if (errors.length > 0) return { errors, values: undefined, manifests: [] };
   const values = addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, ctx.config.values) : undefined;
   let manifests: Record<string, any>[] = [];
-  if (addon.manifests && problems.length === 0) {
+  if (addon.manifests) {
     const chart = new Chart(new App(), addon.id, { disableResourceNameHashes: true });
     addon.manifests(chart, ctx);
     manifests = Testing.synth(chart);
   }
-  return { problems, values, manifests };
+  return { errors, values, manifests };
 }
