@@ -14,6 +14,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { deepMerge } from '../config/merge.ts';
 import { obj, type Problem } from '../config/schema.ts';
 import type { AddonContext, AddonDefinition } from '../charts/addon.ts';
+import { fileName, toYaml, type Manifest } from '../src/manifest-files.ts';
 
 /**
  * The config every test starts from: a frozen copy of the examples in test/fixtures/config (clusters dev and prod,
@@ -87,7 +88,7 @@ export function render(name: string, configDir = FIXTURE_CONFIG): RenderedCluste
 }
 
 /** Parses a rendered file (one object, after the header comment). */
-export function parse(rendered: RenderedCluster, path: string): Record<string, any> {
+export function parse(rendered: RenderedCluster | Pick<RenderedAddon, 'files'>, path: string): Record<string, any> {
   const text = rendered.files.get(path);
   if (text === undefined) throw new Error(`no file ${path}; have: ${[...rendered.files.keys()].join(', ')}`);
   return load(text) as Record<string, any>;
@@ -157,6 +158,8 @@ export interface RenderedAddon {
   readonly values: Record<string, any> | undefined;
   /** Its manifests as objects; empty with errors. */
   readonly manifests: Record<string, any>[];
+  /** The manifests as dist/ names and writes them (`addons/<id>/<kind>_<namespace>_<name>.yaml`), for parse(). */
+  readonly files: ReadonlyMap<string, string>;
 }
 
 /**
@@ -167,7 +170,7 @@ export function renderAddon<S>(addon: AddonDefinition<S>, options: AddonContextO
   const { ctx, problems } = buildContext(addon, options);
   if (problems.length === 0) problems.push(...(addon.validate?.(ctx) ?? []));
   const errors = problems.map((p) => `${ctx.cluster.files.config}: ${p.path}: ${p.message}`);
-  if (errors.length > 0) return { errors, values: undefined, manifests: [] };
+  if (errors.length > 0) return { errors, values: undefined, manifests: [], files: new Map() };
   const values = addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, ctx.config.values) : undefined;
   let manifests: Record<string, any>[] = [];
   if (addon.manifests) {
@@ -175,5 +178,6 @@ export function renderAddon<S>(addon: AddonDefinition<S>, options: AddonContextO
     addon.manifests(chart, ctx);
     manifests = Testing.synth(chart);
   }
-  return { errors, values, manifests };
+  const files = new Map(manifests.map((m) => [`addons/${addon.id}/${fileName(m as Manifest)}`, toYaml(m, 'test')]));
+  return { errors, values, manifests, files };
 }
