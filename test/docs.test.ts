@@ -7,6 +7,7 @@ import { int } from '../config/schema.ts';
 import { GENERATED_END, GENERATED_START } from '../src/docs/addon-pages.ts';
 import { generateDocs } from '../src/docs/generate.ts';
 import { tempDir } from './helpers.ts';
+import { PROJECT_ROOT } from '../src/paths.ts';
 
 function generated(): string {
   const root = tempDir('platform-docs-');
@@ -17,6 +18,17 @@ function generated(): string {
 const page = (root: string, id: string) => readFileSync(join(root, 'docs', 'addons', `${id}.md`), 'utf8');
 
 describe('generated docs', () => {
+  it('leaves defaults to the generated Settings table: no hand-written table of an add-on page has a Default column', () => {
+    const tables = ADDONS.flatMap((addon) => {
+      const text = page(PROJECT_ROOT, addon.id);
+      const handWritten = text.slice(0, text.indexOf(GENERATED_START)) + text.slice(text.indexOf(GENERATED_END));
+      return handWritten.split('\n').filter((line) => /^\|.*\|\s*Default\s*\|/.test(line)).map((line) => `docs/addons/${addon.id}.md: ${line}`);
+    });
+    expect(tables).toEqual([]);
+    // The generated block has one, so the check can see it.
+    expect(page(PROJECT_ROOT, 'karpenter')).toMatch(/^\| Key \| Allowed \| Default \| Meaning \|$/m);
+  });
+
   it('writes one page per add-on, the index and the three editor schemas; a second check finds nothing stale', () => {
     const root = generated();
     const check = generateDocs({ root, addons: ADDONS }, { check: true });
