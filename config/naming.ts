@@ -103,14 +103,14 @@ const KARPENTER_RULES = ['scheduled-change', 'spot-interruption', 'rebalance', '
 
 /**
  * Load balancer name of the shared ALB: `addons.alb-ingress-group.loadBalancerName`, else `<cluster>-<groupName>`
- * (groupName defaults to "shared"); `undefined` when the add-on is disabled. Same rule as clusterIngressGroup in
+ * (the loader fills groupName's default from the add-on's schema); `undefined` when the add-on is disabled. Same rule as clusterIngressGroup in
  * charts/network/alb-ingress-group.ts (test/fleet-checks.test.ts keeps them equal).
  */
 export function albName(cluster: { readonly name: string; readonly addons: Readonly<Record<string, { readonly enabled: boolean; readonly settings: Record<string, unknown> }>> }): string | undefined {
   const group = cluster.addons['alb-ingress-group'];
   if (!group?.enabled) return undefined;
-  const settings = group.settings as { loadBalancerName?: string; groupName?: string };
-  return settings.loadBalancerName ?? `${cluster.name}-${settings.groupName ?? 'shared'}`;
+  const settings = group.settings as { loadBalancerName?: string; groupName: string };
+  return settings.loadBalancerName ?? `${cluster.name}-${settings.groupName}`;
 }
 
 /**

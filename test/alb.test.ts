@@ -3,16 +3,19 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
-import { albControllerValues, DEFAULT_CLASS_ANNOTATION } from '../charts/network/alb-controller.ts';
-import { ALB_INGRESS_CLASS, DEFAULT_SSL_POLICY, resolveIngressGroup } from '../charts/network/alb-ingress-group.ts';
-import { renderCluster, type RenderedCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig, writeCluster } from './helpers.ts';
+import { albController, DEFAULT_CLASS_ANNOTATION } from '../charts/network/alb-controller.ts';
+import { ALB_INGRESS_CLASS, albIngressGroup, DEFAULT_SSL_POLICY, resolveIngressGroup } from '../charts/network/alb-ingress-group.ts';
+import type { RenderedCluster } from '../src/render.ts';
+import { addonContext, configErrors, exampleCluster, fixtureCluster, parse, renderAddon, renderFixture as render, tempConfig, writeCluster } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const APP = (c: string) => `apps/application_argocd_${c}-alb-controller.yaml`;
 const CLASS = 'addons/alb-controller/ingressclass_alb.yaml';
 const PARAMS = 'addons/alb-controller/ingressclassparams_alb.yaml';
 const GROUP = 'addons/alb-ingress-group/ingress_alb-ingress-group_shared.yaml';
+const groupSettings = (cluster: string) => fixtureCluster(cluster).addons['alb-ingress-group'].settings;
+/** addons.alb-ingress-group of `cluster` with `changes`: its problems and manifests, from the add-on's hooks in memory. */
+const group = (cluster: string, changes: Record<string, unknown>) => renderAddon(albIngressGroup, { cluster, settings: { ...groupSettings(cluster), ...changes } });
 const chartValues = (rendered: RenderedCluster, cluster: string) => parse(rendered, APP(cluster)).spec.sources.find((s: any) => s.helm).helm.valuesObject;
 
 /** Every rendered object of a cluster. */
@@ -42,8 +45,8 @@ describe('alb-controller values', () => {
     });
     const dev = exampleCluster('dev');
     const arn = 'arn:aws:iam::111111111111:role/imported-lbc';
-    const values = albControllerValues({ ...dev, facts: { ...dev.facts, roleArns: { 'alb-controller': arn } } });
-    expect((values.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
+    const { values } = renderAddon(albController, { overrides: { facts: { ...dev.facts, roleArns: { 'alb-controller': arn } } } });
+    expect((values!.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('sets only keys that exist in the pinned chart values.yaml (3.5.0)'), async () => {
@@ -93,11 +96,11 @@ describe('default IngressClass', () => {
   });
 
   it('follows the ingress group settings (internal scheme, own group name)', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'] = { scheme: 'internal', groupName: 'private' }));
-    const rendered = renderCluster(exampleCluster('dev', dir));
-    expect(parse(rendered, PARAMS).spec).toMatchObject({ scheme: 'internal', group: { name: 'private' } });
-    expect(parse(rendered, 'addons/alb-ingress-group/ingress_alb-ingress-group_private.yaml').metadata.annotations['alb.ingress.kubernetes.io/scheme']).toBe('internal');
+    const settings = { scheme: 'internal', groupName: 'private' };
+    // The controller's IngressClassParams read the group's settings from the cluster.
+    const { addons } = addonContext(albIngressGroup, { settings }).cluster;
+    expect(parse(renderAddon(albController, { overrides: { addons } }), PARAMS).spec).toMatchObject({ scheme: 'internal', group: { name: 'private' } });
+    expect(parse(renderAddon(albIngressGroup, { settings }), 'addons/alb-ingress-group/ingress_alb-ingress-group_private.yaml').metadata.annotations['alb.ingress.kubernetes.io/scheme']).toBe('internal');
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('IngressClassParams are valid against the pinned elbv2 CRD (v3.5.0)'), async () => {
@@ -161,7 +164,7 @@ describe('alb-ingress-group', () => {
   });
 
   it('derives the load balancer name from cluster and group', () => {
-    expect(resolveIngressGroup({ name: 'prod', environment: 'prod', dns: { domain: 'x.example.com', hostedZoneId: 'Z12345' } }).loadBalancerName).toBe('prod-shared');
+    expect(resolveIngressGroup({ name: 'prod', environment: 'prod', dns: { domain: 'x.example.com', hostedZoneId: 'Z12345' } }, addonContext(albIngressGroup, { settings: {} }).settings).loadBalancerName).toBe('prod-shared');
   });
 
   it('fails when the derived load balancer name exceeds 32 characters, naming the key', () => {
@@ -175,47 +178,35 @@ describe('alb-ingress-group', () => {
   });
 
   it('fails when an explicit load balancer name exceeds 32 characters', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].loadBalancerName = 'dev-shared-application-load-balancer'));
-    expect(configErrors(dir)).toContain(
+    expect(group('dev', { loadBalancerName: 'dev-shared-application-load-balancer' }).errors).toContain(
       'clusters/dev.yaml: addons.alb-ingress-group.loadBalancerName: got "dev-shared-application-load-balancer" (string); allowed: a load balancer name (letters, digits and "-") of at most 32 characters',
     );
   });
 
   it('fails on a load balancer name starting with "internal-"', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].loadBalancerName = 'internal-dev'));
-    expect(configErrors(dir)).toContain(
+    expect(group('dev', { loadBalancerName: 'internal-dev' }).errors).toContain(
       'clusters/dev.yaml: addons.alb-ingress-group.loadBalancerName: got "internal-dev" (string); allowed: a load balancer name (letters, digits and "-") of at most 32 characters',
     );
   });
 
   it('fails on a certificate from another region', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['alb-ingress-group'].certificateArn = 'arn:aws:acm:eu-west-1:222222222222:certificate/5f0c2b1e-8a3d-4c6e-9b7a-2d1e0f3c4b5a'));
-    expect(configErrors(dir)).toContain(
+    expect(group('prod', { certificateArn: 'arn:aws:acm:eu-west-1:222222222222:certificate/5f0c2b1e-8a3d-4c6e-9b7a-2d1e0f3c4b5a' }).errors).toContain(
       'clusters/prod.yaml: addons.alb-ingress-group.certificateArn: got a certificate in "eu-west-1"; allowed: an ACM certificate in the cluster\'s region "us-east-1" (an ALB only uses certificates of its own region)',
     );
   });
 
   it('fails on a certificate ARN that is not from ACM', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['alb-ingress-group'].certificateArn = 'arn:aws:iam::222222222222:server-certificate/web'));
-    expect(configErrors(dir).join('\n')).toContain('clusters/prod.yaml: addons.alb-ingress-group.certificateArn: got "arn:aws:iam::222222222222:server-certificate/web" (string); allowed: an ACM certificate ARN');
+    expect(group('prod', { certificateArn: 'arn:aws:iam::222222222222:server-certificate/web' }).errors.join('\n')).toContain('clusters/prod.yaml: addons.alb-ingress-group.certificateArn: got "arn:aws:iam::222222222222:server-certificate/web" (string); allowed: an ACM certificate ARN');
   });
 
   it('fails on a hostname outside the cluster domain', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].hostname = 'ingress.example.org'));
-    expect(configErrors(dir)).toContain(
+    expect(group('dev', { hostname: 'ingress.example.org' }).errors).toContain(
       'clusters/dev.yaml: addons.alb-ingress-group.hostname: got "ingress.example.org"; allowed: a name in the cluster\'s domain "dev.platform.example.com" (external-dns only manages that zone)',
     );
   });
 
   it('rejects at load a host deeper than one label under the domain: a *.<domain> certificate cannot cover it', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].hostname = 'ingress.eu.dev.platform.example.com'));
-    expect(configErrors(dir)).toEqual([
+    expect(group('dev', { hostname: 'ingress.eu.dev.platform.example.com' }).errors).toEqual([
       'clusters/dev.yaml: addons.alb-ingress-group.hostname: got "ingress.eu.dev.platform.example.com", which a "*.dev.platform.example.com" wildcard certificate does not cover, ' +
         'so certificate discovery fails for the whole ingress group; allowed: one label under "dev.platform.example.com" (such as "ingress.dev.platform.example.com"), ' +
         'or set addons.alb-ingress-group.certificateArn to a certificate that covers it',
@@ -223,9 +214,7 @@ describe('alb-ingress-group', () => {
   });
 
   it('accepts a deeper host with an explicit certificateArn (no discovery)', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['alb-ingress-group'].hostname = 'ingress.eu.platform.example.com'));
-    const ingress = parse(render('prod', dir), GROUP);
+    const ingress = parse(group('prod', { hostname: 'ingress.eu.platform.example.com' }), GROUP);
     expect(ingress.metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe('ingress.eu.platform.example.com');
     expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toMatch(/^arn:aws:acm:/);
   });
@@ -243,17 +232,13 @@ describe('alb-ingress-group', () => {
   });
 
   it('fails on an SSL policy without TLS 1.3', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['alb-ingress-group'].sslPolicy = 'ELBSecurityPolicy-2016-08'));
-    expect(configErrors(dir)).toContain(
+    expect(group('dev', { sslPolicy: 'ELBSecurityPolicy-2016-08' }).errors).toContain(
       'clusters/dev.yaml: addons.alb-ingress-group.sslPolicy: got "ELBSecurityPolicy-2016-08" (string); allowed: an ELB TLS 1.3 security policy such as "ELBSecurityPolicy-TLS13-1-2-2021-06"',
     );
   });
 
   it('fails on an unknown scheme and a bad CIDR', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => Object.assign(doc.addons['alb-ingress-group'], { scheme: 'public', inboundCidrs: ['10.0.0.0/33'] }));
-    const errors = configErrors(dir);
+    const { errors } = group('dev', { scheme: 'public', inboundCidrs: ['10.0.0.0/33'] });
     expect(errors).toContain('clusters/dev.yaml: addons.alb-ingress-group.scheme: got "public" (string); allowed: one of "internet-facing", "internal"');
     expect(errors).toContain('clusters/dev.yaml: addons.alb-ingress-group.inboundCidrs[0]: got "10.0.0.0/33" (string); allowed: an IPv4 CIDR such as "203.0.113.0/24"');
   });

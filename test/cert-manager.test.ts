@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { certManagerValues, ISSUERS } from '../charts/network/cert-manager.ts';
+import { certManager, ISSUERS } from '../charts/network/cert-manager.ts';
 import { SERVICE_ACCOUNTS } from '../config/naming.ts';
-import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { exampleCluster, fixtureCluster, parse, renderAddon, renderFixture as render } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const APP = (c: string) => `apps/application_argocd_${c}-cert-manager.yaml`;
@@ -12,21 +11,23 @@ function chartSource(app: Record<string, any>) {
   return app.spec.sources.find((s: any) => s.helm);
 }
 
+/** The values the Application carries, from the add-on's hooks in memory. */
+const valuesOf = (cluster: string) => renderAddon(certManager, { cluster }).values!;
+const settings = (cluster: string) => fixtureCluster(cluster).addons['cert-manager'].settings;
+
 describe('cert-manager values', () => {
   it('installs the CRDs through crds.enabled (not the removed installCRDs) and keeps them', () => {
-    const values = chartSource(parse(render('prod'), APP('prod'))).helm.valuesObject;
+    const values = valuesOf('prod');
     expect(values.crds).toEqual({ enabled: true, keep: true });
     expect(values).not.toHaveProperty('installCRDs');
   });
 
   it('rejects values overrides that drop the CRDs or stop keeping them (every Certificate would go with them)', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (d) => (d.addons['cert-manager'] = { ...d.addons['cert-manager'], values: { crds: { keep: false } } }));
-    expect(configErrors(dir, ['prod'])).toEqual([expect.stringMatching(/^clusters\/prod\.yaml: addons\.cert-manager\.values\.crds\.keep: got false \(boolean\); allowed: true \(or leave it out\): keeps the CRDs/)]);
+    expect(renderAddon(certManager, { cluster: 'prod', values: { crds: { keep: false } } }).errors).toEqual([expect.stringMatching(/^clusters\/prod\.yaml: addons\.cert-manager\.values\.crds\.keep: got false \(boolean\); allowed: true \(or leave it out\): keeps the CRDs/)]);
   });
 
   it('runs 2 replicas of controller, webhook and cainjector with PodDisruptionBudgets by default (prod)', () => {
-    const values = chartSource(parse(render('prod'), APP('prod'))).helm.valuesObject;
+    const values = valuesOf('prod');
     for (const part of [values, values.webhook, values.cainjector]) {
       expect(part.replicaCount).toBe(2);
       expect(part.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
@@ -37,13 +38,13 @@ describe('cert-manager values', () => {
   });
 
   it('dev runs single replicas without budgets', () => {
-    const values = chartSource(parse(render('dev'), APP('dev'))).helm.valuesObject;
+    const values = valuesOf('dev');
     expect([values.replicaCount, values.webhook.replicaCount, values.cainjector.replicaCount]).toEqual([1, 1, 1]);
     expect(values.podDisruptionBudget.enabled).toBe(false);
   });
 
   it('annotates the shared service account with the IRSA role by the naming convention', () => {
-    const values = chartSource(parse(render('dev'), APP('dev'))).helm.valuesObject;
+    const values = valuesOf('dev');
     expect(SERVICE_ACCOUNTS['cert-manager']).toEqual({ namespace: 'cert-manager', name: 'cert-manager' });
     expect(values.serviceAccount).toEqual({
       create: true,
@@ -56,8 +57,8 @@ describe('cert-manager values', () => {
   it('uses a role ARN from the facts when the bootstrap published a different one', () => {
     const dev = exampleCluster('dev');
     const arn = 'arn:aws:iam::111111111111:role/custom-cert-manager';
-    const values = certManagerValues({ ...dev, facts: { ...dev.facts, roleArns: { 'cert-manager': arn } } });
-    expect((values.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
+    const { values } = renderAddon(certManager, { overrides: { facts: { ...dev.facts, roleArns: { 'cert-manager': arn } } } });
+    expect((values!.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('is valid against the pinned chart values.schema.json (which forbids unknown keys)'), async () => {
@@ -110,9 +111,9 @@ describe('cert-manager ClusterIssuers', () => {
   });
 
   it('leaves the ACME contact out when no e-mail is configured', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => delete doc.addons['cert-manager'].email);
-    const issuer = parse(renderCluster(exampleCluster('dev', dir)), ISSUER('letsencrypt-staging'));
+    const { manifests } = renderAddon(certManager, { settings: { ...settings('dev'), email: undefined } });
+    const issuer = manifests.find((m) => m.kind === 'ClusterIssuer' && m.metadata.name === 'letsencrypt-staging')!;
+    expect(issuer.spec.acme.server).toBe(ISSUERS['letsencrypt-staging']);
     expect(issuer.spec.acme).not.toHaveProperty('email');
   });
 
@@ -128,16 +129,12 @@ describe('cert-manager ClusterIssuers', () => {
   });
 
   it('fails on an invalid e-mail, naming the file, key and value', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['cert-manager'].email = 'platform-at-example'));
-    expect(configErrors(dir)).toContain(
+    expect(renderAddon(certManager, { settings: { ...settings('dev'), email: 'platform-at-example' } }).errors).toContain(
       'clusters/dev.yaml: addons.cert-manager.email: got "platform-at-example" (string); allowed: an e-mail address such as "platform@example.com"',
     );
   });
 
   it('fails on replicas out of range', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['cert-manager'].replicas = 0));
-    expect(configErrors(dir)).toContain('clusters/prod.yaml: addons.cert-manager.replicas: got 0 (number); allowed: a whole number >= 1 and <= 5');
+    expect(renderAddon(certManager, { cluster: 'prod', settings: { ...settings('prod'), replicas: 0 } }).errors).toContain('clusters/prod.yaml: addons.cert-manager.replicas: got 0 (number); allowed: a whole number >= 1 and <= 5');
   });
 });

@@ -7,6 +7,7 @@ import { int } from '../config/schema.ts';
 import { GENERATED_END, GENERATED_START } from '../src/docs/addon-pages.ts';
 import { generateDocs } from '../src/docs/generate.ts';
 import { tempDir } from './helpers.ts';
+import { PROJECT_ROOT } from '../src/paths.ts';
 
 function generated(): string {
   const root = tempDir('platform-docs-');
@@ -17,6 +18,17 @@ function generated(): string {
 const page = (root: string, id: string) => readFileSync(join(root, 'docs', 'addons', `${id}.md`), 'utf8');
 
 describe('generated docs', () => {
+  it('leaves defaults to the generated Settings table: no hand-written table of an add-on page has a Default column', () => {
+    const tables = ADDONS.flatMap((addon) => {
+      const text = page(PROJECT_ROOT, addon.id);
+      const handWritten = text.slice(0, text.indexOf(GENERATED_START)) + text.slice(text.indexOf(GENERATED_END));
+      return handWritten.split('\n').filter((line) => /^\|.*\|\s*Default\s*\|/.test(line)).map((line) => `docs/addons/${addon.id}.md: ${line}`);
+    });
+    expect(tables).toEqual([]);
+    // The generated block has one, so the check can see it.
+    expect(page(PROJECT_ROOT, 'karpenter')).toMatch(/^\| Key \| Allowed \| Default \| Meaning \|$/m);
+  });
+
   it('writes one page per add-on, the index and the three editor schemas; a second check finds nothing stale', () => {
     const root = generated();
     const check = generateDocs({ root, addons: ADDONS }, { check: true });
@@ -31,8 +43,8 @@ describe('generated docs', () => {
     const karpenter = page(generated(), 'karpenter');
     expect(karpenter).toContain('| Sync wave | 10 ');
     expect(karpenter).toContain('`karpenter` 1.14.1 from `oci://public.ecr.aws/karpenter/karpenter`');
-    expect(karpenter).toContain("| `replicas` | a whole number >= 1 and <= 5 | 2 | Controller replicas; one leads, the other takes over within seconds.");
-    expect(karpenter).toMatch(/\| `memory` \| a memory quantity in Mi or Gi such as "1Gi" \| "1792Mi" \| Controller memory/);
+    expect(karpenter).toContain("| `replicas` | a whole number >= 1 and <= 5 | `2` | Controller replicas; one leads, the other takes over within seconds.");
+    expect(karpenter).toMatch(/\| `memory` \| a memory quantity in Mi or Gi such as "1Gi" \| `"1792Mi"` \| Controller memory/);
   });
 
   it('shows the IAM a controller gets from the bootstrap, and none for add-ons without AWS access', () => {
@@ -50,7 +62,7 @@ describe('generated docs', () => {
     const check = generateDocs({ root, addons: changed }, { check: true });
     expect(check.stale).toEqual(['docs/addons/karpenter.md', 'schema/cluster.schema.json']);
     // --check writes nothing.
-    expect(page(root, 'karpenter')).toContain('| `replicas` | a whole number >= 1 and <= 5 | 2 |');
+    expect(page(root, 'karpenter')).toContain('| `replicas` | a whole number >= 1 and <= 5 | `2` |');
   });
 
   it('keeps the hand-written text around the generated block', () => {

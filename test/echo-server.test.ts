@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SECRET, DEFAULT_IMAGE, HEALTH_PATH } from '../charts/network/echo-server.ts';
-import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { CONFIG_SECRET, DEFAULT_IMAGE, echoServer, HEALTH_PATH } from '../charts/network/echo-server.ts';
+import { fixtureCluster, parse, renderAddon, renderFixture as render } from './helpers.ts';
 import { needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const DIR = 'addons/echo-server';
@@ -11,6 +10,7 @@ const INGRESS = `${DIR}/ingress_echo-server_echo-server.yaml`;
 const PDB = `${DIR}/poddisruptionbudget_echo-server_echo-server.yaml`;
 /** Built-in kinds the network add-ons render (custom resources among them are checked too). */
 const BUILT_IN = new Set(['Deployment', 'Service', 'Ingress', 'IngressClass', 'PodDisruptionBudget']);
+const settings = (cluster: string) => fixtureCluster(cluster).addons['echo-server'].settings;
 
 describe('echo-server', () => {
   it('runs the pinned image (tag and digest) in namespace echo-server with explicit, readable labels', () => {
@@ -125,23 +125,19 @@ describe('echo-server', () => {
   });
 
   it('accepts another image pinned by tag and digest', () => {
-    const dir = tempConfig();
     const image = `ghcr.io/example-org/echo:1.2.3@sha256:${'a'.repeat(64)}`;
-    editCluster(dir, 'dev', (doc) => (doc.addons['echo-server'].image = image));
-    expect(parse(renderCluster(exampleCluster('dev', dir)), DEPLOYMENT).spec.template.spec.containers[0].image).toBe(image);
+    const { errors, manifests } = renderAddon(echoServer, { settings: { ...settings('dev'), image } });
+    expect(errors).toEqual([]);
+    expect(manifests.find((m) => m.kind === 'Deployment')!.spec.template.spec.containers[0].image).toBe(image);
   });
 
   it('fails on an image without a digest', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['echo-server'].image = 'ealen/echo-server:latest'));
-    expect(configErrors(dir)).toContain(
+    expect(renderAddon(echoServer, { settings: { ...settings('dev'), image: 'ealen/echo-server:latest' } }).errors).toContain(
       'clusters/dev.yaml: addons.echo-server.image: got "ealen/echo-server:latest" (string); allowed: an image pinned by tag and digest, such as "repo/name:1.2.3@sha256:<64 hex>"',
     );
   });
 
   it('fails on replicas out of range', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['echo-server'].replicas = 0));
-    expect(configErrors(dir)).toContain('clusters/prod.yaml: addons.echo-server.replicas: got 0 (number); allowed: a whole number >= 1 and <= 10');
+    expect(renderAddon(echoServer, { cluster: 'prod', settings: { ...settings('prod'), replicas: 0 } }).errors).toContain('clusters/prod.yaml: addons.echo-server.replicas: got 0 (number); allowed: a whole number >= 1 and <= 10');
   });
 });

@@ -2,17 +2,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { efsControllerValues } from '../charts/storage/efs-controller.ts';
+import { efsController } from '../charts/storage/efs-controller.ts';
 import { SERVICE_ACCOUNTS, KARPENTER_NAMESPACE } from '../config/naming.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { configErrors, editCluster, fixtureCluster, parse, render, renderAddon, renderFixture, tempConfig } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const CHART = join(UPSTREAM, 'charts', 'aws-efs-csi-driver');
 const APP = 'apps/application_argocd_dev-efs-controller.yaml';
 const CLASS = 'addons/efs-controller/storageclass_efs.yaml';
 
+/** The dev fixture with the efsFileSystemId fact replaced (undefined: absent). */
+const withFileSystem = (id: string | undefined) => ({ overrides: { facts: { ...fixtureCluster('dev').facts, efsFileSystemId: id } } });
+
 describe('efs-controller', () => {
-  const dev = render('dev');
+  const dev = renderFixture('dev');
   const app = parse(dev, APP);
   const source = app.spec.sources[0];
   const values = source.helm.valuesObject;
@@ -98,39 +101,32 @@ describe('efs-controller', () => {
   });
 
   it('reclaimPolicy Retain keeps the data and the controller unprivileged', () => {
-    const retained = parse(render('prod'), 'apps/application_argocd_prod-efs-controller.yaml').spec.sources[0].helm.valuesObject;
+    const retained = parse(renderFixture('prod'), 'apps/application_argocd_prod-efs-controller.yaml').spec.sources[0].helm.valuesObject;
     expect(retained.controller.deleteAccessPointRootDir).toBe(false);
     expect(retained.controller.containerSecurityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false });
   });
 
   it('rejects at load the combination the chart documents as failing, and a Delete that would keep the data', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => {
-      d.addons['efs-controller'] = { reclaimPolicy: 'Retain', values: { controller: { deleteAccessPointRootDir: true } } };
-    });
-    editCluster(dir, 'prod', (d) => {
-      d.addons['efs-controller'] = { reclaimPolicy: 'Delete', values: { controller: { deleteAccessPointRootDir: false } } };
-    });
-    expect(configErrors(dir)).toEqual([
+    expect([
+      ...renderAddon(efsController, { settings: { reclaimPolicy: 'Retain' }, values: { controller: { deleteAccessPointRootDir: true } } }).errors,
+      ...renderAddon(efsController, { cluster: 'prod', settings: { reclaimPolicy: 'Delete' }, values: { controller: { deleteAccessPointRootDir: false } } }).errors,
+    ]).toEqual([
       'clusters/dev.yaml: addons.efs-controller.values.controller.containerSecurityContext.privileged: got false (boolean) with deleteAccessPointRootDir true, which the chart documents as failing; allowed: true (or leave it out), or deleteAccessPointRootDir false with addons.efs-controller.reclaimPolicy "Retain"',
       'clusters/prod.yaml: addons.efs-controller.values.controller.deleteAccessPointRootDir: got false (boolean) with reclaimPolicy "Delete", which would delete the access point but keep the data; allowed: true (or leave it out), or addons.efs-controller.reclaimPolicy "Retain"',
     ]);
   });
 
   it('takes class settings per cluster: prod retains volumes in its own GID range', () => {
-    const sc = parse(render('prod'), 'addons/efs-controller/storageclass_efs.yaml');
+    const sc = parse(renderFixture('prod'), 'addons/efs-controller/storageclass_efs.yaml');
     expect(sc.reclaimPolicy).toBe('Retain');
     expect(sc.parameters).toMatchObject({ fileSystemId: 'fs-0f1e2d3c4b5a60202', gidRangeStart: '100000', gidRangeEnd: '200000' });
   });
 
   it('switches the default-class annotation and the class name from config', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['efs-controller'] = { defaultClass: false, storageClassName: 'efs-shared', directoryPerms: '750', basePath: '/k8s' };
-    });
-    const out = render('dev', dir);
-    expect(out.files.has(CLASS)).toBe(false);
-    const sc = parse(out, 'addons/efs-controller/storageclass_efs-shared.yaml');
+    const { manifests } = renderAddon(efsController, { settings: { defaultClass: false, storageClassName: 'efs-shared', directoryPerms: '750', basePath: '/k8s' } });
+    const classes = manifests.filter((m) => m.kind === 'StorageClass');
+    expect(classes.map((m) => m.metadata.name)).toEqual(['efs-shared']);
+    const sc = classes[0];
     expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('false');
     expect(sc.parameters).toMatchObject({ directoryPerms: '750', basePath: '/k8s' });
   });
@@ -144,21 +140,13 @@ describe('efs-controller', () => {
   });
 
   it('deep-merges the cluster values over the defaults', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['efs-controller'] = { replicas: 3, values: { controller: { logLevel: 5 } } };
-    });
-    const v = parse(render('dev', dir), APP).spec.sources[0].helm.valuesObject;
+    const v = renderAddon(efsController, { settings: { replicas: 3 }, values: { controller: { logLevel: 5 } } }).values!;
     expect(v.controller).toMatchObject({ replicaCount: 3, logLevel: 5, serviceAccount: { name: 'efs-csi-controller-sa' } });
-    expect(efsControllerValues(exampleCluster('dev'), { replicas: 1 })).toMatchObject({ controller: { replicaCount: 1, podDisruptionBudget: { enabled: false } } });
+    expect(renderAddon(efsController, { settings: { replicas: 1 } }).values).toMatchObject({ controller: { replicaCount: 1, podDisruptionBudget: { enabled: false } } });
   });
 
   it('fails without the efsFileSystemId fact, naming the fact, the facts file and the command', () => {
-    const dir = tempConfig();
-    const file = join(dir, 'facts', 'dev.yaml');
-    const text = readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*\n/m, '');
-    writeFileSync(file, text);
-    const errors = configErrors(dir, ['dev']);
+    const errors = renderAddon(efsController, withFileSystem(undefined)).errors;
     expect(errors).toEqual([
       'clusters/dev.yaml: facts.efsFileSystemId: the efs-controller StorageClass needs the fact efsFileSystemId in facts/dev.yaml (got nothing); ' +
         'allowed: "fs-" and 8 or 17 lowercase hex characters, written by `npm run facts -- pull --cluster dev` after the bootstrap, or disable addons.efs-controller',
@@ -167,10 +155,7 @@ describe('efs-controller', () => {
 
   it('fails on a malformed efsFileSystemId', () => {
     for (const bad of ['fs-123', 'fs-0123456789ABCDEF0', 'fsap-0123456789abcdef0', 'fs-0123456789abcdef0 ']) {
-      const dir = tempConfig();
-      const file = join(dir, 'facts', 'dev.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*$/m, `efsFileSystemId: "${bad}"`));
-      const errors = configErrors(dir, ['dev']);
+      const errors = renderAddon(efsController, withFileSystem(bad)).errors;
       expect(errors).toHaveLength(1);
       expect(errors[0]).toContain(`facts.efsFileSystemId: the efs-controller StorageClass needs the fact efsFileSystemId in facts/dev.yaml (got ${JSON.stringify(bad)})`);
       expect(errors[0]).toContain('npm run facts -- pull --cluster dev');
@@ -179,10 +164,7 @@ describe('efs-controller', () => {
 
   it('accepts both file-system id lengths and needs no fact when the add-on is disabled', () => {
     for (const good of ['fs-01234567', 'fs-0123456789abcdef0']) {
-      const dir = tempConfig();
-      const file = join(dir, 'facts', 'dev.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^efsFileSystemId:.*$/m, `efsFileSystemId: ${good}`));
-      expect(configErrors(dir, ['dev'])).toEqual([]);
+      expect(renderAddon(efsController, withFileSystem(good)).errors).toEqual([]);
     }
     const dir = tempConfig();
     const file = join(dir, 'facts', 'dev.yaml');
@@ -195,18 +177,11 @@ describe('efs-controller', () => {
   });
 
   it('fails on a GID range that is empty and on bad class settings', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['efs-controller'] = { gidRangeStart: 5000, gidRangeEnd: 5000, reclaimPolicy: 'Recycle', directoryPerms: 700 };
-    });
-    expect(configErrors(dir, ['dev'])).toEqual([
+    expect(renderAddon(efsController, { settings: { gidRangeStart: 5000, gidRangeEnd: 5000, reclaimPolicy: 'Recycle', directoryPerms: 700 } }).errors).toEqual([
       'clusters/dev.yaml: addons.efs-controller.reclaimPolicy: got "Recycle" (string); allowed: one of "Delete", "Retain"',
       'clusters/dev.yaml: addons.efs-controller.directoryPerms: got 700 (number); allowed: quoted octal permissions such as "700" (YAML reads an unquoted 700 as a number)',
     ]);
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['efs-controller'] = { gidRangeStart: 5000, gidRangeEnd: 5000 };
-    });
-    expect(configErrors(dir, ['dev'])).toEqual([
+    expect(renderAddon(efsController, { settings: { gidRangeStart: 5000, gidRangeEnd: 5000 } }).errors).toEqual([
       'clusters/dev.yaml: addons.efs-controller.gidRangeEnd: got 5000, not above gidRangeStart 5000; allowed: a GID greater than gidRangeStart',
     ]);
   });

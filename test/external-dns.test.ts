@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { externalDnsValues, txtOwnerId } from '../charts/network/external-dns.ts';
-import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { externalDns, txtOwnerId } from '../charts/network/external-dns.ts';
+import { exampleCluster, fixtureCluster, parse, render, renderAddon } from './helpers.ts';
 import { needsUpstream, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const APP = (c: string) => `apps/application_argocd_${c}-external-dns.yaml`;
 const CHART = join(UPSTREAM, 'charts', 'external-dns');
 
-const values = (cluster: string) => parse(render(cluster), APP(cluster)).spec.source.helm.valuesObject;
+/** The values the Application carries, from the add-on's hooks in memory. */
+const values = (cluster: string) => renderAddon(externalDns, { cluster }).values!;
+const settings = (cluster: string) => fixtureCluster(cluster).addons['external-dns'].settings;
 
 describe('external-dns values', () => {
   it('uses the AWS provider in the cluster region, for ingresses and services', () => {
@@ -51,7 +52,7 @@ describe('external-dns values', () => {
     });
     const prod = exampleCluster('prod');
     const arn = 'arn:aws:iam::222222222222:role/dns-writer';
-    const v = externalDnsValues({ ...prod, facts: { ...prod.facts, roleArns: { 'external-dns': arn } } });
+    const v = renderAddon(externalDns, { cluster: 'prod', overrides: { facts: { ...prod.facts, roleArns: { 'external-dns': arn } } } }).values!;
     expect((v.serviceAccount as any).annotations['eks.amazonaws.com/role-arn']).toBe(arn);
   });
 
@@ -81,21 +82,14 @@ describe('external-dns values', () => {
   });
 
   it('follows a policy change in config', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['external-dns'].policy = 'sync'));
-    const app = parse(renderCluster(exampleCluster('prod', dir)), APP('prod'));
-    expect(app.spec.source.helm.valuesObject.policy).toBe('sync');
+    expect(renderAddon(externalDns, { cluster: 'prod', settings: { ...settings('prod'), policy: 'sync' } }).values!.policy).toBe('sync');
   });
 
   it('fails on an unknown policy', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => (doc.addons['external-dns'].policy = 'create-and-delete'));
-    expect(configErrors(dir)).toContain('clusters/dev.yaml: addons.external-dns.policy: got "create-and-delete" (string); allowed: one of "upsert-only", "sync"');
+    expect(renderAddon(externalDns, { settings: { ...settings('dev'), policy: 'create-and-delete' } }).errors).toContain('clusters/dev.yaml: addons.external-dns.policy: got "create-and-delete" (string); allowed: one of "upsert-only", "sync"');
   });
 
   it('fails on an interval that is not a duration', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (doc) => (doc.addons['external-dns'].interval = '2 minutes'));
-    expect(configErrors(dir)).toContain('clusters/prod.yaml: addons.external-dns.interval: got "2 minutes" (string); allowed: a Go duration such as "1m" or "90s"');
+    expect(renderAddon(externalDns, { cluster: 'prod', settings: { ...settings('prod'), interval: '2 minutes' } }).errors).toContain('clusters/prod.yaml: addons.external-dns.interval: got "2 minutes" (string); allowed: a Go duration such as "1m" or "90s"');
   });
 });

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { externalSecretsOperator, externalSecretsValues } from '../charts/operators/external-secrets-operator.ts';
+import { externalSecretsOperator, externalSecretsValues, type ExternalSecretsOperatorProps } from '../charts/operators/external-secrets-operator.ts';
 import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { renderCluster } from '../src/render.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { addonContext, fixtureCluster as exampleCluster, parse, renderAddon, renderFixture as render } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, schemaProblems, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const CHART = join(UPSTREAM, 'charts', 'external-secrets');
@@ -31,11 +31,8 @@ describe('external-secrets-operator', () => {
   });
 
   it('rejects values overrides that drop the CRDs or their protection', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (d) => {
-      d.addons['external-secrets-operator'] = { ...d.addons['external-secrets-operator'], values: { installCRDs: false, crds: { annotations: { 'argocd.argoproj.io/sync-options': 'Prune=true' } } } };
-    });
-    expect(configErrors(dir, ['prod'])).toEqual([
+    const values = { installCRDs: false, crds: { annotations: { 'argocd.argoproj.io/sync-options': 'Prune=true' } } };
+    expect(renderAddon(externalSecretsOperator, { cluster: 'prod', values }).errors).toEqual([
       expect.stringMatching(/^clusters\/prod\.yaml: addons\.external-secrets-operator\.values\.installCRDs: got false \(boolean\); allowed: true \(or leave it out\)/),
       expect.stringMatching(/^clusters\/prod\.yaml: addons\.external-secrets-operator\.values\.crds\.annotations\.argocd\.argoproj\.io\/sync-options: got "Prune=true" \(string\); allowed: "Delete=false,Prune=false"/),
     ]);
@@ -133,11 +130,9 @@ describe('external-secrets-operator', () => {
   });
 
   it('takes the allowed namespaces from config', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['external-secrets-operator'].allowedNamespaces = ['echo-server', 'payments'];
-    });
-    expect(parse(render('dev', dir), STORE).spec.conditions).toEqual([{ namespaces: ['echo-server', 'payments'] }]);
+    const settings = { ...exampleCluster('dev').addons['external-secrets-operator'].settings, allowedNamespaces: ['echo-server', 'payments'] };
+    const store = renderAddon(externalSecretsOperator, { settings }).manifests.find((m) => m.kind === 'ClusterSecretStore')!;
+    expect(store.spec.conditions).toEqual([{ namespaces: ['echo-server', 'payments'] }]);
   });
 
   it.skipIf(UPSTREAM_MISSING)(needsUpstream('gives echo-server its message from the cluster prefix: explicit refresh, Owner creation policy, valid v1'), async () => {
@@ -172,15 +167,15 @@ describe('external-secrets-operator', () => {
   });
 
   it('renders no ExternalSecret when echo-server is disabled (its namespace would not exist)', () => {
-    const out = renderCluster(withEchoServer(exampleCluster('dev'), false));
-    expect(out.files.has(SECRET)).toBe(false);
-    expect(out.files.has(STORE)).toBe(true);
+    const { addons } = withEchoServer(exampleCluster('dev'), false);
+    const kinds = renderAddon(externalSecretsOperator, { overrides: { addons } }).manifests.map((m) => m.kind);
+    expect(kinds).toEqual(['ClusterSecretStore']);
   });
 
   it('fails when echo-server is enabled but its namespace is not allowed', () => {
     const cluster = withEchoServer(exampleCluster('dev'));
     const config = cluster.addons['external-secrets-operator'];
-    const settings = { ...config.settings, allowedNamespaces: ['payments'] };
+    const settings = { ...(config.settings as unknown as ExternalSecretsOperatorProps), allowedNamespaces: ['payments'] };
     expect(externalSecretsOperator.validate!({ cluster, config, settings, addons: ADDONS })).toEqual([
       {
         path: 'addons.external-secrets-operator.allowedNamespaces',
@@ -193,24 +188,18 @@ describe('external-secrets-operator', () => {
   });
 
   it('fails on bad settings: namespace names, empty list, durations, replicas', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['external-secrets-operator'] = { allowedNamespaces: ['Echo_Server'], refreshInterval: '1 hour', replicas: 0 };
-    });
-    expect(configErrors(dir, ['dev'])).toEqual([
+    const errors = (settings: Record<string, unknown>) => renderAddon(externalSecretsOperator, { settings }).errors;
+    expect(errors({ allowedNamespaces: ['Echo_Server'], refreshInterval: '1 hour', replicas: 0 })).toEqual([
       'clusters/dev.yaml: addons.external-secrets-operator.replicas: got 0 (number); allowed: a whole number >= 1 and <= 5',
       'clusters/dev.yaml: addons.external-secrets-operator.allowedNamespaces[0]: got "Echo_Server" (string); allowed: a namespace name',
       'clusters/dev.yaml: addons.external-secrets-operator.refreshInterval: got "1 hour" (string); allowed: a Go duration such as "1h" or "15m"',
     ]);
-    editCluster(dir, 'dev', (doc) => {
-      doc.addons['external-secrets-operator'] = { allowedNamespaces: [] };
-    });
-    expect(configErrors(dir, ['dev'])).toEqual([
+    expect(errors({ allowedNamespaces: [] })).toEqual([
       'clusters/dev.yaml: addons.external-secrets-operator.allowedNamespaces: got [] (a list); allowed: a list of at least 1 of a namespace name, without repeats',
     ]);
   });
 
   it('builds values from props alone', () => {
-    expect(externalSecretsValues(exampleCluster('dev'))).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
+    expect(externalSecretsValues(exampleCluster('dev'), addonContext(externalSecretsOperator, { settings: {} }).settings)).toMatchObject({ replicaCount: 2, leaderElect: true, webhook: { replicaCount: 2 } });
   });
 });

@@ -1,4 +1,4 @@
-/** Test helpers: temporary copies of the fixture config, loading, rendering. */
+/** Test helpers: temporary copies of the fixture config, loading, rendering, and one add-on's hooks in memory. */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,11 @@ import type { Cluster } from '../config/cluster.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
 import { loadFleet } from '../config/fleet.ts';
+import { App, Chart, Testing } from 'cdk8s';
+import { deepMerge } from '../config/merge.ts';
+import { obj, type Problem } from '../config/schema.ts';
+import type { AddonContext, AddonDefinition } from '../charts/addon.ts';
+import { fileName, toYaml, type Manifest } from '../src/manifest-files.ts';
 
 /**
  * The config every test starts from: a frozen copy of the examples in test/fixtures/config (clusters dev and prod,
@@ -70,12 +75,20 @@ export function fixtureClusters(only?: string[]): Cluster[] {
   return loadClusters({ addons: ADDONS, configDir: FIXTURE_CONFIG, only, relativeTo: dirname(FIXTURE_CONFIG) });
 }
 
+const renderedFixtures = new Map<string, RenderedCluster>();
+
+/** A fixture cluster rendered once per test file (read it with parse(); do not change it). */
+export function renderFixture(name: string): RenderedCluster {
+  if (!renderedFixtures.has(name)) renderedFixtures.set(name, render(name));
+  return renderedFixtures.get(name)!;
+}
+
 export function render(name: string, configDir = FIXTURE_CONFIG): RenderedCluster {
   return renderCluster(exampleCluster(name, configDir), { fleet: loadFleet({ configDir }) });
 }
 
 /** Parses a rendered file (one object, after the header comment). */
-export function parse(rendered: RenderedCluster, path: string): Record<string, any> {
+export function parse(rendered: RenderedCluster | Pick<RenderedAddon, 'files'>, path: string): Record<string, any> {
   const text = rendered.files.get(path);
   if (text === undefined) throw new Error(`no file ${path}; have: ${[...rendered.files.keys()].join(', ')}`);
   return load(text) as Record<string, any>;
@@ -90,4 +103,81 @@ export function configErrors(configDir: string, only?: string[]): string[] {
     throw err;
   }
   return [];
+}
+
+
+const loaded = new Map<string, Cluster>();
+
+/** A fixture cluster, loaded once per test file (treat it as read-only: contexts copy what they change). */
+export function fixtureCluster(name = 'dev'): Cluster {
+  if (!loaded.has(name)) loaded.set(name, exampleCluster(name));
+  return loaded.get(name)!;
+}
+
+export interface AddonContextOptions {
+  /** The fixture cluster to start from. @default "dev" */
+  readonly cluster?: string;
+  /** Top-level cluster keys to replace (shallow), e.g. `{ facts: { ...dev.facts, efsFileSystemId: undefined } }`. @default {} */
+  readonly overrides?: Partial<Cluster>;
+  /**
+   * The add-on's own keys under `addons.<id>` as a cluster file writes them, replacing the fixture's (spread
+   * `fixtureCluster(name).addons[id].settings` to change one key); checked and filled by its settings schema.
+   * @default the fixture cluster's settings
+   */
+  readonly settings?: Record<string, unknown>;
+  /** The add-on's `values` (Helm values merged over its own). @default the fixture's */
+  readonly values?: Record<string, unknown>;
+}
+
+function buildContext<S>(addon: AddonDefinition<S>, options: AddonContextOptions): { ctx: AddonContext<S>; problems: Problem[] } {
+  const base = { ...fixtureCluster(options.cluster), ...options.overrides };
+  const problems: Problem[] = [];
+  const raw = options.settings ?? base.addons[addon.id].settings;
+  const settings = obj({ ...(addon.settings ?? {}) } as Record<string, never>).check(raw, `addons.${addon.id}`, problems) as unknown as S;
+  const config = { ...base.addons[addon.id], settings: settings as Record<string, unknown>, ...(options.values ? { values: options.values } : {}) };
+  const cluster: Cluster = { ...base, addons: { ...base.addons, [addon.id]: config } };
+  return { ctx: { cluster, config, settings, addons: ADDONS }, problems };
+}
+
+/**
+ * The context the pipeline gives `addon`'s hooks, built in memory from a fixture cluster: settings filled by the
+ * add-on's schema as the loader does them, and stored in the cluster too, so hooks that read an add-on's settings
+ * from the cluster see them. Throws the schema's problems (`path: message` lines) for bad settings.
+ */
+export function addonContext<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): AddonContext<S> {
+  const { ctx, problems } = buildContext(addon, options);
+  if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  return ctx;
+}
+
+/** What `addon`'s hooks produce for a context. */
+export interface RenderedAddon {
+  /** Schema and validate problems as configErrors shows them (`clusters/<name>.yaml: path: message`). */
+  readonly errors: string[];
+  /** Its values with the config's `values` merged over them, as the Application carries them; undefined without a chart or with errors. */
+  readonly values: Record<string, any> | undefined;
+  /** Its manifests as objects; empty with errors. */
+  readonly manifests: Record<string, any>[];
+  /** The manifests as dist/ names and writes them (`addons/<id>/<kind>_<namespace>_<name>.yaml`), for parse(). */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Runs `addon`'s hooks in memory (see addonContext) as the loader and renderer do: the schema, then validate (only
+ * with valid settings), then values and manifests (only without problems).
+ */
+export function renderAddon<S>(addon: AddonDefinition<S>, options: AddonContextOptions = {}): RenderedAddon {
+  const { ctx, problems } = buildContext(addon, options);
+  if (problems.length === 0) problems.push(...(addon.validate?.(ctx) ?? []));
+  const errors = problems.map((p) => `${ctx.cluster.files.config}: ${p.path}: ${p.message}`);
+  if (errors.length > 0) return { errors, values: undefined, manifests: [], files: new Map() };
+  const values = addon.chart ? deepMerge(addon.values?.(ctx) ?? {}, ctx.config.values) : undefined;
+  let manifests: Record<string, any>[] = [];
+  if (addon.manifests) {
+    const chart = new Chart(new App(), addon.id, { disableResourceNameHashes: true });
+    addon.manifests(chart, ctx);
+    manifests = Testing.synth(chart);
+  }
+  const files = new Map(manifests.map((m) => [`addons/${addon.id}/${fileName(m as Manifest)}`, toYaml(m, 'test')]));
+  return { errors, values, manifests, files };
 }

@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
-import { aggregationLabel, readsSecrets } from '../charts/foundation/idp-roles.ts';
+import { aggregationLabel, idpRoles, readsSecrets } from '../charts/foundation/idp-roles.ts';
 import { ACCESS_LEVELS, accessGroup } from '../config/naming.ts';
 import { buildBootstrapTemplate } from '../bootstrap/template.ts';
-import type { RenderedCluster } from '../src/render.ts';
 import { needsUpstream, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { addonContext, configErrors, editCluster, exampleCluster, fixtureCluster, parse, renderAddon, renderFixture, tempConfig, type RenderedAddon } from './helpers.ts';
 
 const FOLDER = 'addons/idp-roles';
-const objects = (r: RenderedCluster) => [...r.files.keys()].filter((f) => f.startsWith(`${FOLDER}/`)).map((f) => parse(r, f));
-const role = (r: RenderedCluster, name: string) => parse(r, `${FOLDER}/clusterrole_${name}.yaml`);
-const bindingOf = (r: RenderedCluster, name: string) => parse(r, `${FOLDER}/clusterrolebinding_${name}.yaml`);
+type Rendered = Pick<RenderedAddon, 'files'>;
+/** The fixture's rendered files, or with `settings` replacing its addons.idp-roles keys: the add-on's hooks in memory. */
+const render = (cluster: string, settings?: Record<string, unknown>): Rendered => (settings ? renderAddon(idpRoles, { cluster, settings }) : renderFixture(cluster));
+const settingsOf = (cluster: string) => fixtureCluster(cluster).addons['idp-roles'].settings as Record<string, any>;
+const objects = (r: Rendered) => [...r.files.keys()].filter((f) => f.startsWith(`${FOLDER}/`)).map((f) => parse(r, f));
+const role = (r: Rendered, name: string) => parse(r, `${FOLDER}/clusterrole_${name}.yaml`);
+const bindingOf = (r: Rendered, name: string) => parse(r, `${FOLDER}/clusterrolebinding_${name}.yaml`);
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 /** The rendered ClusterRoles whose labels one of `selectors` matches: what an aggregated role is built from (besides built-ins). */
-function aggregatedInto(r: RenderedCluster, name: string): Record<string, any>[] {
+function aggregatedInto(r: Rendered, name: string): Record<string, any>[] {
   const selectors: { matchLabels: Record<string, string> }[] = role(r, name).aggregationRule.clusterRoleSelectors;
   return objects(r).filter(
     (o) => o.kind === 'ClusterRole' && selectors.some((s) => Object.entries(s.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v)),
@@ -47,19 +50,16 @@ describe('idp-roles bindings', () => {
   });
 
   it('uses renamed groups from addons.idp-roles.groups', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = { groups: { admin: 'okta:platform-admins', observer: 'okta:everyone' } }));
-    const r = render('dev', dir);
+    const renamed = { groups: { admin: 'okta:platform-admins', observer: 'okta:everyone' } };
+    const r = render('dev', renamed);
     expect(bindingOf(r, 'platform-admin').subjects[0].name).toBe('okta:platform-admins');
     expect(bindingOf(r, 'platform-observer').subjects[0].name).toBe('okta:everyone');
     expect(bindingOf(r, 'platform-reader').subjects[0].name).toBe('platform:reader');
-    expect(accessGroup(exampleCluster('dev', dir), 'admin')).toBe('okta:platform-admins');
+    expect(accessGroup(addonContext(idpRoles, { settings: renamed }).cluster, 'admin')).toBe('okta:platform-admins');
   });
 
   it('renders a writing custom role with its rules, bound only in the workload namespaces, prefixed so it cannot replace another role', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'prod', (d) => (d.addons['idp-roles'].workloadNamespaces = ['shop', 'payments']));
-    const r = render('prod', dir);
+    const r = render('prod', { ...settingsOf('prod'), workloadNamespaces: ['shop', 'payments'] });
     const custom = role(r, 'platform-custom-oncall-restart');
     expect(custom.rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'watch', 'patch'] },
@@ -75,18 +75,14 @@ describe('idp-roles bindings', () => {
   });
 
   it('binds a role that only reads, but reaches into containers (exec, proxy), per workload namespace', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'].customRoles = [{ name: 'debug', groups: ['okta:debug'], rules: [{ resources: ['pods', 'pods/exec'], verbs: ['get'] }] }]));
-    const r = render('dev', dir);
+    const r = render('dev', { ...settingsOf('dev'), customRoles: [{ name: 'debug', groups: ['okta:debug'], rules: [{ resources: ['pods', 'pods/exec'], verbs: ['get'] }] }] });
     expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-custom-debug.yaml`)).toBe(false);
     expect(parse(r, `${FOLDER}/rolebinding_apps_platform-custom-debug.yaml`).roleRef.name).toBe('platform-custom-debug');
   });
 
   it('binds a read-only custom role cluster-wide', () => {
-    const dir = tempConfig();
     const rules = [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list'] }];
-    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = { customRoles: [{ name: 'cert-viewers', groups: ['okta:certs'], rules }] }));
-    const b = bindingOf(render('dev', dir), 'platform-custom-cert-viewers');
+    const b = bindingOf(render('dev', { customRoles: [{ name: 'cert-viewers', groups: ['okta:certs'], rules }] }), 'platform-custom-cert-viewers');
     expect(b.kind).toBe('ClusterRoleBinding');
     expect(b.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'okta:certs' }]);
   });
@@ -97,9 +93,7 @@ describe('idp-roles bindings', () => {
   });
 
   it('adds a custom role to a level through its aggregation label, without a binding of its own', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = { customRoles: [{ name: 'read-certs', aggregateTo: ['reader'], rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list'] }] }] }));
-    const r = render('dev', dir);
+    const r = render('dev', { customRoles: [{ name: 'read-certs', aggregateTo: ['reader'], rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list'] }] }] });
     expect(role(r, 'platform-custom-read-certs').metadata.labels[aggregationLabel('reader')]).toBe('true');
     expect(r.files.has(`${FOLDER}/clusterrolebinding_platform-custom-read-certs.yaml`)).toBe(false);
     expect(aggregatedInto(r, 'platform-reader').map((o) => o.metadata.name)).toContain('platform-custom-read-certs');
@@ -162,11 +156,7 @@ describe('idp-roles levels', () => {
 });
 
 describe('idp-roles validation', () => {
-  function errors(block: Record<string, unknown>): string[] {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => (d.addons['idp-roles'] = block));
-    return configErrors(dir);
-  }
+  const errors = (block: Record<string, unknown>): string[] => renderAddon(idpRoles, { settings: block }).errors;
   const P = 'clusters/dev.yaml: addons.idp-roles';
   const rule = { resources: ['pods'], verbs: ['get'] };
 

@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
-import { DEFAULT_AMI_ALIAS } from '../charts/foundation/karpenter-node-pools.ts';
-import type { RenderedCluster } from '../src/render.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configErrors, editCluster, exampleCluster, parse, render, tempConfig } from './helpers.ts';
+import { DEFAULT_AMI_ALIAS, karpenterNodePools } from '../charts/foundation/karpenter-node-pools.ts';
+import { configErrors, editCluster, fixtureCluster, parse, renderAddon, renderFixture as render, tempConfig, type RenderedAddon } from './helpers.ts';
 import { needsUpstream, pinnedCrd, schemaProblems, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const FOLDER = 'addons/karpenter-node-pools';
-const pool = (r: RenderedCluster, name: string) => parse(r, `${FOLDER}/nodepool_${name}.yaml`);
-const nodeClass = (r: RenderedCluster, name = 'default') => parse(r, `${FOLDER}/ec2nodeclass_${name}.yaml`);
+type Rendered = Pick<RenderedAddon, 'files'>;
+/** A copy of dev's addons.karpenter-node-pools (filled, so valid as written) to edit. */
+const devBlock = () => structuredClone(fixtureCluster('dev').addons['karpenter-node-pools'].settings) as Record<string, any>;
+const pool = (r: Rendered, name: string) => parse(r, `${FOLDER}/nodepool_${name}.yaml`);
+const nodeClass = (r: Rendered, name = 'default') => parse(r, `${FOLDER}/ec2nodeclass_${name}.yaml`);
 const requirement = (p: Record<string, any>, key: string) => p.spec.template.spec.requirements.find((r: { key: string }) => r.key === key);
-const objects = (r: RenderedCluster) => [...r.files.keys()].filter((f) => f.startsWith(`${FOLDER}/`)).map((f) => parse(r, f));
+const objects = (r: Rendered) => [...r.files.keys()].filter((f) => f.startsWith(`${FOLDER}/`)).map((f) => parse(r, f));
 
 describe('karpenter-node-pools Application', () => {
   it.each(['dev', 'prod'])('%s: syncs its dist/ folder from git in the wave after Karpenter, skipping dry-run until the CRDs exist', (cluster) => {
@@ -62,9 +64,7 @@ describe('NodePools', () => {
   });
 
   it('renders one default pool with a cost cap when the cluster has no block', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => delete d.addons['karpenter-node-pools']);
-    const r = render('dev', dir);
+    const r = renderAddon(karpenterNodePools, { settings: {} });
     expect(objects(r).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['EC2NodeClass/default', 'NodePool/general']);
     const general = pool(r, 'general');
     expect(general.spec.limits).toEqual({ cpu: 100, memory: '400Gi' });
@@ -79,8 +79,8 @@ describe('EC2NodeClass', () => {
     const nc = nodeClass(render('dev'));
     expect(nc.apiVersion).toBe('karpenter.k8s.aws/v1');
     expect(nc.spec.role).toBe('dev-karpenter-node');
-    expect(nc.spec.subnetSelectorTerms).toEqual(exampleCluster('dev').network.privateSubnetIds.map((id) => ({ id })));
-    expect(nc.spec.securityGroupSelectorTerms).toEqual([{ id: exampleCluster('dev').facts.clusterSecurityGroupId }]);
+    expect(nc.spec.subnetSelectorTerms).toEqual(fixtureCluster('dev').network.privateSubnetIds.map((id) => ({ id })));
+    expect(nc.spec.securityGroupSelectorTerms).toEqual([{ id: fixtureCluster('dev').facts.clusterSecurityGroupId }]);
     expect(nc.spec.securityGroupSelectorTerms[0].id).toMatch(/^sg-/);
     expect(nc.spec.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' });
     expect(nc.spec.blockDeviceMappings).toEqual([
@@ -95,14 +95,12 @@ describe('EC2NodeClass', () => {
   });
 
   it('selects explicit subnets and security groups from config', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) =>
-      Object.assign(d.addons['karpenter-node-pools'].nodeClasses.default, {
-        subnetIds: ['subnet-0a1b2c3d4e5f60011', 'subnet-0a1b2c3d4e5f60012'],
-        securityGroupIds: ['sg-0123456789abcdef0'],
-      }),
-    );
-    const nc = nodeClass(render('dev', dir));
+    const block = devBlock();
+    Object.assign(block.nodeClasses.default, {
+      subnetIds: ['subnet-0a1b2c3d4e5f60011', 'subnet-0a1b2c3d4e5f60012'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    const nc = nodeClass(renderAddon(karpenterNodePools, { settings: block }));
     expect(nc.spec.subnetSelectorTerms).toEqual([{ id: 'subnet-0a1b2c3d4e5f60011' }, { id: 'subnet-0a1b2c3d4e5f60012' }]);
     expect(nc.spec.securityGroupSelectorTerms).toEqual([{ id: 'sg-0123456789abcdef0' }]);
   });
@@ -147,9 +145,9 @@ describe('CRD schemas', () => {
 describe('karpenter-node-pools validation', () => {
   /** Config errors after editing dev's block. */
   function errors(edit: (block: Record<string, any>) => void): string[] {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => edit(d.addons['karpenter-node-pools']));
-    return configErrors(dir);
+    const block = devBlock();
+    edit(block);
+    return renderAddon(karpenterNodePools, { settings: block }).errors;
   }
   const batch = () => ({ name: 'batch', capacityTypes: ['spot'], limits: { cpu: 10, memory: '40Gi' }, taints: [{ key: 'workload', value: 'batch', effect: 'NoSchedule' }] });
   const P = 'clusters/dev.yaml: addons.karpenter-node-pools';

@@ -1,18 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { WAVES } from '../charts/addon.ts';
 import { fargateSize, karpenter, KARPENTER_VERSION } from '../charts/foundation/karpenter.ts';
 import { KARPENTER_NAMESPACE, SERVICE_ACCOUNTS } from '../config/naming.ts';
-import { configErrors, editCluster, parse, render, tempConfig } from './helpers.ts';
+import { editCluster, fixtureCluster, parse, render, renderAddon, tempConfig } from './helpers.ts';
 import { applicationHelmProblems, helmValuesProblems, needsUpstream, UPSTREAM, UPSTREAM_MISSING } from './schema-helpers.ts';
 
 const app = (cluster: string, dir?: string) => parse(render(cluster, dir), `apps/application_argocd_${cluster}-karpenter.yaml`);
 const crdApp = (cluster: string, dir?: string) => parse(render(cluster, dir), `apps/application_argocd_${cluster}-karpenter-crds.yaml`);
 const chartSource = (a: Record<string, any>) => a.spec.source;
 const crdSource = (a: Record<string, any>) => a.spec.source;
-const values = (cluster: string, dir?: string) => chartSource(app(cluster, dir)).helm.valuesObject;
+/** The values the Application carries, from the add-on's hooks in memory. */
+const values = (cluster: string) => renderAddon(karpenter, { cluster }).values!;
 
 describe('karpenter Application', () => {
   it.each(['dev', 'prod'])('%s: deploys the pinned OCI chart, without its CRDs (the CRD Application owns them)', (cluster) => {
@@ -103,13 +104,9 @@ describe('karpenter values', () => {
   });
 
   it('takes the role ARN and queue name from facts when the bootstrap used other names', () => {
-    const dir = tempConfig();
-    const facts = join(dir, 'facts', 'prod.yaml');
-    writeFileSync(
-      facts,
-      `${readFileSync(facts, 'utf8')}karpenterInterruptionQueue: legacy-queue\nroleArns:\n  karpenter: arn:aws:iam::222222222222:role/LegacyKarpenter\n`,
-    );
-    const v = values('prod', dir);
+    const prod = fixtureCluster('prod');
+    const facts = { ...prod.facts, karpenterInterruptionQueue: 'legacy-queue', roleArns: { karpenter: 'arn:aws:iam::222222222222:role/LegacyKarpenter' } };
+    const v = renderAddon(karpenter, { cluster: 'prod', overrides: { facts } }).values!;
     expect(v.settings.interruptionQueue).toBe('legacy-queue');
     expect(v.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::222222222222:role/LegacyKarpenter');
   });
@@ -124,6 +121,7 @@ describe('karpenter values', () => {
 });
 
 describe('karpenter Fargate sizing', () => {
+  const dev = { karpenter: fixtureCluster('dev').addons.karpenter.settings };
   it('reports the Fargate size a controller pod is billed as', () => {
     expect(fargateSize('500m', '768Mi')).toEqual({ cpu: '500m', memoryMiB: 1024 });
     expect(fargateSize('1', '1792Mi')).toEqual({ cpu: '1', memoryMiB: 2048 });
@@ -132,23 +130,17 @@ describe('karpenter Fargate sizing', () => {
   });
 
   it('fails memory that fits no Fargate size of the cpu', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => Object.assign(d.addons.karpenter, { cpu: '250m', memory: '2Gi' }));
-    expect(configErrors(dir)).toEqual([
+    expect(renderAddon(karpenter, { settings: { ...dev.karpenter, cpu: '250m', memory: '2Gi' } }).errors).toEqual([
       `clusters/dev.yaml: addons.karpenter.memory: got "2Gi", which with Fargate's 256Mi fits no Fargate size of 250m vCPU; allowed: at most 1792Mi with cpu "250m", or a larger cpu`,
     ]);
   });
 
   it('fails memory below what the controller needs', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => (d.addons.karpenter.memory = '128Mi'));
-    expect(configErrors(dir)).toEqual(['clusters/dev.yaml: addons.karpenter.memory: got "128Mi"; allowed: at least 256Mi (the controller is OOM-killed below that)']);
+    expect(renderAddon(karpenter, { settings: { ...dev.karpenter, memory: '128Mi' } }).errors).toEqual(['clusters/dev.yaml: addons.karpenter.memory: got "128Mi"; allowed: at least 256Mi (the controller is OOM-killed below that)']);
   });
 
   it('fails a cpu that is no Fargate size, and a log level the controller does not have', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => Object.assign(d.addons.karpenter, { cpu: '750m', logLevel: 'warning' }));
-    expect(configErrors(dir)).toEqual([
+    expect(renderAddon(karpenter, { settings: { ...dev.karpenter, cpu: '750m', logLevel: 'warning' } }).errors).toEqual([
       'clusters/dev.yaml: addons.karpenter.logLevel: got "warning" (string); allowed: one of "debug", "info", "error"',
       'clusters/dev.yaml: addons.karpenter.cpu: got "750m" (string); allowed: one of "250m", "500m", "1", "2", "4"',
     ]);

@@ -1,21 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { reloaderValues } from '../charts/foundation/reloader.ts';
-import { configErrors, editCluster, parse, render, tempConfig } from './helpers.ts';
+import { reloader, reloaderValues } from '../charts/foundation/reloader.ts';
+import { addonContext, renderAddon } from './helpers.ts';
 
 describe('reloader', () => {
   it('restarts a workload when its Secret appears (echo-server starts before External Secrets writes it)', () => {
-    const values = parse(render('dev'), 'apps/application_argocd_dev-reloader.yaml').spec.source.helm.valuesObject;
+    const values = renderAddon(reloader).values!;
     expect(values.reloader.reloadOnCreate).toBe(true);
   });
 
   it('does not roll every annotated workload when Reloader itself restarts (syncAfterRestart stays false)', () => {
-    expect(reloaderValues().reloader).toMatchObject({ reloadOnCreate: true, syncAfterRestart: false });
+    expect(reloaderValues(addonContext(reloader, { settings: {} }).settings).reloader).toMatchObject({ reloadOnCreate: true, syncAfterRestart: false });
   });
 
   it('refuses values overrides that turn create events off or replay them after a restart', () => {
-    const dir = tempConfig();
-    editCluster(dir, 'dev', (d) => (d.addons.reloader = { values: { reloader: { reloadOnCreate: false, syncAfterRestart: true } } }));
-    expect(configErrors(dir, ['dev'])).toEqual([
+    expect(renderAddon(reloader, { settings: {}, values: { reloader: { reloadOnCreate: false, syncAfterRestart: true } } }).errors).toEqual([
       expect.stringMatching(/^clusters\/dev\.yaml: addons\.reloader\.values\.reloader\.reloadOnCreate: got false \(boolean\); allowed: true/),
       expect.stringMatching(/^clusters\/dev\.yaml: addons\.reloader\.values\.reloader\.syncAfterRestart: got true \(boolean\); allowed: false/),
     ]);

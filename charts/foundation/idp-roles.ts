@@ -84,16 +84,17 @@ const customRoleSchema = obj({
 
 export type CustomRole = Infer<typeof customRoleSchema>;
 
+/** The add-on's settings as the hooks get them: the loader fills every default from the `settings` schema below. */
 export interface IdpRolesProps {
   /** Group of each level, when it is not `platform:<level>` (see accessGroup in config/naming.ts). @default platform:<level> */
   readonly groups?: Readonly<Partial<Record<AccessLevel, string | undefined>>>;
-  /** Extra ClusterRoles with their own rules, bound to groups and/or added to levels. @default [] */
-  readonly customRoles?: readonly CustomRole[];
+  /** Extra ClusterRoles with their own rules, bound to groups and/or added to levels. */
+  readonly customRoles: readonly CustomRole[];
   /**
    * Namespaces where power-user and writing custom roles apply (a RoleBinding each; the Namespace is created if
-   * missing and never pruned or deleted). None may be a platform namespace (see platformNamespaces). @default [] (write levels apply nowhere)
+   * missing and never pruned or deleted). None may be a platform namespace (see platformNamespaces). With none, the write levels apply nowhere.
    */
-  readonly workloadNamespaces?: readonly string[];
+  readonly workloadNamespaces: readonly string[];
 }
 
 /** Read verbs: the only ones observer, reader and cluster-wide custom roles may have. */
@@ -186,14 +187,14 @@ export function validateIdpRoles(cluster: Pick<Cluster, 'addons' | 'bootstrap'>,
     if (other) problems.push({ path: at, message: `got ${show(group)}, the group of ${other} too; allowed: one group per level` });
     byGroup.set(group, level);
   }
-  const workloadNamespaces = props.workloadNamespaces ?? [];
+  const { workloadNamespaces } = props;
   workloadNamespaces.forEach((ns, i) => {
     if (platform.includes(ns)) {
       problems.push({ path: `${PATH}.workloadNamespaces[${i}]`, message: `got ${show(ns)}, a namespace of the platform; allowed: a namespace other than ${platform.join(', ')}` });
     }
   });
   const names = new Map<string, number>();
-  (props.customRoles ?? []).forEach((role, i) => {
+  props.customRoles.forEach((role, i) => {
     const at = `${PATH}.customRoles[${i}]`;
     if (names.has(role.name)) problems.push({ path: `${at}.name`, message: `got ${show(role.name)}, the name of customRoles[${names.get(role.name)}] too; allowed: a name no other custom role has` });
     if (!names.has(role.name)) names.set(role.name, i);
@@ -232,7 +233,7 @@ export function validateIdpRoles(cluster: Pick<Cluster, 'addons' | 'bootstrap'>,
   for (const [arn, entry] of Object.entries(cluster.bootstrap.accessEntries)) {
     entry.customRoles.forEach((name, k) => {
       const at = `bootstrap.accessEntries.${arn}.customRoles[${k}]`;
-      const role = (props.customRoles ?? []).find((r) => r.name === name);
+      const role = props.customRoles.find((r) => r.name === name);
       if (!role) problems.push({ path: at, message: `got ${show(name)}; allowed: the name of a custom role in ${PATH}.customRoles (${[...names.keys()].join(', ') || 'there are none'})` });
       else if (role.groups.length === 0) problems.push({ path: at, message: `got ${show(name)}, a role with no groups; allowed: a custom role with groups` });
     });
@@ -266,8 +267,8 @@ function bindWhereItApplies(scope: Chart, name: string, groups: readonly string[
  * power-user's edit per workload namespace plus reader cluster-wide), the custom roles, and the workload Namespaces
  * (created if missing, never pruned or deleted by Argo CD: they hold the teams' workloads).
  */
-export function renderIdpRoles(scope: Chart, cluster: Pick<Cluster, 'addons'>, props: IdpRolesProps = {}): void {
-  const workloadNamespaces = props.workloadNamespaces ?? [];
+export function renderIdpRoles(scope: Chart, cluster: Pick<Cluster, 'addons'>, props: IdpRolesProps): void {
+  const { workloadNamespaces } = props;
   for (const ns of workloadNamespaces) {
     new ApiObject(scope, `namespace-${ns}`, {
       apiVersion: 'v1',
@@ -292,7 +293,7 @@ export function renderIdpRoles(scope: Chart, cluster: Pick<Cluster, 'addons'>, p
       binding(scope, levelRoleName(level), levelRoleName(level), [group]);
     }
   }
-  for (const role of props.customRoles ?? []) {
+  for (const role of props.customRoles) {
     const rules = role.rules.map((r) => ({ apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) }));
     clusterRole(scope, customRoleName(role.name), { rules }, Object.fromEntries(role.aggregateTo.map((l) => [aggregationLabel(l), 'true'])));
     if (role.groups.length > 0) bindWhereItApplies(scope, customRoleName(role.name), role.groups, bindsPerNamespace(role), workloadNamespaces);

@@ -40,9 +40,11 @@ const RENAMED_POLICIES: Readonly<Record<string, ConsolidationPolicy>> = { WhenUn
 
 /** consolidationPolicy, with a hint for the pre-v1 names people copy from old examples. */
 const POLICIES_TEXT = `one of ${CONSOLIDATION_POLICIES.map((p) => JSON.stringify(p)).join(', ')}`;
+const DEFAULT_POLICY: ConsolidationPolicy = 'WhenEmptyOrUnderutilized';
 const consolidationPolicy: Schema<ConsolidationPolicy> = {
   describe: POLICIES_TEXT,
-  fallback: () => 'WhenEmptyOrUnderutilized',
+  json: { type: 'string', description: POLICIES_TEXT, enum: [...CONSOLIDATION_POLICIES], default: DEFAULT_POLICY },
+  fallback: () => DEFAULT_POLICY,
   check(value, path, problems) {
     if (CONSOLIDATION_POLICIES.includes(value as ConsolidationPolicy)) return value as ConsolidationPolicy;
     const renamed = typeof value === 'string' ? RENAMED_POLICIES[value] : undefined;
@@ -77,15 +79,13 @@ const taintSchema = obj({
 
 const poolSchema = obj({
   name: str({ pattern: NAME, patternText: NAME_TEXT }),
-  /** The EC2NodeClass (key of `nodeClasses`) the pool's nodes use. @default "default" */
+  /** The EC2NodeClass (key of `nodeClasses`) the pool's nodes use. */
   nodeClass: str({ pattern: NAME, patternText: NAME_TEXT, default: 'default' }),
-  /** @default ["spot", "on-demand"] (Karpenter prefers Spot and falls back to On-Demand) */
+  /** Capacity types; with both, Karpenter prefers Spot and falls back to On-Demand. */
   capacityTypes: list(str({ oneOf: ['spot', 'on-demand'] as const }), { minItems: 1, unique: true, default: ['spot', 'on-demand'] }),
-  /** @default ["c", "m", "r"] */
   categories: list(str({ oneOf: INSTANCE_CATEGORIES }), { minItems: 1, unique: true, default: ['c', 'm', 'r'] }),
-  /** Oldest instance generation, e.g. 6 for c6i/m6g and newer. @default 6 */
+  /** Oldest instance generation, e.g. 6 for c6i/m6g and newer. */
   minGeneration: int({ min: 1, max: 20, default: 6 }),
-  /** @default ["amd64"] */
   arch: list(str({ oneOf: ['amd64', 'arm64'] as const }), { minItems: 1, unique: true, default: ['amd64'] }),
   /** What the pool may own in total; Karpenter stops buying at the limit. Required, so every pool has a cost cap. */
   limits: obj({
@@ -93,31 +93,29 @@ const poolSchema = obj({
     memory: str({ pattern: /^[1-9]\d*(Gi|Ti)$/, patternText: 'a memory quantity above zero in Gi or Ti such as "400Gi"' }),
   }),
   disruption: obj({
-    /** @default "WhenEmptyOrUnderutilized" */
     consolidationPolicy,
-    /** How long a node must be empty or underutilized before it is consolidated. @default "1m" */
+    /** How long a node must be empty or underutilized before it is consolidated. */
     consolidateAfter: str({ pattern: DURATION_OR_NEVER, patternText: 'a duration such as "30s", "5m" or "Never"', default: '1m' }),
-    /** Nodes are replaced after this age, so they pick up new AMIs and patches. @default "720h" (30 days) */
+    /** Nodes are replaced after this age, so they pick up new AMIs and patches (720h is 30 days). */
     expireAfter: str({ pattern: DURATION_OR_NEVER, patternText: 'a duration such as "720h" or "Never"', default: '720h' }),
-    /** Longest drain of a node being disrupted before its pods are deleted anyway (so an expiry always completes). @default "48h" */
+    /** Longest drain of a node being disrupted before its pods are deleted anyway (so an expiry always completes). */
     terminationGracePeriod: str({ pattern: DURATION, patternText: 'a duration such as "48h"', default: '48h' }),
-    /** @default [{ nodes: "10%" }] */
     budgets: list(budgetSchema, { minItems: 1, default: [{ nodes: '10%' }] as Infer<typeof budgetSchema>[] }),
   }),
-  /** Taints on the pool's nodes: only pods that tolerate them land there. @default [] */
+  /** Taints on the pool's nodes: only pods that tolerate them land there. */
   taints: list(taintSchema, { default: [] }),
   /** Priority among pools that fit a pod (higher first). @default none (0) */
   weight: optional(int({ min: 1, max: 100 })),
 });
 
 const nodeClassSchema = obj({
-  /** Pinned AL2023 AMI release. @default DEFAULT_AMI_ALIAS */
+  /** Pinned AL2023 AMI release. */
   amiAlias: str({
     pattern: /^al2023@v\d{8}$/,
     patternText: 'a pinned AL2023 release such as "al2023@v20260930" (not @latest: it would change nodes without a change in git)',
     default: DEFAULT_AMI_ALIAS,
   }),
-  /** Root (gp3, encrypted) volume size in GiB. @default 50 */
+  /** Root (gp3, encrypted) volume size in GiB. */
   rootVolumeGiB: int({ min: 20, max: 16_000, default: 50 }),
   /** Explicit subnets. @default the cluster's `network.privateSubnetIds` */
   subnetIds: optional(list(str({ pattern: /^subnet-[0-9a-f]{8,17}$/, patternText: 'a subnet id such as "subnet-0123456789abcdef0"' }), { minItems: 1, unique: true })),
@@ -139,11 +137,15 @@ function filled<T>(schema: Schema<T>, raw: unknown): T {
 const poolsSchema = list(poolSchema, { minItems: 1 });
 const nodeClassesSchema = mapOf(nodeClassSchema, { keyPattern: NAME, keyText: NAME_TEXT });
 
+/**
+ * The add-on's settings as the hooks get them: the loader fills every default from the `settings` schema below (the
+ * `@default` words describe defaultPools and defaultNodeClasses, too long for the docs' table).
+ */
 export interface KarpenterNodePoolsProps {
   /** The NodePools. @default one "general" pool: Spot and On-Demand, c/m/r generation 6+, amd64, 100 vCPU / 400Gi */
-  readonly pools?: readonly NodePoolConfig[];
+  readonly pools: readonly NodePoolConfig[];
   /** The EC2NodeClasses by name. @default one "default" class with DEFAULT_AMI_ALIAS */
-  readonly nodeClasses?: Readonly<Record<string, NodeClassConfig>>;
+  readonly nodeClasses: Readonly<Record<string, NodeClassConfig>>;
 }
 
 export function defaultPools(): NodePoolConfig[] {
@@ -158,8 +160,7 @@ const PATH = 'addons.karpenter-node-pools';
 
 /** Contradictions a schema cannot see: duplicate names, unknown node classes, half-set budget windows, no untainted pool. */
 export function validateNodePools(props: KarpenterNodePoolsProps): Problem[] {
-  const pools = props.pools ?? defaultPools();
-  const classes = props.nodeClasses ?? defaultNodeClasses();
+  const { pools, nodeClasses: classes } = props;
   const problems: Problem[] = [];
   const seen = new Set<string>();
   pools.forEach((pool, i) => {
@@ -184,7 +185,7 @@ export function validateNodePools(props: KarpenterNodePoolsProps): Problem[] {
 
 /** A node class without explicit security groups joins the cluster security group, which only the bootstrap knows. */
 function securityGroupFactProblems(cluster: Cluster, props: KarpenterNodePoolsProps): Problem[] {
-  const classes = props.nodeClasses ?? defaultNodeClasses();
+  const classes = props.nodeClasses;
   if (cluster.facts.clusterSecurityGroupId !== undefined || Object.values(classes).every((nc) => nc.securityGroupIds)) return [];
   return [
     {
@@ -205,8 +206,8 @@ function idTerms(ids: readonly string[]) {
 }
 
 /** Adds the EC2NodeClasses and NodePools of a cluster to `scope`. */
-export function renderNodePools(scope: Chart, cluster: Cluster, props: KarpenterNodePoolsProps = {}): void {
-  const classes = props.nodeClasses ?? defaultNodeClasses();
+export function renderNodePools(scope: Chart, cluster: Cluster, props: KarpenterNodePoolsProps): void {
+  const classes = props.nodeClasses;
   for (const [name, nc] of Object.entries(classes)) {
     new Ec2NodeClass(scope, `nodeclass-${name}`, {
       metadata: { name },
@@ -239,7 +240,7 @@ export function renderNodePools(scope: Chart, cluster: Cluster, props: Karpenter
     });
   }
 
-  for (const pool of props.pools ?? defaultPools()) {
+  for (const pool of props.pools) {
     const d = pool.disruption;
     new NodePool(scope, `nodepool-${pool.name}`, {
       metadata: { name: pool.name },

@@ -4,7 +4,7 @@
  * Charts: karpenter 1.14.1 (values checked against its values.yaml) and karpenter-crd 1.14.1 (no values), both from
  * public ECR as native OCI sources of one Application, so every sync also upgrades the CRDs.
  */
-import { int, optional, str, type Problem } from '../../config/schema.ts';
+import { int, str, type Problem } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { interruptionQueueName, KARPENTER_NAMESPACE } from '../../config/naming.ts';
 import { defineAddon } from '../addon.ts';
@@ -34,18 +34,19 @@ function range(fromGb: number, toGb: number): number[] {
   return Array.from({ length: toGb - fromGb + 1 }, (_, i) => (fromGb + i) * 1024);
 }
 
+/** Karpenter's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface KarpenterProps {
-  /** Controller replicas; one leads, the other takes over within seconds. The chart's PDB allows one unavailable. @default 2 */
-  readonly replicas?: number;
-  /** Controller log level. @default "info" */
-  readonly logLevel?: 'debug' | 'info' | 'error';
-  /** Controller CPU, request = limit (Fargate bills the pod's requests), one of the Fargate vCPU sizes. @default "1" */
-  readonly cpu?: FargateCpu;
+  /** Controller replicas; one leads, the other takes over within seconds. The chart's PDB allows one unavailable. */
+  readonly replicas: number;
+  /** Controller log level. */
+  readonly logLevel: 'debug' | 'info' | 'error';
+  /** Controller CPU, request = limit (Fargate bills the pod's requests), one of the Fargate vCPU sizes. */
+  readonly cpu: FargateCpu;
   /**
    * Controller memory, request = limit. With Fargate's 256Mi it must fit a size of `cpu`. The default fills the 2 GB
-   * that Fargate bills for 1 vCPU anyway (1Gi, upstream's example, would be billed the same). @default "1792Mi"
+   * that Fargate bills for 1 vCPU anyway (1Gi, upstream's example, would be billed the same).
    */
-  readonly memory?: string;
+  readonly memory: string;
 }
 
 const MEMORY = /^([1-9]\d*)(Mi|Gi)$/;
@@ -67,15 +68,15 @@ export function karpenterInterruptionQueue(cluster: Cluster): string {
   return cluster.facts.karpenterInterruptionQueue ?? interruptionQueueName(cluster);
 }
 
-export function karpenterValues(cluster: Cluster, props: KarpenterProps = {}): Record<string, unknown> {
-  const resources = { cpu: props.cpu ?? '1', memory: props.memory ?? '1792Mi' };
+export function karpenterValues(cluster: Cluster, props: KarpenterProps): Record<string, unknown> {
+  const resources = { cpu: props.cpu, memory: props.memory };
   return {
-    replicas: props.replicas ?? 2,
+    replicas: props.replicas,
     // On a fresh cluster CoreDNS has no node to run on yet; the Fargate host's resolver (the VPC's) always answers.
     dnsPolicy: 'Default',
     // IRSA: EKS Pod Identity does not work on Fargate. The bootstrap's role trusts exactly this service account.
     serviceAccount: irsaServiceAccount(cluster, 'karpenter'),
-    logLevel: props.logLevel ?? 'info',
+    logLevel: props.logLevel,
     controller: { resources: { requests: resources, limits: resources } },
     settings: {
       clusterName: cluster.name,
@@ -97,15 +98,14 @@ export const karpenter = defineAddon<KarpenterProps>({
   chart: { repoURL: `${CHART_REPO}/karpenter`, chart: 'karpenter', version: KARPENTER_VERSION, releaseName: 'karpenter' },
   crdChart: { repoURL: `${CHART_REPO}/karpenter-crd`, chart: 'karpenter-crd', version: KARPENTER_VERSION, releaseName: 'karpenter-crd' },
   settings: {
-    replicas: optional(int({ min: 1, max: 5 })),
-    logLevel: optional(str({ oneOf: ['debug', 'info', 'error'] as const })),
-    cpu: optional(str({ oneOf: FARGATE_CPUS })),
-    memory: optional(str({ pattern: MEMORY, patternText: 'a memory quantity in Mi or Gi such as "1Gi"' })),
+    replicas: int({ min: 1, max: 5, default: 2 }),
+    logLevel: str({ oneOf: ['debug', 'info', 'error'] as const, default: 'info' }),
+    cpu: str({ oneOf: FARGATE_CPUS, default: '1' }),
+    memory: str({ pattern: MEMORY, patternText: 'a memory quantity in Mi or Gi such as "1Gi"', default: '1792Mi' }),
   },
   validate: ({ settings }) => {
     const problems: Problem[] = [];
-    const cpu = settings.cpu ?? '1';
-    const memory = settings.memory ?? '1792Mi';
+    const { cpu, memory } = settings;
     if (!fargateSize(cpu, memory)) {
       const max = Math.max(...FARGATE_SIZES[cpu]) - FARGATE_OVERHEAD_MIB;
       problems.push({

@@ -2,19 +2,20 @@
  * metrics-server: the resource metrics API (`kubectl top`, HorizontalPodAutoscaler). Runs in kube-system.
  * Chart: metrics-server 3.13.1 from https://kubernetes-sigs.github.io/metrics-server/ (values checked against its values.yaml).
  */
-import { int, optional } from '../../config/schema.ts';
+import { int } from '../../config/schema.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, zoneSpread } from '../common.ts';
 
+/** metrics-server's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface MetricsServerProps {
-  /** Replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. @default 2 */
-  readonly replicas?: number;
+  /** Replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. */
+  readonly replicas: number;
 }
 
 const NAME = 'metrics-server';
 
-export function metricsServerValues(props: MetricsServerProps = {}): Record<string, unknown> {
-  const replicas = props.replicas ?? 2;
+export function metricsServerValues(props: MetricsServerProps): Record<string, unknown> {
+  const { replicas } = props;
   const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME };
   return {
     replicas,
@@ -31,7 +32,7 @@ export const metricsServer = defineAddon<MetricsServerProps>({
   description: 'Resource metrics API for kubectl top and autoscaling',
   namespace: 'kube-system',
   chart: { repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: NAME, version: '3.13.1', releaseName: NAME },
-  settings: { replicas: optional(int({ min: 1, max: 10 })) },
+  settings: { replicas: int({ min: 1, max: 10, default: 2 }) },
   chartClusterKinds: [
     ...CLUSTER_RBAC,
     { group: 'apiregistration.k8s.io', kind: 'APIService' },

@@ -3,21 +3,22 @@
  * (opt-in per workload with the `reloader.stakater.com/auto` annotation).
  * Chart: reloader 2.2.16 from https://stakater.github.io/stakater-charts (values checked against its values.schema.json and values.yaml).
  */
-import { int, optional, str } from '../../config/schema.ts';
+import { int, str } from '../../config/schema.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, requiredValueProblems, RESTRICTED_CONTAINER, zoneSpread } from '../common.ts';
 
+/** Reloader's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface ReloaderProps {
-  /** Replicas; more than one turns on leader election (`enableHA`) and a PodDisruptionBudget. @default 2 */
-  readonly replicas?: number;
-  /** Log level. @default "info" */
-  readonly logLevel?: 'debug' | 'info' | 'warning' | 'error';
+  /** Replicas; more than one turns on leader election (`enableHA`) and a PodDisruptionBudget. */
+  readonly replicas: number;
+  /** Log level. */
+  readonly logLevel: 'debug' | 'info' | 'warning' | 'error';
 }
 
 const NAME = 'reloader';
 
-export function reloaderValues(props: ReloaderProps = {}): Record<string, unknown> {
-  const replicas = props.replicas ?? 2;
+export function reloaderValues(props: ReloaderProps): Record<string, unknown> {
+  const { replicas } = props;
   return {
     // Without it the chart names everything `<release>-reloader`, i.e. reloader-reloader.
     fullnameOverride: NAME,
@@ -25,7 +26,7 @@ export function reloaderValues(props: ReloaderProps = {}): Record<string, unknow
       enableHA: replicas > 1,
       readOnlyRootFileSystem: true,
       logFormat: 'json',
-      logLevel: props.logLevel ?? 'info',
+      logLevel: props.logLevel,
       // A Secret that appears after its workload started (echo-server's, written by External Secrets in a later
       // wave) restarts the workload; by default only changes to existing Secrets do.
       reloadOnCreate: true,
@@ -52,8 +53,8 @@ export const reloader = defineAddon<ReloaderProps>({
   namespace: 'reloader',
   chart: { repoURL: 'https://stakater.github.io/stakater-charts', chart: NAME, version: '2.2.16', releaseName: NAME },
   settings: {
-    replicas: optional(int({ min: 1, max: 5 })),
-    logLevel: optional(str({ oneOf: ['debug', 'info', 'warning', 'error'] as const })),
+    replicas: int({ min: 1, max: 5, default: 2 }),
+    logLevel: str({ oneOf: ['debug', 'info', 'warning', 'error'] as const, default: 'info' }),
   },
   chartClusterKinds: [
     ...CLUSTER_RBAC,

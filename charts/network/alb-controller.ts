@@ -10,18 +10,19 @@ import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IngressClassParams, IngressClassParamsSpecScheme, IngressClassParamsSpecTargetType } from '../../imports/elbv2-ingressclassparams-elbv2.k8s.aws.ts';
 import { SYNC_WAVE } from '../../config/labels.ts';
-import { int, optional, str } from '../../config/schema.ts';
+import { int, str } from '../../config/schema.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { CUSTOM_RESOURCE_WAVE, defineAddon, NEEDS_NODES, type IgnoreDifference } from '../addon.ts';
 import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 import { ALB_INGRESS_CLASS, clusterIngressGroup, type ResolvedIngressGroup } from './alb-ingress-group.ts';
 
+/** The controller's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface AlbControllerProps {
-  /** Replicas (one leads, the others serve the webhooks); with 2 or more a PodDisruptionBudget keeps one up. @default 2 */
-  readonly replicas?: number;
-  /** Controller log level. @default "info" */
-  readonly logLevel?: 'info' | 'debug';
+  /** Replicas (one leads, the others serve the webhooks); with 2 or more a PodDisruptionBudget keeps one up. */
+  readonly replicas: number;
+  /** Controller log level. */
+  readonly logLevel: 'info' | 'debug';
 }
 
 const NAME = 'aws-load-balancer-controller';
@@ -31,8 +32,8 @@ const WEBHOOK = 'aws-load-balancer-webhook';
 const WEBHOOK_TLS_SECRET = 'aws-load-balancer-tls';
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 
-export function albControllerValues(cluster: Cluster, props: AlbControllerProps = {}): Record<string, unknown> {
-  const replicas = props.replicas ?? 2;
+export function albControllerValues(cluster: Cluster, props: AlbControllerProps): Record<string, unknown> {
+  const { replicas } = props;
   const group = clusterIngressGroup(cluster);
   return {
     // Set explicitly: the nodes require IMDSv2 with a hop limit of 1, so pods cannot ask the metadata service.
@@ -46,7 +47,7 @@ export function albControllerValues(cluster: Cluster, props: AlbControllerProps 
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] } },
     topologySpreadConstraints: zoneSpread({ 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME }),
-    logLevel: props.logLevel ?? 'info',
+    logLevel: props.logLevel,
     // The controller handles class `alb`; the class object itself is rendered by this add-on (see the file comment).
     ingressClass: ALB_INGRESS_CLASS,
     createIngressClassResource: false,
@@ -112,8 +113,8 @@ export const albController = defineAddon<AlbControllerProps>({
   irsa: { controller: 'alb-controller', valuesPath: ['serviceAccount'] },
   chart: { repoURL: 'https://aws.github.io/eks-charts', chart: NAME, version: '3.5.0', releaseName: NAME },
   settings: {
-    replicas: optional(int({ min: 1, max: 5 })),
-    logLevel: optional(str({ oneOf: ['info', 'debug'] as const })),
+    replicas: int({ min: 1, max: 5, default: 2 }),
+    logLevel: str({ oneOf: ['info', 'debug'] as const, default: 'info' }),
   },
   chartClusterKinds: [
     CRD,

@@ -22,23 +22,27 @@ export const DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 export type AlbScheme = 'internet-facing' | 'internal';
 
+/**
+ * The add-on's settings as the hooks get them: every fixed default is filled in from the `settings` schema below, its
+ * one owner; the optional keys left are absent when not set, and resolveIngressGroup derives their defaults.
+ */
 export interface AlbIngressGroupProps {
-  /** IngressGroup name (`alb.ingress.kubernetes.io/group.name`); every Ingress of the default class joins it. @default "shared" */
-  readonly groupName?: string;
+  /** IngressGroup name (`alb.ingress.kubernetes.io/group.name`); every Ingress of the default class joins it. */
+  readonly groupName: string;
   /** Load balancer name, at most 32 characters (AWS limit). @default "<cluster>-<groupName>" */
   readonly loadBalancerName?: string;
-  /** `internet-facing` (public subnets) or `internal` (private subnets, reachable from the VPC and its peers). @default "internet-facing" */
-  readonly scheme?: AlbScheme;
+  /** `internet-facing` (public subnets) or `internal` (private subnets, reachable from the VPC and its peers). */
+  readonly scheme: AlbScheme;
   /** ACM certificate ARN (same region as the cluster). @default none: the controller discovers ACM certificates by the Ingress hosts */
   readonly certificateArn?: string;
-  /** TLS 1.3 security policy of the HTTPS listener. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
-  readonly sslPolicy?: string;
+  /** TLS 1.3 security policy of the HTTPS listener. */
+  readonly sslPolicy: string;
   /** DNS name external-dns points at the ALB (other names CNAME to it). @default "ingress.<dns.domain>" */
   readonly hostname?: string;
   /** Source CIDRs allowed to reach the listeners. @default all (0.0.0.0/0 for internet-facing, the VPC CIDR for internal) */
   readonly inboundCidrs?: string[];
-  /** Extra AWS tags on the ALB, its listeners and target groups. @default {} */
-  readonly tags?: Record<string, string>;
+  /** Extra AWS tags on the ALB, its listeners and target groups. */
+  readonly tags: Record<string, string>;
 }
 
 /** The settings with defaults filled, for this add-on, the IngressClassParams and the Ingresses that join the group. */
@@ -53,23 +57,25 @@ export interface ResolvedIngressGroup {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export function resolveIngressGroup(cluster: Pick<Cluster, 'name' | 'environment' | 'dns'>, props: AlbIngressGroupProps = {}): ResolvedIngressGroup {
-  const groupName = props.groupName ?? 'shared';
+export function resolveIngressGroup(cluster: Pick<Cluster, 'name' | 'environment' | 'dns'>, props: AlbIngressGroupProps): ResolvedIngressGroup {
+  const { groupName, scheme, certificateArn, sslPolicy, tags } = props;
   return {
     groupName,
+    // Derived from the cluster, so not a schema default.
     loadBalancerName: props.loadBalancerName ?? `${cluster.name}-${groupName}`,
-    scheme: props.scheme ?? 'internet-facing',
-    certificateArn: props.certificateArn,
-    sslPolicy: props.sslPolicy ?? DEFAULT_SSL_POLICY,
+    scheme,
+    certificateArn,
+    sslPolicy,
     hostname: props.hostname ?? `ingress.${cluster.dns.domain}`,
+    // Absent: no restriction (see the interface).
     inboundCidrs: props.inboundCidrs ?? [],
-    tags: props.tags ?? {},
+    tags,
   };
 }
 
 /** The ingress group of a loaded cluster (its settings are parsed even when the add-on is disabled). */
 export function clusterIngressGroup(cluster: Cluster): ResolvedIngressGroup {
-  return resolveIngressGroup(cluster, (cluster.addons['alb-ingress-group']?.settings ?? {}) as AlbIngressGroupProps);
+  return resolveIngressGroup(cluster, cluster.addons['alb-ingress-group'].settings as unknown as AlbIngressGroupProps);
 }
 
 /**
@@ -175,14 +181,14 @@ export const albIngressGroup = defineAddon<AlbIngressGroupProps>({
   description: 'The shared ALB (IngressGroup) with HTTPS, redirect and a fixed 404 default',
   namespace: 'alb-ingress-group',
   settings: {
-    groupName: optional(str({ pattern: /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, patternText: 'an IngressGroup name (lowercase letters, digits, "-" and ".", at most 63 characters)' })),
+    groupName: str({ pattern: /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, patternText: 'an IngressGroup name (lowercase letters, digits, "-" and ".", at most 63 characters)', default: 'shared' }),
     loadBalancerName: optional(str({ pattern: ALB_NAME, patternText: `a load balancer name (letters, digits and "-")`, maxLength: ALB_NAME_MAX })),
-    scheme: optional(str({ oneOf: ['internet-facing', 'internal'] as const })),
+    scheme: str({ oneOf: ['internet-facing', 'internal'] as const, default: 'internet-facing' }),
     certificateArn: optional(str({ pattern: ACM_ARN, patternText: 'an ACM certificate ARN such as "arn:aws:acm:eu-west-1:111111111111:certificate/<uuid>"' })),
-    sslPolicy: optional(str({ pattern: /^ELBSecurityPolicy-TLS13-[A-Za-z0-9-]+$/, patternText: `an ELB TLS 1.3 security policy such as ${show(DEFAULT_SSL_POLICY)}` })),
+    sslPolicy: str({ pattern: /^ELBSecurityPolicy-TLS13-[A-Za-z0-9-]+$/, patternText: `an ELB TLS 1.3 security policy such as ${show(DEFAULT_SSL_POLICY)}`, default: DEFAULT_SSL_POLICY }),
     hostname: optional(str({ pattern: /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, patternText: 'a lowercase DNS name' })),
     inboundCidrs: optional(list(str({ pattern: CIDR, patternText: 'an IPv4 CIDR such as "203.0.113.0/24"' }), { minItems: 1, unique: true })),
-    tags: optional(mapOf(str({ pattern: /^[\w .:/=+@-]{0,256}$/, patternText: 'an AWS tag value' }), { keyPattern: /^(?!aws:)[\w .:/=+@-]{1,128}$/, keyText: 'AWS tag keys (not starting with "aws:")' })),
+    tags: mapOf(str({ pattern: /^[\w .:/=+@-]{0,256}$/, patternText: 'an AWS tag value' }), { keyPattern: /^(?!aws:)[\w .:/=+@-]{1,128}$/, keyText: 'AWS tag keys (not starting with "aws:")' }),
   },
   validate: ({ cluster, settings }) => validateIngressGroup(cluster, settings),
   manifests: (scope: Chart, { cluster, settings }: AddonContext<AlbIngressGroupProps>) => {

@@ -13,11 +13,12 @@ import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, CRD, irsaServiceAccount, MUTATING_WEBHOOK, requiredValueProblems, RESTRICTED_CONTAINER, VALIDATING_WEBHOOK, zoneSpread } from '../common.ts';
 
+/** cert-manager's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface CertManagerProps {
   /** ACME account contact (Let's Encrypt no longer mails expiry notices, but uses it for account and policy notices). @default none */
   readonly email?: string;
-  /** Replicas of the controller, webhook and cainjector; with 2 or more each gets a PodDisruptionBudget. @default 2 */
-  readonly replicas?: number;
+  /** Replicas of the controller, webhook and cainjector; with 2 or more each gets a PodDisruptionBudget. */
+  readonly replicas: number;
 }
 
 const NAME = 'cert-manager';
@@ -29,8 +30,8 @@ export const ISSUERS = {
   'letsencrypt-production': 'https://acme-v02.api.letsencrypt.org/directory',
 } as const;
 
-export function certManagerValues(cluster: Cluster, props: CertManagerProps = {}): Record<string, unknown> {
-  const replicas = props.replicas ?? 2;
+export function certManagerValues(cluster: Cluster, props: CertManagerProps): Record<string, unknown> {
+  const { replicas } = props;
   const pdb = { enabled: replicas > 1, minAvailable: 1 };
   const spread = (component: string) => zoneSpread({ 'app.kubernetes.io/instance': NAME, 'app.kubernetes.io/component': component });
   const container = { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] } };
@@ -74,7 +75,7 @@ export function certManagerValues(cluster: Cluster, props: CertManagerProps = {}
 }
 
 /** Let's Encrypt staging and production ClusterIssuers, DNS-01 through the cluster's Route 53 hosted zone. */
-export function renderClusterIssuers(scope: Chart, cluster: Cluster, props: CertManagerProps = {}): void {
+export function renderClusterIssuers(scope: Chart, cluster: Cluster, props: Pick<CertManagerProps, 'email'>): void {
   for (const [name, server] of Object.entries(ISSUERS)) {
     new ClusterIssuer(scope, name, {
       metadata: { name, labels: { 'app.kubernetes.io/part-of': 'eks-platform' } },
@@ -106,7 +107,7 @@ export const certManager = defineAddon<CertManagerProps>({
   chart: { repoURL: 'oci://quay.io/jetstack/charts/cert-manager', chart: '', version: 'v1.21.1', releaseName: NAME },
   settings: {
     email: optional(str({ pattern: /^[^\s@]+@[^\s@]+\.[a-z]{2,63}$/i, patternText: 'an e-mail address such as "platform@example.com"' })),
-    replicas: optional(int({ min: 1, max: 5 })),
+    replicas: int({ min: 1, max: 5, default: 2 }),
   },
   // The CRDs are too large for client-side apply's last-applied annotation.
   serverSideApply: true,

@@ -7,16 +7,17 @@
  */
 import { ApiObject, Duration, JsonPatch, Size, type Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { int, optional, str } from '../../config/schema.ts';
+import { int, str } from '../../config/schema.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { ALB_INGRESS_CLASS, clusterIngressGroup, groupMemberAnnotations, ingressHostProblems } from './alb-ingress-group.ts';
 
+/** echo-server's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface EchoServerProps {
-  /** Replicas; with 2 or more a PodDisruptionBudget keeps one serving during node drains. @default 2 */
-  readonly replicas?: number;
-  /** Image, pinned by tag and digest. @default "ealen/echo-server:0.9.2@sha256:006b…90e2" (see DEFAULT_IMAGE) */
-  readonly image?: string;
+  /** Replicas; with 2 or more a PodDisruptionBudget keeps one serving during node drains. */
+  readonly replicas: number;
+  /** Image, pinned by tag and digest. */
+  readonly image: string;
 }
 
 export const NAMESPACE = 'echo-server';
@@ -35,8 +36,8 @@ export function echoHost(cluster: Pick<Cluster, 'dns'>): string {
   return `echo.${cluster.dns.domain}`;
 }
 
-export function renderEchoServer(scope: Chart, cluster: Cluster, props: EchoServerProps = {}): void {
-  const replicas = props.replicas ?? 2;
+export function renderEchoServer(scope: Chart, cluster: Cluster, props: EchoServerProps): void {
+  const { replicas } = props;
   const labels = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/part-of': 'eks-platform' };
   const selector = { 'app.kubernetes.io/name': NAME };
 
@@ -57,7 +58,7 @@ export function renderEchoServer(scope: Chart, cluster: Cluster, props: EchoServ
     containers: [
       {
         name: NAME,
-        image: props.image ?? DEFAULT_IMAGE,
+        image: props.image,
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         ports: [{ name: 'http', number: PORT }],
         envVariables: {
@@ -135,8 +136,8 @@ export const echoServer = defineAddon<EchoServerProps>({
   description: 'Echoes requests as JSON at echo.<domain>: proves DNS, TLS, the ALB and its controller end to end',
   namespace: NAMESPACE,
   settings: {
-    replicas: optional(int({ min: 1, max: 10 })),
-    image: optional(str({ pattern: /^[\w.-]+(\.[\w.-]+)*(:\d+)?(\/[\w.-]+)+:[\w.-]+@sha256:[0-9a-f]{64}$/, patternText: 'an image pinned by tag and digest, such as "repo/name:1.2.3@sha256:<64 hex>"' })),
+    replicas: int({ min: 1, max: 10, default: 2 }),
+    image: str({ default: DEFAULT_IMAGE, pattern: /^[\w.-]+(\.[\w.-]+)*(:\d+)?(\/[\w.-]+)+:[\w.-]+@sha256:[0-9a-f]{64}$/, patternText: 'an image pinned by tag and digest, such as "repo/name:1.2.3@sha256:<64 hex>"' }),
   },
   // Its Ingress joins the shared group: a host the group's certificate cannot cover would stop the whole group.
   validate: ({ cluster }) => ingressHostProblems(cluster, echoHost(cluster), 'dns.domain'),

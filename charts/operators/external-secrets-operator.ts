@@ -22,17 +22,18 @@ import {
 } from '../../imports/external-secrets-externalsecret-external-secrets.io.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { appParameterPrefix, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
-import { int, list, optional, str, type Problem } from '../../config/schema.ts';
+import { int, list, str, type Problem } from '../../config/schema.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, CRD, irsaServiceAccount, KEEP_CRD_ANNOTATIONS, requiredValueProblems, VALIDATING_WEBHOOK, zoneSpread, type RequiredValue } from '../common.ts';
 
+/** The operator's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface ExternalSecretsOperatorProps {
-  /** Replicas of the controller, the webhook and the cert-controller; 2 or more add leader election and PDBs. @default 2 */
-  readonly replicas?: number;
-  /** Namespaces whose ExternalSecrets may use the ClusterSecretStore. @default ["echo-server"] */
-  readonly allowedNamespaces?: readonly string[];
-  /** How often the echo-server ExternalSecret re-reads its parameter (a Go duration). @default "1h" */
-  readonly refreshInterval?: string;
+  /** Replicas of the controller, the webhook and the cert-controller; 2 or more add leader election and PDBs. */
+  readonly replicas: number;
+  /** Namespaces whose ExternalSecrets may use the ClusterSecretStore. */
+  readonly allowedNamespaces: readonly string[];
+  /** How often the echo-server ExternalSecret re-reads its parameter (a Go duration). */
+  readonly refreshInterval: string;
 }
 
 const NAME = 'external-secrets';
@@ -53,8 +54,8 @@ const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string)
   limits: { cpu: cpuLimit, memory: memoryLimit },
 });
 
-export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: ExternalSecretsOperatorProps = {}): Record<string, unknown> {
-  const replicas = props.replicas ?? 2;
+export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: Pick<ExternalSecretsOperatorProps, 'replicas'>): Record<string, unknown> {
+  const { replicas } = props;
   const ha = replicas > 1;
   const pdb = { enabled: ha, minAvailable: 1 };
   const selector = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': NAME });
@@ -161,13 +162,13 @@ export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>
   irsa: { controller: 'external-secrets', valuesPath: ['serviceAccount'] },
   chart: { repoURL: 'https://charts.external-secrets.io', chart: NAME, version: '2.9.0', releaseName: NAME },
   settings: {
-    replicas: optional(int({ min: 1, max: 5 })),
-    allowedNamespaces: optional(list(str({ pattern: NAMESPACE, patternText: 'a namespace name' }), { minItems: 1, unique: true })),
-    refreshInterval: optional(str({ pattern: DURATION, patternText: 'a Go duration such as "1h" or "15m"' })),
+    replicas: int({ min: 1, max: 5, default: 2 }),
+    allowedNamespaces: list(str({ pattern: NAMESPACE, patternText: 'a namespace name' }), { minItems: 1, unique: true, default: [ECHO_SERVER.namespace] }),
+    refreshInterval: str({ pattern: DURATION, patternText: 'a Go duration such as "1h" or "15m"', default: '1h' }),
   },
   validate: ({ cluster, config, settings }) => {
     const problems: Problem[] = [];
-    const allowed = settings.allowedNamespaces ?? [ECHO_SERVER.namespace];
+    const allowed = settings.allowedNamespaces;
     if (cluster.addons['echo-server']?.enabled && !allowed.includes(ECHO_SERVER.namespace)) {
       problems.push({
         path: 'addons.external-secrets-operator.allowedNamespaces',
@@ -179,9 +180,9 @@ export const externalSecretsOperator = defineAddon<ExternalSecretsOperatorProps>
   },
   values: ({ cluster, settings }) => externalSecretsValues(cluster, settings),
   manifests: (scope, { cluster, settings }) => {
-    parameterStore(scope, cluster, settings.allowedNamespaces ?? [ECHO_SERVER.namespace]);
+    parameterStore(scope, cluster, settings.allowedNamespaces);
     // Only with echo-server: its Application creates the namespace the ExternalSecret goes into.
-    if (cluster.addons['echo-server']?.enabled) echoServerSecret(scope, cluster, settings.refreshInterval ?? '1h');
+    if (cluster.addons['echo-server']?.enabled) echoServerSecret(scope, cluster, settings.refreshInterval);
   },
   extraNamespaces: [ECHO_SERVER.namespace],
   // The CRDs alone (about 690 KB for the store kinds) exceed the client-side apply annotation limit.

@@ -6,34 +6,34 @@
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { bool, int, optional, show, str, type Problem } from '../../config/schema.ts';
+import { bool, int, show, str, type Problem } from '../../config/schema.ts';
 import { deepMerge, isMap } from '../../config/merge.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { SERVICE_ACCOUNTS } from '../../config/naming.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
 import { CLUSTER_RBAC, irsaServiceAccount } from '../common.ts';
 
+/** The driver's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface EfsControllerProps {
-  /** Controller replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. @default 2 */
-  readonly replicas?: number;
-  /** Name of the StorageClass. @default "efs" */
-  readonly storageClassName?: string;
-  /** Mark the class as the cluster's default StorageClass (PVCs without `storageClassName` get EFS). @default true */
-  readonly defaultClass?: boolean;
+  /** Controller replicas; with 2 or more a PodDisruptionBudget keeps one up during node drains. */
+  readonly replicas: number;
+  /** Name of the StorageClass. */
+  readonly storageClassName: string;
+  /** Mark the class as the cluster's default StorageClass (PVCs without `storageClassName` get EFS). */
+  readonly defaultClass: boolean;
   /**
    * What happens to the volume when its PVC is deleted: `Delete` removes the access point and its directory with all
    * data (the controller then runs privileged, see rootDirDeletion), `Retain` keeps both for manual recovery.
-   * @default "Delete"
    */
-  readonly reclaimPolicy?: 'Delete' | 'Retain';
-  /** Permissions of each volume's root directory on EFS (octal). @default "700" */
-  readonly directoryPerms?: string;
-  /** Directory on the file system under which volumes are created. @default "/dynamic_provisioning" */
-  readonly basePath?: string;
-  /** First POSIX GID given to an access point (each volume gets its own owner GID). @default 50000 */
-  readonly gidRangeStart?: number;
-  /** Last POSIX GID; the range bounds the number of volumes (EFS allows 10,000 access points per file system). @default 7000000 */
-  readonly gidRangeEnd?: number;
+  readonly reclaimPolicy: 'Delete' | 'Retain';
+  /** Permissions of each volume's root directory on EFS (octal). */
+  readonly directoryPerms: string;
+  /** Directory on the file system under which volumes are created. */
+  readonly basePath: string;
+  /** First POSIX GID given to an access point (each volume gets its own owner GID). */
+  readonly gidRangeStart: number;
+  /** Last POSIX GID; the range bounds the number of volumes (EFS allows 10,000 access points per file system). */
+  readonly gidRangeEnd: number;
 }
 
 const NAME = 'aws-efs-csi-driver';
@@ -108,8 +108,8 @@ function rootDirDeletionProblems(reclaimPolicy: 'Delete' | 'Retain', merged: Rec
   return problems;
 }
 
-export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: EfsControllerProps = {}): Record<string, unknown> {
-  const replicas = props.replicas ?? 2;
+export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'facts'>, props: Pick<EfsControllerProps, 'replicas' | 'reclaimPolicy'>): Record<string, unknown> {
+  const { replicas } = props;
   return {
     controller: {
       replicaCount: replicas,
@@ -118,7 +118,7 @@ export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'fac
       regionalStsEndpoints: true,
       // Access points the driver creates carry the cluster's name, so they can be told apart on a shared file system.
       tags: { 'eks-platform/cluster': cluster.name },
-      ...rootDirDeletion(props.reclaimPolicy ?? 'Delete'),
+      ...rootDirDeletion(props.reclaimPolicy),
       podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
       resources: res('10m', '64Mi', '200m', '256Mi'),
       affinity: karpenterNodesOnly(['fargate']),
@@ -141,11 +141,11 @@ export function efsControllerValues(cluster: Pick<Cluster, 'name' | 'aws' | 'fac
 }
 
 /** The StorageClass, built from the settings and the `efsFileSystemId` fact (checked by validate()). */
-export function efsStorageClass(scope: Construct, fileSystemId: string, props: EfsControllerProps = {}): k8s.KubeStorageClass {
-  const isDefault = props.defaultClass ?? true;
+export function efsStorageClass(scope: Construct, fileSystemId: string, props: EfsControllerProps): k8s.KubeStorageClass {
+  const isDefault = props.defaultClass;
   return new k8s.KubeStorageClass(scope, 'StorageClass', {
     metadata: {
-      name: props.storageClassName ?? 'efs',
+      name: props.storageClassName,
       annotations: {
         'storageclass.kubernetes.io/is-default-class': String(isDefault),
         // Parameters of a StorageClass are immutable: on a change Argo CD deletes and recreates the class. Existing
@@ -157,17 +157,17 @@ export function efsStorageClass(scope: Construct, fileSystemId: string, props: E
     parameters: {
       provisioningMode: 'efs-ap',
       fileSystemId,
-      directoryPerms: props.directoryPerms ?? '700',
-      basePath: props.basePath ?? '/dynamic_provisioning',
+      directoryPerms: props.directoryPerms,
+      basePath: props.basePath,
       // Readable directories on EFS (`<namespace>/<pvc>`); the unique suffix keeps a re-created PVC off old data.
       subPathPattern: '${.PVC.namespace}/${.PVC.name}',
       ensureUniqueDirectory: 'true',
-      gidRangeStart: String(props.gidRangeStart ?? 50000),
-      gidRangeEnd: String(props.gidRangeEnd ?? 7000000),
+      gidRangeStart: String(props.gidRangeStart),
+      gidRangeEnd: String(props.gidRangeEnd),
     },
     // No mountOptions: the driver always mounts access points with TLS (in-transit encryption; a `tls` option is
     // deprecated there). Encryption at rest is a property of the file system, which the bootstrap creates encrypted.
-    reclaimPolicy: props.reclaimPolicy ?? 'Delete',
+    reclaimPolicy: props.reclaimPolicy,
     // EFS is regional: there is no zone to wait for, so binding at once is safe and gives early errors.
     volumeBindingMode: 'Immediate',
     // EFS has no size; expansion is a no-op, allowed so resizing a PVC never fails.
@@ -183,17 +183,17 @@ export const efsController = defineAddon<EfsControllerProps>({
   irsa: { controller: 'efs-csi', valuesPath: ['controller', 'serviceAccount'] },
   chart: { repoURL: 'https://kubernetes-sigs.github.io/aws-efs-csi-driver/', chart: NAME, version: '4.4.1', releaseName: NAME },
   settings: {
-    replicas: optional(int({ min: 1, max: 5 })),
-    storageClassName: optional(str({ pattern: /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, patternText: 'a StorageClass name (lowercase DNS subdomain)' })),
-    defaultClass: optional(bool()),
-    reclaimPolicy: optional(str({ oneOf: ['Delete', 'Retain'] as const })),
-    directoryPerms: optional(str({ pattern: /^[0-7]{3,4}$/, patternText: 'quoted octal permissions such as "700"' })),
-    basePath: optional(str({ pattern: /^\/[A-Za-z0-9._/-]*$/, patternText: 'an absolute path such as "/dynamic_provisioning"' })),
-    gidRangeStart: optional(int({ min: 1, max: 2147483647 })),
-    gidRangeEnd: optional(int({ min: 1, max: 2147483647 })),
+    replicas: int({ min: 1, max: 5, default: 2 }),
+    storageClassName: str({ pattern: /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, patternText: 'a StorageClass name (lowercase DNS subdomain)', default: 'efs' }),
+    defaultClass: bool({ default: true }),
+    reclaimPolicy: str({ oneOf: ['Delete', 'Retain'] as const, default: 'Delete' }),
+    directoryPerms: str({ pattern: /^[0-7]{3,4}$/, patternText: 'quoted octal permissions such as "700"', default: '700' }),
+    basePath: str({ pattern: /^\/[A-Za-z0-9._/-]*$/, patternText: 'an absolute path such as "/dynamic_provisioning"', default: '/dynamic_provisioning' }),
+    gidRangeStart: int({ min: 1, max: 2147483647, default: 50000 }),
+    gidRangeEnd: int({ min: 1, max: 2147483647, default: 7000000 }),
   },
   validate: ({ cluster, config, settings }) => {
-    const problems: Problem[] = rootDirDeletionProblems(settings.reclaimPolicy ?? 'Delete', deepMerge(efsControllerValues(cluster, settings), config.values));
+    const problems: Problem[] = rootDirDeletionProblems(settings.reclaimPolicy, deepMerge(efsControllerValues(cluster, settings), config.values));
     const id = cluster.facts.efsFileSystemId;
     if (id === undefined || !EFS_FILE_SYSTEM_ID.test(id)) {
       problems.push({
@@ -204,8 +204,7 @@ export const efsController = defineAddon<EfsControllerProps>({
           `written by \`npm run facts -- pull --cluster ${cluster.name}\` after the bootstrap, or disable addons.efs-controller`,
       });
     }
-    const start = settings.gidRangeStart ?? 50000;
-    const end = settings.gidRangeEnd ?? 7000000;
+    const { gidRangeStart: start, gidRangeEnd: end } = settings;
     if (start >= end) {
       problems.push({
         path: 'addons.efs-controller.gidRangeEnd',

@@ -46,9 +46,9 @@ const POLICY_PLACEHOLDERS: PolicyContext = {
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 const code = (value: unknown): string => `\`${JSON.stringify(value)}\``;
 
-/** A schema default as Markdown: the value when it is short, else the JSDoc's words for it. */
+/** A schema default as Markdown: the value when it is a string or short, else the JSDoc's words for it. */
 function defaultText(value: unknown, doc: KeyDoc | undefined): string {
-  if (value !== undefined && JSON.stringify(value).length <= 40) return code(value);
+  if (value !== undefined && (typeof value === 'string' || JSON.stringify(value).length <= 40)) return code(value);
   if (doc?.default) return doc.default;
   return value === undefined ? '—' : 'see the meaning';
 }
