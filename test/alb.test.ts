@@ -90,7 +90,10 @@ describe('default IngressClass', () => {
     expect(ingressClass.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('11');
     const params = parse(rendered, PARAMS);
     expect(params.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('10');
-    expect(params.spec).toEqual({ scheme: 'internet-facing', group: { name: 'shared' }, sslPolicy: DEFAULT_SSL_POLICY, targetType: 'ip' });
+    // dev admits only the office range: at class level, so no workload's Ingress can widen it (or, with its own
+    // inbound-cidrs annotation, put the shared group in conflict and stop the ALB from reconciling).
+    expect(params.spec).toEqual({ scheme: 'internet-facing', group: { name: 'shared' }, sslPolicy: DEFAULT_SSL_POLICY, inboundCIDRs: ['203.0.113.0/24'], targetType: 'ip' });
+    expect(parse(render('prod'), PARAMS).spec.inboundCIDRs).toBeUndefined();
     // With a certificate ARN in config, every Ingress of the class uses it.
     expect(parse(render('prod'), PARAMS).spec.certificateArn).toEqual(['arn:aws:acm:us-east-1:222222222222:certificate/5f0c2b1e-8a3d-4c6e-9b7a-2d1e0f3c4b5a']);
   });

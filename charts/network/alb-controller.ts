@@ -73,6 +73,9 @@ export function renderIngressClass(scope: Chart, group: ResolvedIngressGroup): v
       sslPolicy: group.sslPolicy,
       // For every Ingress of the class: without it each one would look up an ACM certificate for its own hosts.
       ...(group.certificateArn ? { certificateArn: [group.certificateArn] } : {}),
+      // Class-level, so an Ingress of a workload namespace cannot override it with its own `inbound-cidrs` annotation
+      // (which would also put the group in conflict and stop the whole shared ALB from reconciling).
+      ...(group.inboundCidrs.length > 0 ? { inboundCidRs: [...group.inboundCidrs] } : {}),
       targetType: IngressClassParamsSpecTargetType.IP,
     },
   });
