@@ -4,7 +4,7 @@
  * that fake AWS and GitHub credentials set in the caller's environment never reach it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, renderRevision, synthInChild } from '../src/diff/git.ts';
@@ -84,5 +84,35 @@ describe('diff renders in a child process with a minimal environment', () => {
     const { report, output } = await runDiff({ projectRoot: repo, base: 'HEAD' });
     expect(report.hasChanges).toBe(false);
     expect(output).not.toContain('fake');
+  }, 60_000);
+
+  it("a revision with its own launcher (bin/platform.mjs) renders through it, still with only PATH, HOME, PLATFORM_UPSTREAM (and the launcher's own code key)", () => {
+    const launched = join(tempDir('diff-trust-launcher-'), 'repo');
+    mkdirSync(join(launched, 'src'), { recursive: true });
+    mkdirSync(join(launched, 'bin'));
+    // The stand-in as a module exporting main(), which the launcher calls; __cliModuleUrl exists only in the bundle.
+    writeFileSync(
+      join(launched, 'src', 'cli.ts'),
+      `import { mkdirSync, writeFileSync } from 'node:fs';
+declare const __cliModuleUrl: string | undefined;
+export async function main(argv: string[]): Promise<number> {
+  const out = argv[argv.indexOf('--out') + 1];
+  mkdirSync(out + '/dev', { recursive: true });
+  const seen = Object.values(process.env).filter((v) => String(v).includes('fake') || String(v).includes('FAKE'));
+  const bundled = typeof __cliModuleUrl === 'string';
+  writeFileSync(out + '/dev/env.json', JSON.stringify({ names: Object.keys(process.env).sort(), seen, bundled }));
+  return 0;
+}
+`,
+    );
+    copyFileSync(join(PROJECT_ROOT, 'bin', 'platform.mjs'), join(launched, 'bin', 'platform.mjs'));
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(launched, 'node_modules'), 'dir');
+    const out = tempDir('diff-trust-launcher-out-');
+    synthInChild(launched, out, { upstream, what: 'the working tree' });
+    const env = JSON.parse(readFileSync(join(out, 'dev', 'env.json'), 'utf8')) as { names: string[]; seen: string[]; bundled: boolean };
+    expect(env.seen).toEqual([]);
+    expect(env.names).toEqual(['HOME', 'PATH', 'PLATFORM_CODE_VERSION', 'PLATFORM_UPSTREAM']);
+    // Rendered from the esbuild bundle (whose banner defines __cliModuleUrl), not through tsx.
+    expect(env.bundled).toBe(true);
   }, 60_000);
 });

@@ -77,12 +77,16 @@ export function childEnv(upstream: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * Runs `src/cli.ts synth --out OUT` of the project at `cwd` (its own code) in a child process with childEnv only.
+ * Runs `synth --out OUT` of the project at `cwd` (its own code) in a child process with childEnv only: through that
+ * revision's own launcher (`bin/platform.mjs`, which bundles its sources once with esbuild; transforming every module
+ * through tsx made a base render several times slower than a synth), else `src/cli.ts` through tsx for revisions
+ * from before the launcher.
  * @throws DiffError naming `what` with the child's output when it exits non-zero
  */
 export function synthInChild(cwd: string, out: string, options: { readonly config?: string; readonly upstream: string; readonly what: string }): void {
   const config = options.config && options.config !== 'config' ? ['--config', options.config] : [];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'synth', '--out', out, ...config], {
+  const entry = existsSync(join(cwd, 'bin', 'platform.mjs')) ? ['bin/platform.mjs'] : ['--import', 'tsx', 'src/cli.ts'];
+  const r = spawnSync(process.execPath, [...entry, 'synth', '--out', out, ...config], {
     cwd,
     env: childEnv(options.upstream),
     encoding: 'utf8',
