@@ -543,7 +543,20 @@ function emptyGroup(name: string, type: GroupType, wave: number | null): Mutable
   return { name, type, change: 'changed', wave, counts: { add: 0, change: 0, destroy: 0 }, charts: [], images: [], waves: [], projects: [], destinations: [], values: [], resources: [], templates: [], warnings: [] };
 }
 
+/** True when both sides hold the same paths with byte-identical contents (review files included: harmless). */
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, content] of a) if (b.get(path) !== content) return false;
+  return true;
+}
+
 function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined): ClusterDiff {
+  // Most clusters of a change are untouched: byte-identical files compare equal without parsing or indexing them.
+  if (baseFiles !== undefined && headFiles !== undefined && sameFiles(baseFiles, headFiles)) {
+    let files = 0;
+    for (const path of baseFiles.keys()) if (!isReviewFile(path)) files++;
+    return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
+  }
   const base = side(baseFiles);
   const head = side(headFiles);
   const groups = new Map<string, MutableGroup>();
@@ -552,6 +565,7 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
   for (const path of paths) {
     const a = base.files.get(path);
     const b = head.files.get(path);
+    if (a !== undefined && a === b) continue; // byte-identical: equal objects, nothing to parse
     const oa = a === undefined ? undefined : parseFile(path, a);
     const ob = b === undefined ? undefined : parseFile(path, b);
     if (a !== undefined && b !== undefined && canonical(oa) === canonical(ob)) continue;
