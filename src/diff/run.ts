@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
 import { compareTrees, type DiffReport } from './engine.ts';
 import { formatMarkdown, formatText } from './format.ts';
-import { renderRevision, resolveBase, synthInChild } from './git.ts';
+import { renderRevisionAsync, resolveBase, synthInChildAsync } from './git.ts';
 import { readTree } from './tree.ts';
 
 export type DiffFormat = 'text' | 'markdown';
@@ -42,34 +42,25 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   const config = options.config ?? 'config';
   const cleanups: Array<() => void> = [];
   try {
-    let baseDir: string;
-    let baseLabel: string;
     const notes: string[] = [];
-    if (options.baseDir) {
-      baseDir = resolve(options.baseDir);
-      baseLabel = options.baseDir;
-    } else {
-      const base = resolveBase(projectRoot, options.base);
-      const rendered = renderRevision(projectRoot, base.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() });
-      cleanups.push(rendered.cleanup);
-      baseDir = rendered.outDir;
-      baseLabel = base.label;
-      notes.push(...rendered.notes);
-    }
-
-    let headDir: string;
-    let headLabel: string;
-    if (options.headDir) {
-      headDir = resolve(options.headDir);
-      headLabel = options.headDir;
-    } else {
-      const tmp = mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      // A child process with a minimal environment, like the base: the working tree is a pull request's code.
-      synthInChild(projectRoot, tmp, { config, upstream: upstreamDir(), what: 'the working tree' });
-      headDir = tmp;
-      headLabel = 'working tree';
-    }
+    // Base and head render in two child processes at the same time; each render is single-threaded.
+    const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
+    const headTmp = options.headDir ? undefined : mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
+    if (headTmp) cleanups.push(() => rmSync(headTmp, { recursive: true, force: true }));
+    // The head starts first: the base's extraction (git archive) overlaps its render.
+    // A child process with a minimal environment, like the base: the working tree is a pull request's code.
+    const head = headTmp ? synthInChildAsync(projectRoot, headTmp, { config, upstream: upstreamDir(), what: 'the working tree' }) : undefined;
+    const base = baseRender ? renderRevisionAsync(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() }) : undefined;
+    const [baseResult, headResult] = await Promise.allSettled([base, head]);
+    if (baseResult.status === 'fulfilled' && baseResult.value) cleanups.push(baseResult.value.cleanup);
+    // The base's failure first, as when the two rendered one after the other.
+    for (const r of [baseResult, headResult]) if (r.status === 'rejected') throw r.reason;
+    const rendered = baseResult.status === 'fulfilled' ? baseResult.value : undefined;
+    notes.push(...(rendered?.notes ?? []));
+    const baseDir = options.baseDir ? resolve(options.baseDir) : rendered!.outDir;
+    const baseLabel = options.baseDir ?? baseRender!.label;
+    const headDir = options.headDir ? resolve(options.headDir) : headTmp!;
+    const headLabel = options.headDir ?? 'working tree';
 
     const only = new Set(options.clusters ?? []);
     const pick = (dir: string) => new Map([...readTree(dir)].filter(([name]) => only.size === 0 || only.has(name)));
