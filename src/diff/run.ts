@@ -9,7 +9,7 @@ import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
 import { compareTrees, type DiffReport } from './engine.ts';
 import { formatMarkdown, formatText } from './format.ts';
 import { renderRevisionAsync, resolveBase, synthInChildAsync } from './git.ts';
-import { readTree } from './tree.ts';
+import { readTree, type RenderedTree } from './tree.ts';
 
 export type DiffFormat = 'text' | 'markdown';
 
@@ -43,28 +43,35 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   const cleanups: Array<() => void> = [];
   try {
     const notes: string[] = [];
-    // Base and head render in two child processes at the same time; each render is single-threaded.
-    const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
-    const headTmp = options.headDir ? undefined : mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
-    if (headTmp) cleanups.push(() => rmSync(headTmp, { recursive: true, force: true }));
-    // The head starts first: the base's extraction (git archive) overlaps its render.
-    // A child process with a minimal environment, like the base: the working tree is a pull request's code.
-    const head = headTmp ? synthInChildAsync(projectRoot, headTmp, { config, upstream: upstreamDir(), what: 'the working tree' }) : undefined;
-    const base = baseRender ? renderRevisionAsync(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() }) : undefined;
-    const [baseResult, headResult] = await Promise.allSettled([base, head]);
-    if (baseResult.status === 'fulfilled' && baseResult.value) cleanups.push(baseResult.value.cleanup);
-    // The base's failure first, as when the two rendered one after the other.
-    for (const r of [baseResult, headResult]) if (r.status === 'rejected') throw r.reason;
-    const rendered = baseResult.status === 'fulfilled' ? baseResult.value : undefined;
-    notes.push(...(rendered?.notes ?? []));
-    const baseDir = options.baseDir ? resolve(options.baseDir) : rendered!.outDir;
-    const baseLabel = options.baseDir ?? baseRender!.label;
-    const headDir = options.headDir ? resolve(options.headDir) : headTmp!;
-    const headLabel = options.headDir ?? 'working tree';
-
     const only = new Set(options.clusters ?? []);
     const pick = (dir: string) => new Map([...readTree(dir)].filter(([name]) => only.size === 0 || only.has(name)));
-    const report = compareTrees(pick(baseDir), pick(headDir));
+    const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
+    const headTmp = options.headDir ? undefined : mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
+    const removeHead = () => {
+      if (headTmp) rmSync(headTmp, { recursive: true, force: true });
+    };
+    cleanups.push(removeHead);
+    // Base and head render in two child processes at the same time (each render is single-threaded); each side is
+    // read, and its temporary folders removed, as soon as its render ends, while the other may still be rendering.
+    // The head starts first, so the base's extraction (git archive) overlaps its render.
+    // A child process with a minimal environment, like the base: the working tree is a pull request's code.
+    const headTree = headTmp ? synthInChildAsync(projectRoot, headTmp, { config, upstream: upstreamDir(), what: 'the working tree' }).then(() => pick(headTmp)).finally(removeHead) : undefined;
+    const baseTree = baseRender
+      ? renderRevisionAsync(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() }).then((rendered) => {
+          cleanups.push(rendered.cleanup);
+          notes.push(...rendered.notes);
+          const tree = pick(rendered.outDir);
+          rendered.cleanup();
+          return tree;
+        })
+      : undefined;
+    const settled = await Promise.allSettled([baseTree, headTree]);
+    // The base's failure first, as when the two rendered one after the other.
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const [baseFiles, headFiles] = settled.map((r) => (r as PromiseFulfilledResult<RenderedTree | undefined>).value);
+    const baseLabel = options.baseDir ?? baseRender!.label;
+    const headLabel = options.headDir ?? 'working tree';
+    const report = compareTrees(baseFiles ?? pick(resolve(options.baseDir!)), headFiles ?? pick(resolve(options.headDir!)));
     const fmt = { baseLabel, headLabel, notes };
     const output = options.format === 'markdown' ? formatMarkdown(report, { ...fmt, maxChars: options.maxChars }) : formatText(report, fmt);
     return { report, output };
