@@ -262,14 +262,38 @@ interface Side {
   readonly index: ReadonlyMap<string, ManifestEntry>;
   readonly root?: string;
   readonly apps: ReadonlySet<string>;
+  /** The YAML file at `path` parsed, shared with the other side (see YamlCache): read it, never change it. */
+  readonly yaml: (path: string) => unknown;
 }
 
-function side(files: ReadonlyMap<string, string> | undefined): Side {
+/**
+ * Parsed YAML by file text, shared by the two sides of a cluster: a file unchanged between base and head is parsed
+ * once for both indexes. Its objects are only read; the compared and redacted objects are parsed separately.
+ */
+type YamlCache = Map<string, unknown>;
+
+/** indexFiles' parsed objects (review.ts), path → object. */
+type Indexed = NonNullable<Parameters<typeof indexFiles>[1]>;
+type IndexedObject = Indexed extends ReadonlyMap<string, infer V> ? V : never;
+
+function cachedLoad(cache: YamlCache, content: string): unknown {
+  if (!cache.has(content)) cache.set(content, load(content));
+  return cache.get(content);
+}
+
+function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache): Side {
   const f = new Map([...(files ?? new Map<string, string>())].filter(([p]) => !isReviewFile(p)));
-  const entries = indexFiles(f);
+  // What indexFiles would parse itself (review.ts: YAML files, objects only), from the shared cache.
+  const parsed: Indexed = new Map(
+    [...f].map(([path, content]) => {
+      const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, content) : undefined;
+      return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
+    }),
+  );
+  const entries = indexFiles(f, parsed);
   const root = entries.find((e) => e.kind === 'Application' && e.path.startsWith('bootstrap/'))?.name;
   const apps = new Set(entries.filter((e) => e.kind === 'Application' && e.path.startsWith('apps/')).map((e) => e.name));
-  return { files: f, index: new Map(entries.map((e) => [e.path, e])), root, apps };
+  return { files: f, index: new Map(entries.map((e) => [e.path, e])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!) };
 }
 
 const BOOTSTRAP = 'bootstrap (applied by hand)';
@@ -318,9 +342,9 @@ function servedGroups(s: Side): Map<string, Set<string>> {
   const add = (group: string, app: string) => out.set(group, (out.get(group) ?? new Set()).add(app));
   for (const [path, e] of s.index) {
     if (e.kind === 'Application' && path.startsWith('apps/')) {
-      for (const src of sourcesOf(load(s.files.get(path)!))) for (const g of CHART_API_GROUPS[chartKey(src) ?? ''] ?? []) add(g, e.name);
+      for (const src of sourcesOf(s.yaml(path))) for (const g of CHART_API_GROUPS[chartKey(src) ?? ''] ?? []) add(g, e.name);
     } else if (e.kind === 'CustomResourceDefinition') {
-      const group = get(parseFile(path, s.files.get(path)!), 'spec.group');
+      const group = get(s.yaml(path), 'spec.group');
       if (typeof group === 'string') add(group, e.application ?? '(applied by hand)');
     }
   }
@@ -397,7 +421,7 @@ interface Context {
 
 /** The add-on Application `app` of one side (apps/), parsed. */
 function applicationObject(s: Side, app: string): unknown {
-  for (const [p, e] of s.index) if (e.kind === 'Application' && e.name === app && p.startsWith('apps/')) return load(s.files.get(p)!);
+  for (const [p, e] of s.index) if (e.kind === 'Application' && e.name === app && p.startsWith('apps/')) return s.yaml(p);
   return undefined;
 }
 
@@ -543,15 +567,30 @@ function emptyGroup(name: string, type: GroupType, wave: number | null): Mutable
   return { name, type, change: 'changed', wave, counts: { add: 0, change: 0, destroy: 0 }, charts: [], images: [], waves: [], projects: [], destinations: [], values: [], resources: [], templates: [], warnings: [] };
 }
 
+/** True when both sides hold the same paths with byte-identical contents (review files included: harmless). */
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, content] of a) if (b.get(path) !== content) return false;
+  return true;
+}
+
 function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined): ClusterDiff {
-  const base = side(baseFiles);
-  const head = side(headFiles);
+  // Most clusters of a change are untouched: byte-identical files compare equal without parsing or indexing them.
+  if (baseFiles !== undefined && headFiles !== undefined && sameFiles(baseFiles, headFiles)) {
+    let files = 0;
+    for (const path of baseFiles.keys()) if (!isReviewFile(path)) files++;
+    return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
+  }
+  const cache: YamlCache = new Map();
+  const base = side(baseFiles, cache);
+  const head = side(headFiles, cache);
   const groups = new Map<string, MutableGroup>();
   const paths = [...new Set([...base.files.keys(), ...head.files.keys()])].sort();
 
   for (const path of paths) {
     const a = base.files.get(path);
     const b = head.files.get(path);
+    if (a !== undefined && a === b) continue; // byte-identical: equal objects, nothing to parse
     const oa = a === undefined ? undefined : parseFile(path, a);
     const ob = b === undefined ? undefined : parseFile(path, b);
     if (a !== undefined && b !== undefined && canonical(oa) === canonical(ob)) continue;

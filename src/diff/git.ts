@@ -8,7 +8,7 @@
  * environment holds PATH, HOME and PLATFORM_UPSTREAM only (see childEnv), so code from a pull request or an old
  * revision never sees the caller's AWS, GitHub or other credentials.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,25 @@ export function childEnv(upstream: string, env: NodeJS.ProcessEnv = process.env)
   return { PATH: env.PATH ?? '/usr/bin:/bin', HOME: env.HOME ?? tmpdir(), PLATFORM_UPSTREAM: upstream };
 }
 
+/** What a render child process needs: the `--config` folder, the upstream data, and `what` for error messages. */
+export interface SynthInChildOptions {
+  /** Config folder relative to `cwd`. @default "config" */
+  readonly config?: string;
+  /** Upstream data folder, passed on as PLATFORM_UPSTREAM. */
+  readonly upstream: string;
+  /** What is rendered, for the error message, e.g. `the working tree`. */
+  readonly what: string;
+}
+
+/** The node arguments of a render child: the revision's own launcher when it has one, else tsx on src/cli.ts. */
+function synthArgs(cwd: string, out: string, options: SynthInChildOptions): string[] {
+  const config = options.config && options.config !== 'config' ? ['--config', options.config] : [];
+  const entry = existsSync(join(cwd, 'bin', 'platform.mjs')) ? ['bin/platform.mjs'] : ['--import', 'tsx', 'src/cli.ts'];
+  return [...entry, 'synth', '--out', out, ...config];
+}
+
+const synthFailed = (what: string, exit: number | string | null, output: string) => new DiffError(`rendering ${what} failed (exit ${exit}):\n${output.trim()}`);
+
 /**
  * Runs `synth --out OUT` of the project at `cwd` (its own code) in a child process with childEnv only: through that
  * revision's own launcher (`bin/platform.mjs`, which bundles its sources once with esbuild; transforming every module
@@ -83,18 +102,32 @@ export function childEnv(upstream: string, env: NodeJS.ProcessEnv = process.env)
  * from before the launcher.
  * @throws DiffError naming `what` with the child's output when it exits non-zero
  */
-export function synthInChild(cwd: string, out: string, options: { readonly config?: string; readonly upstream: string; readonly what: string }): void {
-  const config = options.config && options.config !== 'config' ? ['--config', options.config] : [];
-  const entry = existsSync(join(cwd, 'bin', 'platform.mjs')) ? ['bin/platform.mjs'] : ['--import', 'tsx', 'src/cli.ts'];
-  const r = spawnSync(process.execPath, [...entry, 'synth', '--out', out, ...config], {
+export function synthInChild(cwd: string, out: string, options: SynthInChildOptions): void {
+  const r = spawnSync(process.execPath, synthArgs(cwd, out, options), {
     cwd,
     env: childEnv(options.upstream),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) {
-    throw new DiffError(`rendering ${options.what} failed (exit ${r.status ?? r.signal}):\n${`${r.stderr ?? ''}${r.stdout ?? ''}${r.error ?? ''}`.trim()}`);
-  }
+  if (r.status !== 0) throw synthFailed(options.what, r.status ?? r.signal, `${r.stderr ?? ''}${r.stdout ?? ''}${r.error ?? ''}`);
+}
+
+/**
+ * synthInChild without blocking, so the diff renders its base and head at the same time (each render is one
+ * single-threaded process; run one after the other they were most of a diff's wall time).
+ * @throws (rejects with) DiffError as synthInChild
+ */
+export function synthInChildAsync(cwd: string, out: string, options: SynthInChildOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, synthArgs(cwd, out, options), { cwd, env: childEnv(options.upstream), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let error: Error | undefined;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => (error = err));
+    child.on('close', (status, signal) => (status === 0 ? resolve() : reject(synthFailed(options.what, status ?? signal, `${stderr}${stdout}${error ?? ''}`))));
+  });
 }
 
 export interface RenderRevisionOptions {
@@ -106,8 +139,14 @@ export interface RenderRevisionOptions {
   readonly upstream: string;
 }
 
-/** Extracts `sha` and renders it with its own `src/cli.ts synth`; falls back to its committed dist/ when it has none. */
-export function renderRevision(repo: string, sha: string, options: RenderRevisionOptions): RenderedRevision {
+/** A revision extracted for rendering: `render` is set when its own code must render it into `rendered.outDir`. */
+interface ExtractedRevision {
+  readonly rendered: RenderedRevision;
+  readonly render?: { readonly tree: string; readonly options: SynthInChildOptions };
+}
+
+/** Extracts `sha` into a temporary folder; its committed dist/ is the result when it has no `src/cli.ts synth`. */
+function extractRevision(repo: string, sha: string, options: RenderRevisionOptions): ExtractedRevision {
   const root = mkdtempSync(join(tmpdir(), 'platform-diff-base-'));
   const tree = join(root, 'tree');
   const out = join(root, 'out');
@@ -131,17 +170,41 @@ export function renderRevision(repo: string, sha: string, options: RenderRevisio
     if (!/synth/.test(cli)) {
       const note = `The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code`;
       if (existsSync(join(tree, 'dist'))) {
-        return { outDir: join(tree, 'dist'), notes: [`${note}; compared with its committed dist/ instead.`], cleanup };
+        return { rendered: { outDir: join(tree, 'dist'), notes: [`${note}; compared with its committed dist/ instead.`], cleanup } };
       }
       throw new DiffError(`${note}, and no committed dist/ either; pass a newer --base`);
     }
 
     unlinkModules(); // a committed node_modules symlink
     symlinkSync(options.nodeModules, link, 'dir');
-    synthInChild(tree, out, { config: options.config, upstream: options.upstream, what: `the base ${sha.slice(0, 7)} with its own code` });
-    return { outDir: out, notes: [], cleanup };
+    const what = `the base ${sha.slice(0, 7)} with its own code`;
+    return { rendered: { outDir: out, notes: [], cleanup }, render: { tree, options: { config: options.config, upstream: options.upstream, what } } };
   } catch (err) {
     cleanup();
+    throw err;
+  }
+}
+
+/** Extracts `sha` and renders it with its own `src/cli.ts synth`; falls back to its committed dist/ when it has none. */
+export function renderRevision(repo: string, sha: string, options: RenderRevisionOptions): RenderedRevision {
+  const { rendered, render } = extractRevision(repo, sha, options);
+  try {
+    if (render) synthInChild(render.tree, rendered.outDir, render.options);
+    return rendered;
+  } catch (err) {
+    rendered.cleanup();
+    throw err;
+  }
+}
+
+/** renderRevision with the render in a child process that does not block (see synthInChildAsync). */
+export async function renderRevisionAsync(repo: string, sha: string, options: RenderRevisionOptions): Promise<RenderedRevision> {
+  const { rendered, render } = extractRevision(repo, sha, options);
+  try {
+    if (render) await synthInChildAsync(render.tree, rendered.outDir, render.options);
+    return rendered;
+  } catch (err) {
+    rendered.cleanup();
     throw err;
   }
 }

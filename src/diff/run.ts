@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
 import { compareTrees, type DiffReport } from './engine.ts';
 import { formatMarkdown, formatText } from './format.ts';
-import { renderRevision, resolveBase, synthInChild } from './git.ts';
-import { readTree } from './tree.ts';
+import { renderRevisionAsync, resolveBase, synthInChildAsync } from './git.ts';
+import { readTree, type RenderedTree } from './tree.ts';
 
 export type DiffFormat = 'text' | 'markdown';
 
@@ -42,38 +42,36 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   const config = options.config ?? 'config';
   const cleanups: Array<() => void> = [];
   try {
-    let baseDir: string;
-    let baseLabel: string;
     const notes: string[] = [];
-    if (options.baseDir) {
-      baseDir = resolve(options.baseDir);
-      baseLabel = options.baseDir;
-    } else {
-      const base = resolveBase(projectRoot, options.base);
-      const rendered = renderRevision(projectRoot, base.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() });
-      cleanups.push(rendered.cleanup);
-      baseDir = rendered.outDir;
-      baseLabel = base.label;
-      notes.push(...rendered.notes);
-    }
-
-    let headDir: string;
-    let headLabel: string;
-    if (options.headDir) {
-      headDir = resolve(options.headDir);
-      headLabel = options.headDir;
-    } else {
-      const tmp = mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      // A child process with a minimal environment, like the base: the working tree is a pull request's code.
-      synthInChild(projectRoot, tmp, { config, upstream: upstreamDir(), what: 'the working tree' });
-      headDir = tmp;
-      headLabel = 'working tree';
-    }
-
     const only = new Set(options.clusters ?? []);
     const pick = (dir: string) => new Map([...readTree(dir)].filter(([name]) => only.size === 0 || only.has(name)));
-    const report = compareTrees(pick(baseDir), pick(headDir));
+    const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
+    const headTmp = options.headDir ? undefined : mkdtempSync(join(tmpdir(), 'platform-diff-head-'));
+    const removeHead = () => {
+      if (headTmp) rmSync(headTmp, { recursive: true, force: true });
+    };
+    cleanups.push(removeHead);
+    // Base and head render in two child processes at the same time (each render is single-threaded); each side is
+    // read, and its temporary folders removed, as soon as its render ends, while the other may still be rendering.
+    // The head starts first, so the base's extraction (git archive) overlaps its render.
+    // A child process with a minimal environment, like the base: the working tree is a pull request's code.
+    const headTree = headTmp ? synthInChildAsync(projectRoot, headTmp, { config, upstream: upstreamDir(), what: 'the working tree' }).then(() => pick(headTmp)).finally(removeHead) : undefined;
+    const baseTree = baseRender
+      ? renderRevisionAsync(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream: upstreamDir() }).then((rendered) => {
+          cleanups.push(rendered.cleanup);
+          notes.push(...rendered.notes);
+          const tree = pick(rendered.outDir);
+          rendered.cleanup();
+          return tree;
+        })
+      : undefined;
+    const settled = await Promise.allSettled([baseTree, headTree]);
+    // The base's failure first, as when the two rendered one after the other.
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const [baseFiles, headFiles] = settled.map((r) => (r as PromiseFulfilledResult<RenderedTree | undefined>).value);
+    const baseLabel = options.baseDir ?? baseRender!.label;
+    const headLabel = options.headDir ?? 'working tree';
+    const report = compareTrees(baseFiles ?? pick(resolve(options.baseDir!)), headFiles ?? pick(resolve(options.headDir!)));
     const fmt = { baseLabel, headLabel, notes };
     const output = options.format === 'markdown' ? formatMarkdown(report, { ...fmt, maxChars: options.maxChars }) : formatText(report, fmt);
     return { report, output };
