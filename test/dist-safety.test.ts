@@ -32,7 +32,7 @@ function projectLike(): string {
     writeFileSync(join(dir, d, 'file.ts'), `// ${d}\n`);
   }
   writeFileSync(join(dir, 'package.json'), '{}\n');
-  cpSync(join(PROJECT_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  synth({ configDir: FIXTURE_CONFIG, outDir: join(dir, 'dist') });
   return dir;
 }
 
@@ -42,7 +42,7 @@ describe('synth deletes only what it wrote (issue 13 #6)', () => {
   it('refuses --out at a clone of the project and deletes nothing', () => {
     const clone = projectLike();
     const before = snapshot(clone);
-    const r = cli(['synth', '--out', clone]);
+    const r = cli(['synth', '--config', FIXTURE_CONFIG, '--out', clone]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${clone}: --out: got a non-empty folder not written by synth (no ${MARKER_FILE}; foreign entries: apps, bin, bootstrap, charts, config, …`);
     expect(r.stderr).toContain('Nothing was written or deleted.');
@@ -66,7 +66,11 @@ describe('synth deletes only what it wrote (issue 13 #6)', () => {
     const config = tempConfig();
     const out = tempDir();
     synth({ configDir: config, outDir: out });
-    expect(readFileSync(join(out, MARKER_FILE), 'utf8')).toBe(readFileSync(join(PROJECT_ROOT, 'dist', MARKER_FILE), 'utf8'));
+    // The same bytes from another run at another time (the committed dist/ carries it, and CI compares it).
+    const again = tempDir();
+    synth({ configDir: config, outDir: again });
+    expect(readFileSync(join(out, MARKER_FILE), 'utf8')).toBe(readFileSync(join(again, MARKER_FILE), 'utf8'));
+    expect(readFileSync(join(out, MARKER_FILE), 'utf8')).not.toMatch(new RegExp(`${process.pid}|${new Date().getFullYear()}-`));
     // Someone's folder inside dist/: a full synth (which prunes removed clusters) leaves it alone.
     mkdirSync(join(out, 'notes'));
     writeFileSync(join(out, 'notes', 'todo.md'), '- x\n');
@@ -84,12 +88,15 @@ describe('synth deletes only what it wrote (issue 13 #6)', () => {
   });
 
   it('adopts an output folder of an older synth (no marker, only its own cluster folders)', () => {
+    // An output of the fixture config, as an older synth left it (the same folders, no marker).
+    const fresh = tempDir();
+    synth({ configDir: FIXTURE_CONFIG, outDir: fresh });
     const out = tempDir();
-    cpSync(join(PROJECT_ROOT, 'dist'), out, { recursive: true, filter: (src) => !src.endsWith(MARKER_FILE) });
+    cpSync(fresh, out, { recursive: true, filter: (src) => !src.endsWith(MARKER_FILE) });
     expect(existsSync(join(out, MARKER_FILE))).toBe(false);
-    synth({ configDir: join(PROJECT_ROOT, 'config'), outDir: out });
+    synth({ configDir: FIXTURE_CONFIG, outDir: out });
     expect(existsSync(join(out, MARKER_FILE))).toBe(true);
-    expect(snapshot(out)).toEqual(snapshot(join(PROJECT_ROOT, 'dist')));
+    expect(snapshot(out)).toEqual(snapshot(fresh));
   });
 });
 
