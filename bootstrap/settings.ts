@@ -125,9 +125,7 @@ export function bootstrapProblems(cluster: Cluster): FileProblem[] {
     problems.push({ file, path: 'bootstrap.endpoint.publicCidrs', message: `got ${show(publicCidrs)} with endpoint.public false; allowed: [] (or set endpoint.public: true)` });
   }
   publicCidrs.forEach((cidr, i) => {
-    const [ip, bits] = cidr.split('/');
-    const octetsOk = ip.split('.').every((o) => Number(o) <= 255);
-    if (!octetsOk || Number(bits) > 32 || Number(bits) === 0) {
+    if (cidrProblem(cidr)) {
       problems.push({ file, path: `bootstrap.endpoint.publicCidrs[${i}]`, message: `got ${show(cidr)}; allowed: an IPv4 CIDR with octets <= 255 and a prefix of 1 to 32 bits (not 0.0.0.0/0)` });
     }
   });

@@ -69,6 +69,11 @@ export const COREDNS_REPLICAS: Readonly<Record<Cluster['environment'], { readonl
 const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 /** Stable logical id for an access entry: readable role name plus a short hash of the full ARN (names can repeat across accounts). */
+/** An access entry's AmazonEKSClusterAdminPolicy association, cluster-wide. */
+function clusterAdminPolicy(partition: string): Array<{ PolicyArn: string; AccessScope: { Type: 'cluster' } }> {
+  return [{ PolicyArn: `arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`, AccessScope: { Type: 'cluster' } }];
+}
+
 function accessEntryId(roleArn: string): string {
   const name = roleArn.split('/').pop() ?? roleArn;
   return `AccessEntry${pascal(name).slice(0, 200)}${createHash('sha256').update(roleArn).digest('hex').slice(0, 8)}`;
@@ -223,7 +228,7 @@ function accessEntriesSection(s: TemplateScope): Resources {
         KubernetesGroups: accessEntryGroups(cluster, entry),
         // Admins must be able to install Argo CD before idp-roles (synced by Argo CD) binds their group.
         ...(entry.level === 'admin'
-          ? { AccessPolicies: [{ PolicyArn: `arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`, AccessScope: { Type: 'cluster' } }] }
+          ? { AccessPolicies: clusterAdminPolicy(partition) }
           : {}),
       },
     };
@@ -506,7 +511,9 @@ function endpointSecurityGroup(cluster: Cluster): CfnResource {
   return {
     Type: 'AWS::EC2::SecurityGroup',
     Properties: {
-      GroupDescription: `Private API endpoint of cluster ${cluster.name}: HTTPS from bootstrap.endpoint.privateAccessFrom only`,
+      // Never change this text: a new GroupDescription replaces the group, which replaces the cluster (its
+      // ResourcesVpcConfig.SecurityGroupIds), and deploy refuses that. Wording that may change goes into Tags.
+      GroupDescription: 'EKS private API endpoint: HTTPS from bootstrap.endpoint.privateAccessFrom only',
       VpcId: cluster.network.vpcId,
       SecurityGroupIngress: [
         ...from.cidrs.map((cidr) => ({ ...https, ...(cidr.includes(':') ? { CidrIpv6: cidr } : { CidrIp: cidr }), Description: `API server from ${cidr}` })),
@@ -547,15 +554,13 @@ function argocdSection(s: TemplateScope): Resources {
     };
     resources.ArgoCdManagerAccessEntry = {
       Type: 'AWS::EKS::AccessEntry',
-      // The principal must exist when the entry is created.
-      DependsOn: ['ArgoCdManagerRole'],
       Properties: {
         ClusterName: ref('Cluster'),
         PrincipalArn: getAtt('ArgoCdManagerRole', 'Arn'),
         Type: 'STANDARD',
         KubernetesGroups: [accessGroup(cluster, 'admin')],
         // Argo CD applies cluster-scoped objects (CRDs, ClusterRoles) of every add-on.
-        AccessPolicies: [{ PolicyArn: `arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`, AccessScope: { Type: 'cluster' } }],
+        AccessPolicies: clusterAdminPolicy(partition),
       },
     };
   }

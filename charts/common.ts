@@ -50,12 +50,12 @@ export function irsaServiceAccount(cluster: Pick<Cluster, 'name' | 'aws' | 'fact
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 /**
- * Argo CD sync options for a CRD: never deleted with its Application, never pruned when it leaves the rendered
- * output, so the custom resources of that kind (NodePools, ExternalSecrets, Certificates…) survive an add-on's removal
+ * Argo CD sync options for an object that must outlive its Application (a CRD, a workload Namespace): never deleted
+ * with it, never pruned when it leaves the rendered output. For a CRD: so the custom resources of that kind (NodePools, ExternalSecrets, Certificates…) survive an add-on's removal
  * or a partly committed change. Argo CD reads the annotation per object (gitops-engine pkg/sync/common/types.go,
  * SyncOptionDelete/SyncOptionPrune; controller/appcontroller.go shouldBeDeleted; argo-cd v3.x).
  */
-export const KEEP_CRD_ANNOTATIONS = { 'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false' } as const;
+export const KEEP_ANNOTATIONS = { 'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false' } as const;
 
 /** A Helm value the add-on relies on: `path` under the chart's values, the only `allowed` value, and why. */
 export interface RequiredValue {

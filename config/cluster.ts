@@ -141,7 +141,7 @@ export const baseClusterSchema = {
        * level's Kubernetes group plus the groups of the named custom roles. @default {}
        */
       accessEntries: mapOf(accessEntrySchema, {
-        keyPattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+        keyPattern: IAM_ROLE_ARN,
         keyText: 'IAM role ARNs such as "arn:aws:iam::111111111111:role/platform-admins"',
       }),
       endpoint: obj({
@@ -212,7 +212,7 @@ export const factsSchema = obj(
     /** Karpenter's SQS interruption queue, when it differs from the naming convention. */
     karpenterInterruptionQueue: optional(str({ pattern: /^[A-Za-z0-9_-]{1,80}$/, patternText: 'an SQS queue name (letters, digits, "-" and "_", at most 80)' })),
     /** IAM role ARNs that differ from the naming convention, by controller. */
-    roleArns: mapOf(str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, patternText: 'an IAM role ARN' }), {
+    roleArns: mapOf(str({ pattern: IAM_ROLE_ARN, patternText: 'an IAM role ARN' }), {
       keyPattern: new RegExp(`^(${Object.keys(SERVICE_ACCOUNTS).join('|')})$`),
       keyText: `controllers (${Object.keys(SERVICE_ACCOUNTS).join(', ')})`,
     }),

@@ -2,12 +2,12 @@
  * The fleet config, `config/fleet.yaml`: its presence turns fleet mode on (one management Argo CD drives every
  * cluster whose `argocd.mode` is `management`; apps/fleet.ts builds the objects, src/fleet.ts renders them).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Cluster } from './cluster.ts';
 import { ConfigError, type FileProblem } from './load.ts';
-import { obj, show, str, type Infer, type Problem } from './schema.ts';
-import { readConfigYaml, YAML_LIMITS } from './yaml.ts';
+import { obj, show, str, type Infer } from './schema.ts';
+import { readConfigYaml } from './yaml.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -34,11 +34,6 @@ export interface LoadFleetOptions {
   readonly relativeTo?: string;
 }
 
-/** Only comments and blank lines: fleet mode on with every default (js-yaml 5 rejects empty input). */
-function isBlank(path: string): boolean {
-  return statSync(path).size <= YAML_LIMITS.maxBytes && readFileSync(path, 'utf8').replace(/^\s*#.*$/gm, '').trim() === '';
-}
-
 /**
  * Reads `<configDir>/fleet.yaml` within the limits of every config file (config/yaml.ts `readConfigYaml`: size,
  * nesting, aliases, forbidden keys); `undefined` when there is none (fleet mode off). Throws ConfigError with every
@@ -48,7 +43,8 @@ export function loadFleet(options: LoadFleetOptions): Fleet | undefined {
   const path = join(options.configDir, 'fleet.yaml');
   if (!existsSync(path)) return undefined;
   const file = relative(options.relativeTo ?? process.cwd(), path) || path;
-  const { value, problems } = isBlank(path) ? { value: {}, problems: [] as Problem[] } : readConfigYaml(path, file);
+  // An empty (or comments-only) fleet.yaml is fleet mode with every default.
+  const { value, problems } = readConfigYaml(path, file);
   const settings = value === undefined ? undefined : fleetSchema.check(value ?? {}, '', problems);
   if (problems.length > 0 || settings === undefined) throw new ConfigError(problems.map((p) => ({ ...p, file })));
   return { ...settings, file, source: relative(dirname(resolve(options.configDir)), path).split(sep).join('/') };

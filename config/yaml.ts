@@ -56,6 +56,8 @@ export function readConfigYaml(path: string, display: string): ParsedYaml {
 
 /** As readConfigYaml, for text already in memory (`display` names it in js-yaml's messages). */
 export function parseConfigYaml(text: string, display: string): ParsedYaml {
+  // Only comments and blank lines: an empty document (null), as YAML defines it; js-yaml 5 rejects empty input.
+  if (text.replace(/^\s*#.*$/gm, '').trim() === '') return { value: null, problems: [] };
   let value: unknown;
   try {
     value = load(text, { filename: display, maxDepth: YAML_LIMITS.maxDepth, maxAliases: YAML_LIMITS.maxAliases });

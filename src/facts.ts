@@ -156,8 +156,10 @@ export function writeFileAtomic(file: string, content: string): void {
 
 export interface PullOptions extends FetchOptions {
   readonly target: FactsTarget;
-  /** The SSM client; tests pass a mocked one. @default a client for the cluster's region */
+  /** The SSM client; tests pass a mocked one. @default a client for the cluster's region (and `profile`) */
   readonly client?: SSMClient;
+  /** AWS named profile of the default client. @default the SDK's default credential chain */
+  readonly profile?: string;
 }
 
 export interface PullResult {
@@ -171,7 +173,7 @@ export async function pullFacts(options: PullOptions): Promise<PullResult> {
   const { target } = options;
   const path = factsParameterPath(target);
   // Our own loop retries throttling, so the SDK's retries are off (they would multiply the attempts).
-  const client = options.client ?? new SSMClient({ region: target.region, maxAttempts: 1 });
+  const client = options.client ?? new SSMClient({ region: target.region, maxAttempts: 1, ...(options.profile ? { profile: options.profile } : {}) });
   let parameters: Parameter[];
   try {
     parameters = await fetchParameters(client, path, options);

@@ -2,18 +2,16 @@
  * One owner per add-on default: the settings schema. The loader fills the defaults, so a hook that writes
  * `settings.x ?? <value>` (or `props.x ?? …`) repeats — and may contradict — the schema's default.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ADDONS } from '../charts/registry.ts';
+import { tsFiles } from '../src/docs/generate.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 
 const CHARTS = join(PROJECT_ROOT, 'charts');
 
-function chartFiles(dir = CHARTS): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? chartFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
 
 /** Source text with quotes unified, so `'1'` and `"1"` compare equal. */
 const norm = (node: ts.Node): string => node.getText().replace(/"/g, "'").replace(/\s+/g, ' ');
@@ -45,7 +43,7 @@ export function defaultsAndFallbacks(text: string, file = 'x.ts'): { defaults: S
 
 describe('add-on defaults have one owner, the settings schema', () => {
   it('no `??` in charts/ falls back to a value that is also a schema default of the same file', () => {
-    const repeats = chartFiles().flatMap((file) => {
+    const repeats = tsFiles(CHARTS).flatMap((file) => {
       const { defaults, fallbacks } = defaultsAndFallbacks(readFileSync(file, 'utf8'), file);
       return fallbacks.filter((f) => defaults.has(f.right)).map((f) => `${relative(PROJECT_ROOT, file)}:${f.line}: ${f.key} ?? ${f.right}`);
     });
@@ -53,7 +51,7 @@ describe('add-on defaults have one owner, the settings schema', () => {
   });
 
   it('no hook falls back on a setting the schema fills (`settings.x ??` / `props.x ??` for a key with a default)', () => {
-    const files = chartFiles().map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+    const files = tsFiles(CHARTS).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
     const repeats: string[] = [];
     for (const addon of ADDONS) {
       const home = files.find((f) => f.text.includes(`id: '${addon.id}'`));

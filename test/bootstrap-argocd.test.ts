@@ -105,7 +105,7 @@ describe('the role the management Argo CD assumes', () => {
     });
     expect(props(t, 'ArgoCdManagerRole').Policies).toBeUndefined();
     expect(props(t, 'ArgoCdManagerRole').ManagedPolicyArns).toBeUndefined();
-    expect(t.Resources.ArgoCdManagerAccessEntry.DependsOn).toEqual(['ArgoCdManagerRole']);
+    // The entry waits for the role through its Fn::GetAtt (CloudFormation orders by references; no DependsOn needed).
     expect(props(t, 'ArgoCdManagerAccessEntry')).toMatchObject({
       PrincipalArn: { 'Fn::GetAtt': ['ArgoCdManagerRole', 'Arn'] },
       AccessPolicies: [{ PolicyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', AccessScope: { Type: 'cluster' } }],

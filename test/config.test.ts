@@ -271,6 +271,14 @@ describe('hostile config', () => {
     ]);
   });
 
+  it('reads a comments-only facts file as empty (its missing facts are reported, not "malformed YAML")', () => {
+    const dir = tempConfig();
+    writeFileSync(join(dir, 'facts', 'dev.yaml'), '# Written by `facts pull --cluster dev`.\n\n');
+    const errors = configErrors(dir);
+    expect(errors.some((e) => e.startsWith('clusters/dev.yaml: facts.efsFileSystemId:'))).toBe(true);
+    expect(errors.join('\n')).not.toContain('malformed YAML');
+  });
+
   it('says to rename a cluster file whose name cannot be a cluster name, instead of asking for that name', () => {
     const dir = tempConfig();
     renameSync(join(dir, 'clusters', 'dev.yaml'), join(dir, 'clusters', 'Staging.yaml'));

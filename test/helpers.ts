@@ -181,3 +181,11 @@ export function renderAddon<S>(addon: AddonDefinition<S>, options: AddonContextO
   const files = new Map(manifests.map((m) => [`addons/${addon.id}/${fileName(m as Manifest)}`, toYaml(m, 'test')]));
   return { errors, values, manifests, files };
 }
+
+/**
+ * Whether `value` matches `pattern`, where `*` matches any run of characters and nothing else is special: the glob of
+ * Argo CD's project fields (github.com/gobwas/glob) and of IAM's StringLike, as the tests use them.
+ */
+export function globMatch(pattern: string, value: string): boolean {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+}

@@ -8,7 +8,7 @@ import { iamProblems, policiesOf, unlistedWildcardResourceActions, WILDCARD_RESO
 import type { PolicyDocument, PolicyStatement } from '../bootstrap/cfn.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { SERVICE_ACCOUNTS, type Controller } from '../config/naming.ts';
-import { exampleCluster, tempConfig } from './helpers.ts';
+import { exampleCluster, globMatch, tempConfig } from './helpers.ts';
 
 const base = exampleCluster('dev', tempConfig());
 /** A cluster of the same account and region as `base`, with its own name, VPC and hosted zone. */
@@ -77,8 +77,6 @@ function tagsOf(c: Cluster): Record<string, string> {
   };
 }
 
-const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
-
 /** Whether the statement's tag conditions (aws:ResourceTag / aws:RequestTag, StringEquals / StringLike) hold for resources and requests tagged `tags`. */
 function tagConditionsHold(s: PolicyStatement, tags: Record<string, string>): boolean {
   for (const [operator, entries] of Object.entries(s.Condition ?? {})) {
@@ -87,7 +85,7 @@ function tagConditionsHold(s: PolicyStatement, tags: Record<string, string>): bo
       const tag = /^aws:(ResourceTag|RequestTag)\/(.+)$/.exec(key)?.[2];
       if (tag === undefined) continue;
       const actual = tags[tag];
-      if (actual === undefined || !arr(expected).some((e) => (operator === 'StringLike' ? glob(e, actual) : e === actual))) return false;
+      if (actual === undefined || !arr(expected).some((e) => (operator === 'StringLike' ? globMatch(e, actual) : e === actual))) return false;
     }
   }
   return true;

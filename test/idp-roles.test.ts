@@ -89,7 +89,7 @@ describe('idp-roles bindings', () => {
 
   it('creates each workload Namespace, never pruned or deleted by Argo CD', () => {
     const ns = parse(render('dev'), `${FOLDER}/namespace_apps.yaml`);
-    expect(ns.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+    expect(ns.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false' });
   });
 
   it('adds a custom role to a level through its aggregation label, without a binding of its own', () => {

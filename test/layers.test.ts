@@ -1,20 +1,15 @@
 /** One-way imports (issue 15): no module imports from a layer above its own; the rule is eslint.config.js `FORBIDDEN`. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tsFiles } from '../src/docs/generate.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 
 /** Every relative module a TypeScript file names: `from '…'`, `import '…'` and `import('…')`, as project paths. */
 function relativeImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(PROJECT_ROOT, resolve(dirname(file), m[1])).split(sep).join('/'));
-}
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => join(e.parentPath, e.name));
 }
 
 /** `file: imported module` for every import of `layer/` that lands in one of the `forbidden` folders. */

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -250,16 +250,24 @@ describe('dist/', () => {
 
   it('fails a mistyped option before anything is rendered or written', () => {
     const out = join(tempDir(), 'out');
-    const r = spawnSync(process.execPath, [LAUNCHER, 'synth', '--out', out, '--clustr', 'dev'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [LAUNCHER, 'synth', '--config', FIXTURE_CONFIG, '--out', out, '--clustr', 'dev'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('Unknown argument: clustr');
     expect(existsSync(out)).toBe(false);
   });
 
   it('rebuilds a missing CLI bundle instead of falling back to the sources for good', () => {
-    const run = () => spawnSync(process.execPath, [LAUNCHER, 'synth', '--config', FIXTURE_CONFIG, '--out', tempDir()], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, DEBUG: '1' } });
+    // A copy of the project's code, so deleting its bundle cannot slow down or change the launcher runs of other
+    // test files running at the same time (they would fall back to the sources meanwhile).
+    const root = tempDir('platform-launcher-');
+    for (const entry of ['bin', 'src', 'charts', 'apps', 'config', 'bootstrap', 'imports', 'package.json', 'package-lock.json']) {
+      cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true });
+    }
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    const launcher = join(root, 'bin', 'platform.mjs');
+    const run = () => spawnSync(process.execPath, [launcher, 'synth', '--config', FIXTURE_CONFIG, '--out', tempDir()], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBUG: '1' } });
     expect(run().status).toBe(0);
-    const cache = join(PROJECT_ROOT, '.cache', 'cli');
+    const cache = join(root, '.cache', 'cli');
     const { bundle } = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8')) as { bundle: string };
     rmSync(join(cache, bundle));
     const r = run();

@@ -9,7 +9,7 @@ import { load } from 'js-yaml';
 import { ADDONS } from '../charts/registry.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { renderCluster, type RenderedCluster } from '../src/render.ts';
-import { exampleCluster } from './helpers.ts';
+import { exampleCluster, globMatch } from './helpers.ts';
 
 interface GroupKind {
   group: string;
@@ -28,8 +28,6 @@ interface ProjectSpec {
   namespaceResourceBlacklist?: GroupKind[];
 }
 
-/** Argo CD's glob for project fields: `*` matches anything (github.com/gobwas/glob as Argo CD uses it). */
-const globMatch = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
 const inList = (o: GroupKind, list: GroupKind[] | undefined) => (list ?? []).some((r) => globMatch(r.group, o.group) && globMatch(r.kind, o.kind));
 
 /**

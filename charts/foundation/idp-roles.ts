@@ -17,6 +17,7 @@ import type { Cluster } from '../../config/cluster.ts';
 import { ACCESS_LEVELS, accessGroup, SERVICE_ACCOUNTS, type AccessLevel } from '../../config/naming.ts';
 import { list, obj, optional, show, str, type Infer, type Problem } from '../../config/schema.ts';
 import { defineAddon, type PlatformAddon } from '../addon.ts';
+import { KEEP_ANNOTATIONS } from '../common.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const RBAC_V1 = `${RBAC}/v1`;
@@ -273,7 +274,7 @@ export function renderIdpRoles(scope: Chart, cluster: Pick<Cluster, 'addons'>, p
     new ApiObject(scope, `namespace-${ns}`, {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: ns, labels: { ...MANAGED_BY }, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } },
+      metadata: { name: ns, labels: { ...MANAGED_BY }, annotations: { ...KEEP_ANNOTATIONS } },
     });
   }
   // admin: the built-in cluster-admin, nothing to aggregate.

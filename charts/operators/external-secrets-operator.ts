@@ -24,7 +24,7 @@ import type { Cluster } from '../../config/cluster.ts';
 import { appParameterPrefix, SERVICE_ACCOUNTS, type AwsIdentity } from '../../config/naming.ts';
 import { int, list, str, type Problem } from '../../config/schema.ts';
 import { defineAddon, NEEDS_NODES } from '../addon.ts';
-import { CLUSTER_RBAC, CRD, irsaServiceAccount, KEEP_CRD_ANNOTATIONS, requiredValueProblems, VALIDATING_WEBHOOK, zoneSpread, type RequiredValue } from '../common.ts';
+import { CLUSTER_RBAC, CRD, irsaServiceAccount, KEEP_ANNOTATIONS, requiredValueProblems, VALIDATING_WEBHOOK, zoneSpread, type RequiredValue } from '../common.ts';
 
 /** The operator's settings as the hooks get them: every default is filled in from the `settings` schema below, its one owner. */
 export interface ExternalSecretsOperatorProps {
@@ -63,7 +63,7 @@ export function externalSecretsValues(cluster: Pick<Cluster, 'name' | 'aws' | 'f
     // The chart templates the CRDs (v1 only; conversion stays off), so Argo CD installs and upgrades them with the chart.
     installCRDs: true,
     // Removing the add-on must not delete the CRDs: every ExternalSecret would go, and its Secret with it (Owner policy).
-    crds: { annotations: { ...KEEP_CRD_ANNOTATIONS } },
+    crds: { annotations: { ...KEEP_ANNOTATIONS } },
     replicaCount: replicas,
     leaderElect: ha,
     serviceAccount: irsaServiceAccount(cluster, 'external-secrets'),
@@ -144,10 +144,10 @@ export function echoServerSecret(scope: Construct, cluster: Pick<Cluster, 'name'
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
-/** The chart values that install the CRDs and keep them when the Application goes (see KEEP_CRD_ANNOTATIONS). */
+/** The chart values that install the CRDs and keep them when the Application goes (see KEEP_ANNOTATIONS). */
 const CRD_VALUES: readonly RequiredValue[] = [
   { path: ['installCRDs'], allowed: true, why: 'the CRDs belong to this Application; without them Argo CD would prune them and every ExternalSecret with them' },
-  ...Object.entries(KEEP_CRD_ANNOTATIONS).map(([key, value]) => ({
+  ...Object.entries(KEEP_ANNOTATIONS).map(([key, value]) => ({
     path: ['crds', 'annotations', key],
     allowed: value,
     why: 'keeps the CRDs (and every ExternalSecret) when the add-on is removed',

@@ -22,12 +22,9 @@ export const factsCommand: CommandModule<GlobalArgs, FactsArgs> = {
       .example('$0 facts pull --cluster dev --profile dev-admin', 'write config/facts/dev.yaml from /dev/facts/* in SSM') as unknown as Argv<FactsArgs>,
   handler: async (args) => {
     const { factsTarget, pullFacts } = await import('../facts.ts');
-    const { SSMClient } = await import('@aws-sdk/client-ssm');
     const found = factsTarget(resolve(PROJECT_ROOT, args.config), args.cluster);
     const target = args.region ? { ...found, region: args.region } : found;
-    // As pullFacts' own client (its loop retries throttling, so the SDK's retries are off), with the profile.
-    const client = new SSMClient({ region: target.region, maxAttempts: 1, ...(args.profile ? { profile: args.profile } : {}) });
-    const result = await pullFacts({ target, client });
+    const result = await pullFacts({ target, profile: args.profile });
     const file = relative(process.cwd(), result.file) || result.file;
     if (!args.quiet) console.log(`${args.cluster}: ${result.parameters} parameters -> ${file} (${result.changed ? 'updated' : 'unchanged'}); commit it, then run synth`);
   },

@@ -15,6 +15,10 @@ import { rootProjectName } from '../../apps/app-project.ts';
 import { rootApplicationName } from '../../apps/root-application.ts';
 import type { Cluster } from '../../config/cluster.ts';
 import { isMap } from '../../config/merge.ts';
+import { fileName } from '../manifest-files.ts';
+
+/** The dist/ file name of an object, as the renderer names it (src/manifest-files.ts). */
+const distFile = (kind: string, namespace: string, name: string) => fileName({ apiVersion: '', kind, metadata: { name, namespace } });
 import { renderCluster } from '../render.ts';
 
 /** Thrown for anything that stops the command before or while it runs; the message is one line. */
@@ -70,11 +74,11 @@ function committed(cluster: Cluster, outDir: string, fresh: ReadonlyMap<string, 
 /** The steps for `cluster`, or what applies instead when this repository does not install its Argo CD. */
 export function gitopsPlan(cluster: Cluster, options: GitopsPlanOptions): GitopsPlan {
   const ns = cluster.argocd.namespace;
-  const rootProject = `apps/appproject_${ns}_${rootProjectName(cluster)}.yaml`;
-  const rootApp = `bootstrap/application_${ns}_${rootApplicationName(cluster)}.yaml`;
+  const rootProject = `apps/${distFile('AppProject', ns, rootProjectName(cluster))}`;
+  const rootApp = `bootstrap/${distFile('Application', ns, rootApplicationName(cluster))}`;
   const show = (path: string) => join(relative(process.cwd(), options.outDir) || '.', cluster.name, path);
   if (cluster.argocd.mode !== 'in-cluster') {
-    const cm = `bootstrap/configmap_${ns}_argocd-cm.yaml`;
+    const cm = `bootstrap/${distFile('ConfigMap', ns, 'argocd-cm')}`;
     const apply = `kubectl apply --server-side -f ${show(rootProject)} -f ${show(rootApp)}`;
     return {
       kind: 'explain',
@@ -92,7 +96,7 @@ export function gitopsPlan(cluster: Cluster, options: GitopsPlanOptions): Gitops
   }
 
   const fresh = renderCluster(cluster).files;
-  const app = committed(cluster, options.outDir, fresh, `apps/application_${ns}_${argocdApplicationName(cluster)}.yaml`);
+  const app = committed(cluster, options.outDir, fresh, `apps/${distFile('Application', ns, argocdApplicationName(cluster))}`);
   const project = committed(cluster, options.outDir, fresh, rootProject);
   const root = committed(cluster, options.outDir, fresh, rootApp);
   const spec = (load(app.text) as { spec: { source: Record<string, unknown>; destination: { namespace: string } } }).spec;
