@@ -4,18 +4,19 @@
  * types of its YAML 1.1 + 1.2 dump schema; on the examples that was ~10 % of a synth. Here the block layout (2-space
  * indent, sequences indented under their key, `{}`/`[]` when empty, `|` blocks for multi-line strings) is written
  * directly, and each scalar takes one of two paths:
- * - a string that is plainly a string (a letter first, then only letters, digits and `_./=+@,()-`, single `:` or
- *   space before another such character, longer than 5 characters so no YAML 1.1 word like `false`/`NULL`/`yes`) is
- *   written as it is: js-yaml writes such a string plain;
- * - any other scalar (numbers, booleans, null, short, digit-first, quoted, multi-line, unicode strings) asks js-yaml
- *   itself, as the value of a one-key document, and keeps the answer (a bounded cache): its style does not depend
- *   on the nesting level (js-yaml, src/ast/scalar_styler.ts: only level 0 differs, and the root here is a mapping),
- *   only a `|` block's indentation does, which is re-applied per level and checked against js-yaml's own text.
+ * - a string made of letters, digits and `_./=+@,()-` (not `-` first; a `:` or space only before another such
+ *   character), a safe integer, a boolean or null is written as js-yaml writes it: plain, unless js-yaml's own
+ *   resolver of implicit types (`DUMP_SCHEMA.resolveImplicitScalarTag`, what its dumper asks) reads the string as
+ *   something else (`'8080'`, `'true'`, `'yes'`, `'1.5'`, `'2026-11-29'`), then single-quoted;
+ * - any other scalar (other numbers, empty, quoted, multi-line, unicode strings) asks js-yaml itself, as the value
+ *   of a one-key document, and keeps the answer (a bounded cache): its style does not depend on the nesting level
+ *   (js-yaml, src/ast/scalar_styler.ts: only level 0 differs, and the root here is a mapping), only a `|` block's
+ *   indentation does, which is re-applied per level and checked against js-yaml's own text.
  * Anything else (the root not a non-empty plain object, `undefined`, Date, Set, Map, Buffer, class instances, keys
  * or values js-yaml writes in another form than these) goes to js-yaml's `dump` for the whole document, so the
  * output is the same in every case; test/yaml-emit.test.ts compares both on rendered clusters and edge cases.
  */
-import { dump } from 'js-yaml';
+import { DUMP_SCHEMA, dump, strTag } from 'js-yaml';
 
 const OPTIONS = { lineWidth: -1, noRefs: true } as const;
 
@@ -24,8 +25,13 @@ export function dumpWithJsYaml(value: unknown): string {
   return dump(value, OPTIONS);
 }
 
-/** A string js-yaml writes plain in every position (see the module comment); length > 5 is checked separately. */
-const SIMPLE = /^[A-Za-z](?:[\w./=+@,()-]|[: ](?=[\w./=+@,()-]))*$/;
+/** A string js-yaml writes plain or single-quoted in every position, as {@link simpleString} tells. */
+const SIMPLE = /^[\w./](?:[\w./=+@,()-]|[: ](?=[\w./=+@,()-]))*$/;
+
+/** A {@link SIMPLE} string as js-yaml writes it: plain when it reads back as a string, else in single quotes. */
+function simpleString(s: string): string {
+  return DUMP_SCHEMA.resolveImplicitScalarTag(s).tag.tagName === strTag.tagName ? s : `'${s}'`;
+}
 
 /** How js-yaml writes a scalar: `text` at any level, or a `|` block whose lines get the level's indentation. */
 type Scalar = { readonly text: string; readonly block?: string } | null;
@@ -76,7 +82,7 @@ function scalar(value: unknown): Scalar {
 
 /** js-yaml's text for a mapping key, null when it is not a simple `key:` (e.g. an explicit `? key`). */
 function keyText(key: string): string | null {
-  if (key.length > 5 && key.length <= 1024 && SIMPLE.test(key)) return key;
+  if (key.length <= 1024 && SIMPLE.test(key)) return simpleString(key);
   const known = keys.get(key);
   if (known !== undefined) return known;
   const out = dump({ [key]: null }, OPTIONS);
@@ -94,8 +100,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** A value's text in block context at `level`; '' is never returned (collections are handled by the callers). */
 function scalarAt(value: unknown, level: number): string {
-  if (typeof value === 'string' && value.length > 5 && SIMPLE.test(value)) return value;
-  if (value === undefined || (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) throw new Unsupported();
+  switch (typeof value) {
+    case 'string':
+      if (SIMPLE.test(value)) return simpleString(value);
+      break;
+    case 'number':
+      // js-yaml's int tag: toString(10), plain (it reads back as an int); -0 and floats are its float tag's.
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+      break;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      throw new Unsupported();
+    default:
+      // undefined (js-yaml drops the pair, or writes null in a sequence), functions, symbols, BigInt
+      throw new Unsupported();
+  }
   const s = scalar(value);
   if (s === null) throw new Unsupported();
   if (s.block === undefined || level === 1) return s.text;

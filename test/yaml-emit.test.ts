@@ -30,11 +30,13 @@ const EDGE_STRINGS = [
   ...['a\nb', 'a\nb\n', 'a\nb\n\n', '\n', '\n\n', 'x\n', '\nx', '  indented\nx', '\n  indented', 'a\n\nb', 'a \nb', 'a\n b', 'a\r\nb', 'a\tb', '\ta', 'line1\n---\nline2', 'key: value\nother:\n  - 1\n'],
   // unicode, invisibles, control characters
   ...['héllo wörld', 'ünïcode-value', '日本語', 'emoji 🎉', 'nbsp\u00a0x', 'bom\ufeffx', 'ls\u2028x', 'del\u007fx', 'nul\u0000x', 'bell\u0007', 'x'.repeat(2000)],
+  // digits, dots and slashes first: plain when they read back as strings, else single-quoted
+  ...['_', '_x', '/', '/ping', '.', '..', './a', '0', '00', '007', '8080', '1.0', '1.5', '0.0.0.0', '0.0.0.0/0', '1-2', '1:2', '12:30', '1:20:30.5', '2026-11-29 12:00:00', '1e', '0x', '0o8', '100m', '128Mi'],
   // what the renderer writes often
   ...['argocd.argoproj.io/sync-wave', 'public.ecr.aws/eks/aws-load-balancer-controller:v2.8.1', 'arn:aws:iam::123456789012:role/dev-karpenter', '10.0.0.0/16', 'ServerSideApply=true', 'managed by (Argo CD), v2', 'a/b=c+d@e'],
 ];
 
-const EDGE_VALUES: unknown[] = [...EDGE_STRINGS, 0, -0, 1, -1, 1.5, 1e21, 1e-7, 2 ** 53, NaN, Infinity, -Infinity, true, false, null, {}, [], [[]], [{}], { a: {} }];
+const EDGE_VALUES: unknown[] = [...EDGE_STRINGS, 0, -0, 1, -1, -5, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53 + 2, 1.5, 1e21, 1e-7, 2 ** 53, NaN, Infinity, -Infinity, true, false, null, {}, [], [[]], [{}], { a: {} }];
 
 describe('dumpYaml: the same bytes as js-yaml dump', () => {
   it('on every YAML file of a fresh render of the fixture clusters', () => {
