@@ -130,7 +130,13 @@ async function buildBundle() {
           );
           build.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, (args) => {
             const text = readFileSync(args.path, 'utf8');
-            return text.includes('import.meta.url') ? { contents: text.replaceAll('import.meta.url', importMetaUrl(args.path)), loader: 'js' } : undefined;
+            let contents = text.replaceAll('import.meta.url', importMetaUrl(args.path));
+            // string-width (help layout) makes an Intl.Segmenter when loaded, ~8 ms of ICU data: made on first use
+            // instead, as commands run without laying out help (src/cli.ts, skipHelpCache).
+            if (/[\\/]string-width[\\/]index\.js$/.test(args.path)) {
+              contents = contents.replace('const segmenter = new Intl.Segmenter();', 'let segmenter;').replace('segmenter.segment(', '(segmenter ??= new Intl.Segmenter()).segment(');
+            }
+            return contents === text ? undefined : { contents, loader: 'js' };
           });
         },
       },
