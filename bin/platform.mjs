@@ -47,11 +47,9 @@ function inputsKey(inputs) {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** A file's size, mtime, ctime and inode (what git's index compares to find changed files), or null if missing. */
-function stat(file) {
-  const s = statSync(join(ROOT, file), { throwIfNoEntry: false });
-  return s ? `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}` : null;
-}
+/** A file's stats: size, mtime, ctime and inode (what git's index compares to find changed files). */
+const signature = (s) => `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+const statOf = (file) => statSync(join(ROOT, file), { throwIfNoEntry: false });
 
 /**
  * The stats of the key's files, taken after hashing them at `hashedAt` (ms). A file changed less than 2 s before
@@ -61,15 +59,18 @@ function stat(file) {
 function statsOf(files, hashedAt) {
   const stats = {};
   for (const file of files) {
-    const s = statSync(join(ROOT, file), { throwIfNoEntry: false });
-    if (s && s.ctimeMs < hashedAt - 2000 && s.mtimeMs < hashedAt - 2000) stats[file] = stat(file);
+    const s = statOf(file);
+    if (s && s.ctimeMs < hashedAt - 2000 && s.mtimeMs < hashedAt - 2000) stats[file] = signature(s);
   }
   return stats;
 }
 
 /** True when every file has the stats recorded with the key: none of them changed since they were hashed. */
 function sameStats(stats, files) {
-  return files.every((file) => stats[file] !== undefined && stats[file] === stat(file));
+  return files.every((file) => {
+    const s = stats[file] === undefined ? undefined : statOf(file);
+    return s !== undefined && stats[file] === signature(s);
+  });
 }
 
 function writeManifest(manifest) {
