@@ -3,14 +3,15 @@
  * Entry point of the npm scripts (synth, validate, diff, facts, bootstrap): runs src/cli.ts from a CommonJS bundle
  * cached in .cache/cli/ (git-ignored). Through tsx every module is transformed and resolved by its loader thread,
  * and Node lexes each CommonJS package imported from ESM; that, not rendering, was most of a synth. The bundle
- * (packages left external, except yargs: see buildBundle) is keyed by a hash of its input files and the Node
+ * (packages left external, but those every synth loads: see BUNDLED) is keyed by a hash of its input files and the Node
  * version, rebuilt by the first run after any of them changes (a fresh clone needs no extra step), and any problem
  * falls back to the sources via tsx. PLATFORM_NO_BUNDLE=1 always uses the sources. Type-checking is
  * `tsc --noEmit`'s job, not the launcher's.
  *
  * Start-up costs it avoids on every run (issue 16): hashing the inputs (~2.7 MB) when none of them changed since the
  * hash (see sameStats), compiling the bundle (a V8 code cache per command next to it, see requireBundle; on Node
- * >= 22.1 Node's own compile cache, which also covers node_modules), and loading yargs as ~45 ES modules.
+ * >= 22.1 Node's own compile cache, which also covers node_modules), and resolving and compiling the ~170 files
+ * of the packages every synth loads (see BUNDLED).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -95,13 +96,20 @@ function cachedBundle() {
 }
 
 /**
- * How a file of a bundled package reads its own URL: yargs finds its locales and the project's package.json from
- * it. Relative to the bundle's folder, so it holds wherever the checkout is.
+ * The packages bundled with the sources: what every synth loads (the CLI's yargs, cdk8s and cdk8s-plus-28 with
+ * constructs, js-yaml). From one file with a code cache they load in about half the time Node's resolver and
+ * compiler take for their ~170 files (~45 of them yargs' ES modules); the packages of other commands (AWS SDK,
+ * ajv, ...) stay external and are loaded only by the commands that use them.
  */
-function importMetaUrl(path) {
-  // A function of the banner: a module's own `require` (yargs' createRequire) may shadow the bundle's here.
-  return `__cliPackageUrl(${JSON.stringify(relative(CACHE, path))})`;
-}
+const BUNDLED = ['yargs', 'cdk8s', 'cdk8s-plus-28', 'constructs', 'js-yaml'];
+
+/**
+ * How a file of a bundled package finds its own path or URL: yargs finds its locales and the project's
+ * package.json from it. Relative to the bundle's folder, so it holds wherever the checkout is. Functions of the
+ * banner: a module's own `require` (yargs' createRequire) may shadow the bundle's where they are used.
+ */
+const packagePath = (path) => `__cliPackagePath(${JSON.stringify(relative(CACHE, path))})`;
+const importMetaUrl = (path) => `__cliPackageUrl(${JSON.stringify(relative(CACHE, path))})`;
 
 async function buildBundle() {
   const esbuild = await import('esbuild');
@@ -122,16 +130,19 @@ async function buildBundle() {
     supported: { 'dynamic-import': false },
     plugins: [
       {
-        // Packages stay external (loaded from node_modules as they are), but yargs and what it imports: they are ES
-        // modules, and loading ~45 of them through Node's ESM loader on every run cost more than bundling them.
-        name: 'externals',
+        // BUNDLED packages (and what they import) go into the bundle, every other package stays external.
+        name: 'packages',
         setup(build) {
           build.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path === 'yargs' || args.path.startsWith('yargs/') || /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { external: true },
+            BUNDLED.some((p) => args.path === p || args.path.startsWith(`${p}/`)) || /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { external: true },
           );
           build.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, (args) => {
             const text = readFileSync(args.path, 'utf8');
             let contents = text.replaceAll('import.meta.url', importMetaUrl(args.path));
+            // A CommonJS file's own folder (cdk8s' yaml.js finds a script beside it), unless it names its own.
+            if (!/\b(?:const|let|var)\s+__(?:dirname|filename)\b/.test(text)) {
+              contents = contents.replace(/\b__dirname\b/g, packagePath(dirname(args.path))).replace(/\b__filename\b/g, packagePath(args.path));
+            }
             // string-width (help layout) makes an Intl.Segmenter when loaded, ~8 ms of ICU data: made on first use
             // instead, as commands run without laying out help (src/cli.ts, skipHelpCache).
             if (/[\\/]string-width[\\/]index\.js$/.test(args.path)) {
@@ -150,7 +161,8 @@ async function buildBundle() {
         `const __cliModuleUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', '..', 'src', 'cli.ts')).href;`,
         // Taken now: yargs' shim declares a top-level `__dirname` of its own, which then replaces the wrapper's.
         `const __cliBundleDir = __dirname;`,
-        `const __cliPackageUrl = (path) => require('node:url').pathToFileURL(require('node:path').join(__cliBundleDir, path)).href;`,
+        `const __cliPackagePath = (path) => require('node:path').join(__cliBundleDir, path);`,
+        `const __cliPackageUrl = (path) => require('node:url').pathToFileURL(__cliPackagePath(path)).href;`,
       ].join('\n'),
     },
   });

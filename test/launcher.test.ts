@@ -2,6 +2,7 @@
  * bin/platform.mjs starts fast and never runs stale code: an unchanged checkout is recognised by its files' stats
  * (no hashing), any edit rebuilds the bundle even if size and mtime are kept, the V8 code cache is written once per
  * command and a bad one is replaced, and yargs bundled into it behaves as from node_modules (locales, help).
+ * That the bundled cdk8s renders the same bytes is test/pipeline.test.ts' (launcher and sources, side by side).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -48,8 +49,10 @@ describe('bin/platform.mjs', () => {
     expect(synth().status).toBe(0);
     const first = manifestOf(root);
     expect(Object.keys(first.stats)).toEqual(expect.arrayContaining(['bin/platform.mjs', 'package-lock.json', 'src/cli.ts']));
-    // yargs is bundled, so its files are inputs too (here through the linked node_modules).
-    expect(Object.keys(first.stats).some((f) => f.endsWith('node_modules/yargs/index.mjs'))).toBe(true);
+    // The packages every synth loads are bundled, so their files are inputs too (here through the linked node_modules).
+    for (const file of ['yargs/index.mjs', 'cdk8s/lib/index.js', 'cdk8s-plus-28/lib/index.js', 'js-yaml/dist/js-yaml.mjs']) {
+      expect(Object.keys(first.stats).some((f) => f.endsWith(`node_modules/${file}`)), file).toBe(true);
+    }
     const manifestFile = join(root, '.cache', 'cli', 'manifest.json');
     const written = statSync(manifestFile).mtimeMs;
     expect(synth().status).toBe(0);
