@@ -111,14 +111,12 @@ function scalarAt(value: unknown, level: number): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
-      if (value === null) return 'null';
-      throw new Unsupported();
+      return value === null ? 'null' : unsupported();
     default:
       // undefined (js-yaml drops the pair, or writes null in a sequence), functions, symbols, BigInt
-      throw new Unsupported();
+      return unsupported();
   }
-  const s = scalar(value);
-  if (s === null) throw new Unsupported();
+  const s = scalar(value) ?? unsupported();
   if (s.block === undefined || level === 1) return s.text;
   return literalBlock(s.block, level) ?? unsupported();
 }
