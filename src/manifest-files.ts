@@ -1,5 +1,5 @@
 /** How a rendered Kubernetes object becomes a file in dist/: its name and its YAML text. */
-import { dump } from 'js-yaml';
+import { dumpYaml } from './yaml-emit.ts';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>;
 
@@ -12,5 +12,5 @@ export function fileName(m: Manifest): string {
 export const RENDERED_HEADER = '# Rendered by `npm run synth` from ';
 
 export function toYaml(m: unknown, source: string): string {
-  return `${RENDERED_HEADER}${source}. Do not edit: change the config and re-run.\n${dump(m, { lineWidth: -1, noRefs: true })}`;
+  return `${RENDERED_HEADER}${source}. Do not edit: change the config and re-run.\n${dumpYaml(m)}`;
 }

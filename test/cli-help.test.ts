@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { npmForm } from '../src/cli.ts';
+import yargs from 'yargs';
+import { npmForm, skipHelpCache } from '../src/cli.ts';
 import { progress } from '../src/progress.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { tempDir } from './helpers.ts';
@@ -73,6 +74,34 @@ describe('CLI convention', () => {
     }
     expect(snapshot()).toEqual(before);
   }, 120_000);
+
+  it('runs a command without laying out its help, and still shows the same help on --help', async () => {
+    const build = (skip: boolean) => {
+      const cli = yargs([]).scriptName('npm run').command('synth', 'Render', (y) => y.option('out', { type: 'string', describe: 'Output folder' }), () => {});
+      if (skip) skipHelpCache(cli as never);
+      const usage = (cli as unknown as { getInternalMethods(): { getUsageInstance(): { help(): string } } }).getInternalMethods().getUsageInstance();
+      let layouts = 0;
+      const help = usage.help.bind(usage);
+      usage.help = () => (layouts++, help());
+      return { cli, layouts: () => layouts };
+    };
+    const plain = build(false);
+    await plain.cli.parseAsync(['synth', '--out', 'x']);
+    // What yargs does by default (the cost this skips): one help layout per command run.
+    expect(plain.layouts()).toBe(1);
+    const skipped = build(true);
+    await skipped.cli.parseAsync(['synth', '--out', 'x']);
+    expect(skipped.layouts()).toBe(0);
+    const helpOf = async (cli: ReturnType<typeof build>['cli']) => {
+      let text = '';
+      await cli.exitProcess(false).parseAsync(['synth', '--help'], {}, (_err, _argv, output) => {
+        text = output;
+      });
+      return text;
+    };
+    expect(await helpOf(build(true).cli)).toBe(await helpOf(build(false).cli));
+    expect(await helpOf(build(true).cli)).toContain('Output folder');
+  });
 
   it('writes examples as npm run forms', () => {
     expect(npmForm('$0 synth')).toBe('npm run synth');
