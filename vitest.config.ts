@@ -7,7 +7,7 @@ export default defineConfig({
     // Synth and validation tests run real renders; the machine has 2 cores.
     testTimeout: 60_000,
     // Vitest's default is one worker less than the cores: one worker on a 2-core machine, though many tests wait on
-    // child processes and the disk. Two overlap them (92 s -> 64 s for \`npm test\` on the 2-core CI machine).
+    // child processes and the disk. Two overlap them (92 s -> 64 s for `npm test` on the 2-core CI machine).
     maxWorkers: Math.max(2, availableParallelism()),
     // Test files share a worker's loaded modules (cdk8s, cdk8s-plus-28, the AWS SDK...) instead of loading them
     // again for each of the 56 files: about a third less CPU. Safe because tests restore what they change
