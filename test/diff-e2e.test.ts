@@ -146,31 +146,26 @@ describe('npm run diff in a git repository', () => {
 });
 
 describe('renderRevision', () => {
-  it('says when the base has no src/cli.ts synth and falls back to its committed dist/', () => {
+  it('says when the base has no src/cli.ts synth and falls back to its committed dist/', async () => {
     const old = join(tmp, 'old');
     mkdirSync(join(old, 'dist', 'dev', 'apps'), { recursive: true });
     writeFileSync(join(old, 'dist', 'dev', 'apps', 'x.yaml'), 'kind: ConfigMap\n');
     initRepo(old);
     commit(old, 'old layout');
     const sha = git(old, 'rev-parse', 'HEAD');
-    const r = renderRevision(old, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() });
-    try {
-      expect(r.notes).toEqual([`The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code; compared with its committed dist/ instead.`]);
-      expect(readFileSync(join(r.outDir, 'dev', 'apps', 'x.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
-    } finally {
-      r.cleanup();
-    }
-    expect(existsSync(r.outDir)).toBe(false);
+    const r = await renderRevision(old, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() });
+    expect(r.notes).toEqual([`The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code; compared with its committed dist/ instead.`]);
+    expect(r.tree.get('dev')?.get('apps/x.yaml')).toBe('kind: ConfigMap\n');
   });
 
-  it('fails when the base has neither synth nor dist/', () => {
+  it('fails when the base has neither synth nor dist/', async () => {
     const empty = join(tmp, 'empty');
     mkdirSync(empty);
     writeFileSync(join(empty, 'README'), 'x\n');
     initRepo(empty);
     commit(empty, 'nothing');
     const sha = git(empty, 'rev-parse', 'HEAD');
-    expect(() => renderRevision(empty, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() })).toThrow(
+    await expect(renderRevision(empty, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() })).rejects.toThrow(
       `The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code, and no committed dist/ either; pass a newer --base`,
     );
   });

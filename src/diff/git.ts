@@ -1,17 +1,20 @@
 /**
  * Renders a git revision with that revision's own code, without touching the repository: the commit's tracked
  * files are extracted with `git archive` into a temporary folder (a read-only, throwaway worktree: no
- * .git/worktrees entry, nothing left behind if the process dies), the project's node_modules is linked in, and the
- * revision's own `src/cli.ts synth` renders into a temporary output folder.
+ * .git/worktrees entry), the project's node_modules is linked in, and the revision's own CLI renders it in a child
+ * process: into a pipe (render-stream.ts) when the revision has that, else with `synth` into a temporary folder.
  *
  * Least trust: both renders (the base revision's code and the working tree's) run in a child process whose
  * environment holds PATH, HOME and PLATFORM_UPSTREAM only (see childEnv), so code from a pull request or an old
  * revision never sees the caller's AWS, GitHub or other credentials.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { RenderStreamReader, supportsRenderStream } from './render-stream.ts';
+import { readTree, type RenderedTree } from './tree.ts';
 
 export class DiffError extends Error {
   constructor(message: string) {
@@ -59,15 +62,6 @@ export function resolveBase(repo: string, ref?: string, env: NodeJS.ProcessEnv =
   throw new DiffError(`no main branch to compare with (tried ${tried.join(', ')}); pass --base REF`);
 }
 
-export interface RenderedRevision {
-  /** Folder holding one sub-folder per cluster. */
-  readonly outDir: string;
-  /** Said before the summary, e.g. when the base could not be rendered with its own code. */
-  readonly notes: readonly string[];
-  /** Removes the temporary folders. */
-  cleanup(): void;
-}
-
 /**
  * The whole environment a render child process gets: PATH (to find node and git), HOME, and PLATFORM_UPSTREAM
  * (the pinned upstream data). Nothing else: no AWS_*, GITHUB_*, NPM_TOKEN, NODE_OPTIONS or any other variable.
@@ -86,48 +80,103 @@ export interface SynthInChildOptions {
   readonly what: string;
 }
 
-/** The node arguments of a render child: the revision's own launcher when it has one, else tsx on src/cli.ts. */
+/** The node arguments that start a revision's CLI: its own launcher when it has one, else tsx on src/cli.ts. */
+const cliArgs = (cwd: string) => (existsSync(join(cwd, 'bin', 'platform.mjs')) ? ['bin/platform.mjs'] : ['--import', 'tsx', 'src/cli.ts']);
+
+/** `--config` for a render child, when not the default. */
+const configArgs = (options: SynthInChildOptions) => (options.config && options.config !== 'config' ? ['--config', options.config] : []);
+
+/** The node arguments of a render child: `synth --out OUT` through cliArgs. */
 function synthArgs(cwd: string, out: string, options: SynthInChildOptions): string[] {
-  const config = options.config && options.config !== 'config' ? ['--config', options.config] : [];
-  const entry = existsSync(join(cwd, 'bin', 'platform.mjs')) ? ['bin/platform.mjs'] : ['--import', 'tsx', 'src/cli.ts'];
-  return [...entry, 'synth', '--out', out, ...config];
+  return [...cliArgs(cwd), 'synth', '--out', out, ...configArgs(options)];
 }
 
 const synthFailed = (what: string, exit: number | string | null, output: string) => new DiffError(`rendering ${what} failed (exit ${exit}):\n${output.trim()}`);
+
+/**
+ * Runs `node ARGS` in `cwd` with childEnv only, without blocking (the diff renders base and head at the same time).
+ * Its stdout goes to `onStdout` when given (a throw there stops the child and rejects with that error), else into
+ * the failure message with its stderr.
+ * @throws (rejects with) DiffError naming `options.what` with the child's output when it exits non-zero
+ */
+function runChild(cwd: string, args: readonly string[], options: SynthInChildOptions, onStdout?: (chunk: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd, env: childEnv(options.upstream), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let error: Error | undefined;
+    let streamError: Error | undefined;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (!onStdout) stdout += d;
+      else if (!streamError) {
+        try {
+          onStdout(d);
+        } catch (err) {
+          streamError = err as Error;
+          child.kill();
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => (error = err));
+    child.on('close', (status, signal) => {
+      if (streamError) reject(streamError);
+      else if (status === 0 && !error) resolve();
+      else reject(synthFailed(options.what, status ?? signal, `${stderr}${stdout}${error ?? ''}`));
+    });
+  });
+}
 
 /**
  * Runs `synth --out OUT` of the project at `cwd` (its own code) in a child process with childEnv only: through that
  * revision's own launcher (`bin/platform.mjs`, which bundles its sources once with esbuild; transforming every module
  * through tsx made a base render several times slower than a synth), else `src/cli.ts` through tsx for revisions
  * from before the launcher.
- * @throws DiffError naming `what` with the child's output when it exits non-zero
+ * @throws (rejects with) DiffError naming `what` with the child's output when it exits non-zero
  */
-export function synthInChild(cwd: string, out: string, options: SynthInChildOptions): void {
-  const r = spawnSync(process.execPath, synthArgs(cwd, out, options), {
-    cwd,
-    env: childEnv(options.upstream),
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw synthFailed(options.what, r.status ?? r.signal, `${r.stderr ?? ''}${r.stdout ?? ''}${r.error ?? ''}`);
+export function synthInChildAsync(cwd: string, out: string, options: SynthInChildOptions): Promise<void> {
+  return runChild(cwd, synthArgs(cwd, out, options), options);
 }
 
 /**
- * synthInChild without blocking, so the diff renders its base and head at the same time (each render is one
- * single-threaded process; run one after the other they were most of a diff's wall time).
- * @throws (rejects with) DiffError as synthInChild
+ * Renders the project at `cwd` with its own code in a child process (childEnv only) and returns the rendered tree.
+ * A revision that has the render stream (render-stream.ts) renders into a pipe: no file is written, read back or
+ * deleted. Older revisions run `synth --out` into a temporary folder, read and removed here.
+ * @throws (rejects with) DiffError naming `options.what` when the render fails or its stream is damaged
  */
-export function synthInChildAsync(cwd: string, out: string, options: SynthInChildOptions): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, synthArgs(cwd, out, options), { cwd, env: childEnv(options.upstream), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let error: Error | undefined;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => (error = err));
-    child.on('close', (status, signal) => (status === 0 ? resolve() : reject(synthFailed(options.what, status ?? signal, `${stderr}${stdout}${error ?? ''}`))));
-  });
+export async function renderTreeInChild(cwd: string, options: SynthInChildOptions): Promise<RenderedTree> {
+  if (supportsRenderStream(cwd)) {
+    const reader = new RenderStreamReader(options.what);
+    try {
+      await runChild(cwd, [...cliArgs(cwd), 'diff', '--render-stream', ...configArgs(options)], options, (d) => reader.push(d));
+      return reader.end();
+    } catch (err) {
+      throw err instanceof DiffError ? err : new DiffError((err as Error).message);
+    }
+  }
+  const out = mkdtempSync(join(tmpdir(), 'platform-diff-out-'));
+  try {
+    await synthInChildAsync(cwd, out, options);
+    return readTree(out);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Whether the working tree of `repo` holds exactly the files of commit `sha`, dist/ aside: no tracked file changed,
+ * added or deleted, and no untracked file that is not git-ignored. Then both render from the same code and the same
+ * config (every other file counts, code or not: the check does not guess what a render reads), so their outputs are
+ * identical and one render serves as both. dist/ is the output a render writes, never an input. Ignored files
+ * (node_modules, .cache) are no input either: the base renders with the same node_modules, and caches are keyed by
+ * their inputs. Any git failure counts as "not the same".
+ */
+export function sameFilesAsCommit(repo: string, sha: string): boolean {
+  const paths = ['--', '.', ':(exclude)dist'];
+  const tracked = git(repo, ['diff', '--quiet', '--no-ext-diff', '--no-textconv', sha, ...paths]);
+  if (!tracked.ok) return false;
+  const untracked = git(repo, ['ls-files', '-z', '--others', '--exclude-standard', ...paths]);
+  return untracked.ok && untracked.stdout.length === 0;
 }
 
 export interface RenderRevisionOptions {
@@ -137,74 +186,111 @@ export interface RenderRevisionOptions {
   readonly nodeModules: string;
   /** Upstream data folder, passed on as PLATFORM_UPSTREAM. */
   readonly upstream: string;
+  /**
+   * A folder kept across runs for the extracted revision's launcher bundle cache (its `.cache/cli`), so the same base
+   * is not bundled again by every diff. @default undefined (the launcher bundles in the temporary tree)
+   */
+  readonly bundleCache?: string;
 }
 
-/** A revision extracted for rendering: `render` is set when its own code must render it into `rendered.outDir`. */
-interface ExtractedRevision {
-  readonly rendered: RenderedRevision;
-  readonly render?: { readonly tree: string; readonly options: SynthInChildOptions };
+export interface RenderedRevision {
+  readonly tree: RenderedTree;
+  /** Said before the summary, e.g. when the base could not be rendered with its own code. */
+  readonly notes: readonly string[];
 }
 
-/** Extracts `sha` into a temporary folder; its committed dist/ is the result when it has no `src/cli.ts synth`. */
-function extractRevision(repo: string, sha: string, options: RenderRevisionOptions): ExtractedRevision {
+/** Runs `git archive SHA -- PATHSPEC…` piped into `tar -x -C DIR`, without blocking. */
+function extract(repo: string, sha: string, dir: string, pathspec: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const archive = spawn('git', ['-C', repo, 'archive', '--format=tar', sha, '--', ...pathspec], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+    archive.stdout.pipe(tar.stdin);
+    let archiveErr = '';
+    let tarErr = '';
+    archive.stderr.on('data', (d: Buffer) => (archiveErr += d.toString()));
+    tar.stderr.on('data', (d: Buffer) => (tarErr += d.toString()));
+    let archiveStatus: number | null | undefined;
+    archive.on('error', (err) => reject(new DiffError(`git archive ${sha.slice(0, 7)} failed: ${err.message}`)));
+    tar.on('error', (err) => reject(new DiffError(`extracting ${sha.slice(0, 7)} failed: ${err.message}`)));
+    archive.on('close', (status) => (archiveStatus = status));
+    tar.on('close', (status) => {
+      // tar closes after git archive's stdout ends; git's exit status is known by then or right after.
+      const done = () => {
+        if (archiveStatus !== 0) reject(new DiffError(`git archive ${sha.slice(0, 7)} failed: ${archiveErr.trim()}`));
+        else if (status !== 0) reject(new DiffError(`extracting ${sha.slice(0, 7)} failed: ${tarErr.trim()}`));
+        else resolve();
+      };
+      if (archiveStatus === undefined) archive.once('close', done);
+      else done();
+    });
+  });
+}
+
+/** Replaces a symlink at `path` (or creates it) pointing at `target`; refuses to replace anything else. */
+function linkTo(path: string, target: string): void {
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(path);
+  symlinkSync(target, path, 'dir');
+}
+
+/**
+ * Copies the launcher's bundle cache (`manifest.json` and the bundle it names, bin/platform.mjs) from `from` to
+ * `to`, when there is one and it differs. A copy, not a link: Node runs a linked bundle from its real path, and the
+ * bundle finds its project root from there. Any failure only costs a bundle build.
+ */
+function copyBundleCache(from: string, to: string): void {
+  try {
+    const manifest = readFileSync(join(from, 'manifest.json'), 'utf8');
+    if (existsSync(join(to, 'manifest.json')) && readFileSync(join(to, 'manifest.json'), 'utf8') === manifest) return;
+    const { bundle } = JSON.parse(manifest) as { bundle?: unknown };
+    if (typeof bundle !== 'string' || basename(bundle) !== bundle) return;
+    mkdirSync(to, { recursive: true });
+    for (const old of readdirSync(to)) rmSync(join(to, old), { force: true });
+    copyFileSync(join(from, bundle), join(to, bundle));
+    copyFileSync(join(from, 'manifest.json'), join(to, 'manifest.json'));
+  } catch {
+    // no cache yet, or a damaged one: the launcher bundles
+  }
+}
+
+/**
+ * Extracts `sha` into a temporary folder and renders it with its own code in a child process (renderTreeInChild);
+ * falls back to its committed dist/ when it has no `src/cli.ts synth`. The temporary folder is always removed.
+ *
+ * What is extracted: every tracked file but dist/ (the render writes output, it never reads the committed one).
+ * With `bundleCache`, the launcher's bundle cache of the tree (`.cache/cli`) is filled from that folder before the
+ * render and saved back to it after. The launcher uses a cached bundle only when its recorded key equals the hash of
+ * the tree's own input files (bin/platform.mjs cachedBundle), so a bundle of other code is rebuilt, never run.
+ * Trust: the folder lies under the project's `.cache/`, next to the launcher's own bundle (`.cache/cli`) that every
+ * run of the diff itself executes; code able to write there already controls the next diff, so the cache gives no
+ * one anything new.
+ * @throws (rejects with) DiffError when git, tar or the render fails
+ */
+export async function renderRevision(repo: string, sha: string, options: RenderRevisionOptions): Promise<RenderedRevision> {
   const root = mkdtempSync(join(tmpdir(), 'platform-diff-base-'));
   const tree = join(root, 'tree');
-  const out = join(root, 'out');
-  const link = join(tree, 'node_modules');
-  // Unlink first, so removing the folder can never reach into the project's own node_modules.
-  const unlinkModules = () => {
-    if (lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(link);
-  };
-  const cleanup = () => {
-    unlinkModules();
-    rmSync(root, { recursive: true, force: true });
-  };
+  const modules = join(tree, 'node_modules');
+  const treeCache = join(tree, '.cache', 'cli');
   try {
     mkdirSync(tree);
-    const archive = git(repo, ['archive', '--format=tar', sha]);
-    if (!archive.ok) throw new DiffError(`git archive ${sha.slice(0, 7)} failed: ${archive.stderr.trim()}`);
-    const tar = spawnSync('tar', ['-x', '-C', tree], { input: archive.stdout, maxBuffer: 64 * 1024 * 1024 });
-    if (tar.status !== 0) throw new DiffError(`extracting ${sha.slice(0, 7)} failed: ${tar.stderr?.toString() ?? tar.error}`);
-
     const cli = gitText(repo, ['show', `${sha}:src/cli.ts`]) ?? '';
     if (!/synth/.test(cli)) {
+      await extract(repo, sha, tree, []);
       const note = `The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code`;
-      if (existsSync(join(tree, 'dist'))) {
-        return { rendered: { outDir: join(tree, 'dist'), notes: [`${note}; compared with its committed dist/ instead.`], cleanup } };
-      }
+      if (existsSync(join(tree, 'dist'))) return { tree: readTree(join(tree, 'dist')), notes: [`${note}; compared with its committed dist/ instead.`] };
       throw new DiffError(`${note}, and no committed dist/ either; pass a newer --base`);
     }
-
-    unlinkModules(); // a committed node_modules symlink
-    symlinkSync(options.nodeModules, link, 'dir');
+    await extract(repo, sha, tree, [':(exclude)dist']);
+    linkTo(modules, options.nodeModules); // replaces a committed node_modules symlink
+    // Not into a .cache/ the revision commits itself (then its own cache is what its launcher checks).
+    const cache = options.bundleCache && !existsSync(join(tree, '.cache')) ? options.bundleCache : undefined;
+    if (cache) copyBundleCache(cache, treeCache);
     const what = `the base ${sha.slice(0, 7)} with its own code`;
-    return { rendered: { outDir: out, notes: [], cleanup }, render: { tree, options: { config: options.config, upstream: options.upstream, what } } };
-  } catch (err) {
-    cleanup();
-    throw err;
-  }
-}
-
-/** Extracts `sha` and renders it with its own `src/cli.ts synth`; falls back to its committed dist/ when it has none. */
-export function renderRevision(repo: string, sha: string, options: RenderRevisionOptions): RenderedRevision {
-  const { rendered, render } = extractRevision(repo, sha, options);
-  try {
-    if (render) synthInChild(render.tree, rendered.outDir, render.options);
-    return rendered;
-  } catch (err) {
-    rendered.cleanup();
-    throw err;
-  }
-}
-
-/** renderRevision with the render in a child process that does not block (see synthInChildAsync). */
-export async function renderRevisionAsync(repo: string, sha: string, options: RenderRevisionOptions): Promise<RenderedRevision> {
-  const { rendered, render } = extractRevision(repo, sha, options);
-  try {
-    if (render) await synthInChildAsync(render.tree, rendered.outDir, render.options);
-    return rendered;
-  } catch (err) {
-    rendered.cleanup();
-    throw err;
+    const rendered = await renderTreeInChild(tree, { config: options.config, upstream: options.upstream, what });
+    if (cache) copyBundleCache(treeCache, cache);
+    return { tree: rendered, notes: [] };
+  } finally {
+    // Unlinked first, so removing the folder can never reach into the project's node_modules.
+    if (lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(modules);
+    await rm(root, { recursive: true, force: true });
   }
 }
