@@ -66,8 +66,9 @@ describe('diff renders in a child process with a minimal environment', () => {
 
   it('the base revision, rendered with its own code, sees no credential of the caller', async () => {
     const sha = spawnSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-    const r = await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream });
-    const env = JSON.parse(r.tree.get('dev')!.get('env.json')!) as { names: string[]; seen: string[] };
+    let text = '';
+    await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream }, (_name, files) => (text = files.get('env.json') ?? text));
+    const env = JSON.parse(text) as { names: string[]; seen: string[] };
     expect(env.seen).toEqual([]);
     expect(env.names).toEqual(['HOME', 'PATH', 'PLATFORM_UPSTREAM']);
   }, 60_000);

@@ -120,8 +120,9 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-function parseFile(path: string, content: string): unknown {
-  if (/\.ya?ml$/.test(path)) return load(content);
+/** A file of one side parsed: YAML from the side's shared cache (parsed once), JSON, else the text itself. */
+function parseFile(s: Side, path: string, content: string): unknown {
+  if (/\.ya?ml$/.test(path)) return s.yaml(path);
   if (path.endsWith('.json')) return JSON.parse(content);
   return content;
 }
@@ -268,7 +269,7 @@ interface Side {
 
 /**
  * Parsed YAML by file text, shared by the two sides of a cluster: a file unchanged between base and head is parsed
- * once for both indexes. Its objects are only read; the compared and redacted objects are parsed separately.
+ * once for both indexes. Its objects are only read, never changed (redaction builds new objects).
  */
 type YamlCache = Map<string, unknown>;
 
@@ -591,8 +592,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     const a = base.files.get(path);
     const b = head.files.get(path);
     if (a !== undefined && a === b) continue; // byte-identical: equal objects, nothing to parse
-    const oa = a === undefined ? undefined : parseFile(path, a);
-    const ob = b === undefined ? undefined : parseFile(path, b);
+    const oa = a === undefined ? undefined : parseFile(base, path, a);
+    const ob = b === undefined ? undefined : parseFile(head, path, b);
     if (a !== undefined && b !== undefined && canonical(oa) === canonical(ob)) continue;
 
     const { name: gname, type } = groupOf(path, base, head);
@@ -693,15 +694,47 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
   };
 }
 
+/**
+ * Compares clusters as they arrive from two renders (`add`, in any order, each cluster at most once per side): a
+ * cluster is compared as soon as both sides have it, and its files are dropped, so the comparison overlaps the
+ * renders and memory holds only clusters one side has sent and the other not yet. `report()` compares what is left
+ * (clusters present on one side only: added or removed as a whole) and returns the report, clusters by name.
+ */
+export class StreamingComparison {
+  private readonly pending = { base: new Map<string, ReadonlyMap<string, string>>(), head: new Map<string, ReadonlyMap<string, string>>() };
+  private readonly done = new Map<string, ClusterDiff>();
+
+  add(side: 'base' | 'head', name: string, files: ReadonlyMap<string, string>): void {
+    const other = this.pending[side === 'base' ? 'head' : 'base'];
+    const theirs = other.get(name);
+    if (theirs === undefined) {
+      this.pending[side].set(name, files);
+      return;
+    }
+    other.delete(name);
+    this.done.set(name, side === 'base' ? compareCluster(name, files, theirs) : compareCluster(name, theirs, files));
+  }
+
+  report(): DiffReport {
+    for (const [name, files] of this.pending.base) this.done.set(name, compareCluster(name, files, undefined));
+    for (const [name, files] of this.pending.head) this.done.set(name, compareCluster(name, undefined, files));
+    this.pending.base.clear();
+    this.pending.head.clear();
+    const clusters = [...this.done.keys()].sort().map((n) => this.done.get(n)!);
+    return {
+      clusters,
+      warnings: clusters.flatMap((c) => c.warnings),
+      hasChanges: clusters.some((c) => c.change !== 'unchanged'),
+      filesCompared: clusters.reduce((s, c) => s + c.files, 0),
+    };
+  }
+}
+
 /** Compares two rendered trees; clusters present on one side only are added or removed as a whole. */
 export function compareTrees(base: RenderedTree, head: RenderedTree): DiffReport {
-  const names = [...new Set([...base.keys(), ...head.keys()])].sort();
-  const clusters = names.map((n) => compareCluster(n, base.get(n), head.get(n)));
-  return {
-    clusters,
-    warnings: clusters.flatMap((c) => c.warnings),
-    hasChanges: clusters.some((c) => c.change !== 'unchanged'),
-    filesCompared: clusters.reduce((s, c) => s + c.files, 0),
-  };
+  const comparison = new StreamingComparison();
+  for (const [name, files] of base) comparison.add('base', name, files);
+  for (const [name, files] of head) comparison.add('head', name, files);
+  return comparison.report();
 }
 

@@ -13,8 +13,8 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSyn
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { RenderStreamReader, supportsRenderStream } from './render-stream.ts';
-import { readTree, type RenderedTree } from './tree.ts';
+import { RenderStreamReader, supportsRenderStream, type ClusterSink } from './render-stream.ts';
+import { readTree } from './tree.ts';
 
 export class DiffError extends Error {
   constructor(message: string) {
@@ -139,17 +139,19 @@ export function synthInChildAsync(cwd: string, out: string, options: SynthInChil
 }
 
 /**
- * Renders the project at `cwd` with its own code in a child process (childEnv only) and returns the rendered tree.
- * A revision that has the render stream (render-stream.ts) renders into a pipe: no file is written, read back or
- * deleted. Older revisions run `synth --out` into a temporary folder, read and removed here.
+ * Renders the project at `cwd` with its own code in a child process (childEnv only), handing each rendered cluster
+ * to `onCluster`. A revision that has the render stream (render-stream.ts) renders into a pipe, and each cluster
+ * arrives as soon as it is rendered: no file is written, read back or deleted. Older revisions run `synth --out`
+ * into a temporary folder, read and removed here.
  * @throws (rejects with) DiffError naming `options.what` when the render fails or its stream is damaged
  */
-export async function renderTreeInChild(cwd: string, options: SynthInChildOptions): Promise<RenderedTree> {
+export async function renderTreeInChild(cwd: string, options: SynthInChildOptions, onCluster: ClusterSink): Promise<void> {
   if (supportsRenderStream(cwd)) {
-    const reader = new RenderStreamReader(options.what);
+    const reader = new RenderStreamReader(options.what, onCluster);
     try {
       await runChild(cwd, [...cliArgs(cwd), 'diff', '--render-stream', ...configArgs(options)], options, (d) => reader.push(d));
-      return reader.end();
+      reader.end();
+      return;
     } catch (err) {
       throw err instanceof DiffError ? err : new DiffError((err as Error).message);
     }
@@ -157,7 +159,7 @@ export async function renderTreeInChild(cwd: string, options: SynthInChildOption
   const out = mkdtempSync(join(tmpdir(), 'platform-diff-out-'));
   try {
     await synthInChildAsync(cwd, out, options);
-    return readTree(out);
+    for (const [name, files] of readTree(out)) onCluster(name, files);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
@@ -193,11 +195,6 @@ export interface RenderRevisionOptions {
   readonly bundleCache?: string;
 }
 
-export interface RenderedRevision {
-  readonly tree: RenderedTree;
-  /** Said before the summary, e.g. when the base could not be rendered with its own code. */
-  readonly notes: readonly string[];
-}
 
 /** Runs `git archive SHA -- PATHSPEC…` piped into `tar -x -C DIR`, without blocking. */
 function extract(repo: string, sha: string, dir: string, pathspec: readonly string[]): Promise<void> {
@@ -253,8 +250,9 @@ function copyBundleCache(from: string, to: string): void {
 }
 
 /**
- * Extracts `sha` into a temporary folder and renders it with its own code in a child process (renderTreeInChild);
- * falls back to its committed dist/ when it has no `src/cli.ts synth`. The temporary folder is always removed.
+ * Extracts `sha` into a temporary folder and renders it with its own code in a child process (renderTreeInChild),
+ * handing each cluster to `onCluster`; falls back to its committed dist/ when it has no `src/cli.ts synth` (then
+ * resolves to a note saying so, else to no notes). The temporary folder is always removed.
  *
  * What is extracted: every tracked file but dist/ (the render writes output, it never reads the committed one).
  * With `bundleCache`, the launcher's bundle cache of the tree (`.cache/cli`) is filled from that folder before the
@@ -265,7 +263,7 @@ function copyBundleCache(from: string, to: string): void {
  * one anything new.
  * @throws (rejects with) DiffError when git, tar or the render fails
  */
-export async function renderRevision(repo: string, sha: string, options: RenderRevisionOptions): Promise<RenderedRevision> {
+export async function renderRevision(repo: string, sha: string, options: RenderRevisionOptions, onCluster: ClusterSink): Promise<string[]> {
   const root = mkdtempSync(join(tmpdir(), 'platform-diff-base-'));
   const tree = join(root, 'tree');
   const modules = join(tree, 'node_modules');
@@ -276,8 +274,9 @@ export async function renderRevision(repo: string, sha: string, options: RenderR
     if (!/synth/.test(cli)) {
       await extract(repo, sha, tree, []);
       const note = `The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code`;
-      if (existsSync(join(tree, 'dist'))) return { tree: readTree(join(tree, 'dist')), notes: [`${note}; compared with its committed dist/ instead.`] };
-      throw new DiffError(`${note}, and no committed dist/ either; pass a newer --base`);
+      if (!existsSync(join(tree, 'dist'))) throw new DiffError(`${note}, and no committed dist/ either; pass a newer --base`);
+      for (const [name, files] of readTree(join(tree, 'dist'))) onCluster(name, files);
+      return [`${note}; compared with its committed dist/ instead.`];
     }
     await extract(repo, sha, tree, [':(exclude)dist']);
     linkTo(modules, options.nodeModules); // replaces a committed node_modules symlink
@@ -285,9 +284,9 @@ export async function renderRevision(repo: string, sha: string, options: RenderR
     const cache = options.bundleCache && !existsSync(join(tree, '.cache')) ? options.bundleCache : undefined;
     if (cache) copyBundleCache(cache, treeCache);
     const what = `the base ${sha.slice(0, 7)} with its own code`;
-    const rendered = await renderTreeInChild(tree, { config: options.config, upstream: options.upstream, what });
+    await renderTreeInChild(tree, { config: options.config, upstream: options.upstream, what }, onCluster);
     if (cache) copyBundleCache(treeCache, cache);
-    return { tree: rendered, notes: [] };
+    return [];
   } finally {
     // Unlinked first, so removing the folder can never reach into the project's node_modules.
     if (lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(modules);

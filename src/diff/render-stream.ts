@@ -12,7 +12,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RenderedTree } from './tree.ts';
 
 /** The first line of a render stream; a parent that reads another version refuses it. */
 export const RENDER_STREAM_HEADER = 'platform-render-stream v1';
@@ -26,17 +25,24 @@ export function supportsRenderStream(root: string): boolean {
   return existsSync(file) && readFileSync(file, 'utf8').includes(RENDER_STREAM_HEADER);
 }
 
+/** Receives each cluster of a render (or the fleet folder) as soon as it is read: its name and path → content. */
+export type ClusterSink = (name: string, files: ReadonlyMap<string, string>) => void;
+
 /**
- * Reads a render stream chunk by chunk (`push`), then `end()` returns the tree. The stream comes from a revision's
- * code (maybe a pull request's): it is data only, checked for shape; names become map keys, never file paths.
+ * Reads a render stream chunk by chunk (`push`), handing each cluster to `onCluster` as soon as its line is complete;
+ * `end()` checks that the stream was whole. The stream comes from a revision's code (maybe a pull request's): it is
+ * data only, checked for shape; names become map keys, never file paths.
  * @throws Error naming `what` and the problem when the stream is not a render stream of this version or is cut off
  */
 export class RenderStreamReader {
   private buffer = '';
   private header = false;
-  private readonly tree = new Map<string, Map<string, string>>();
+  private readonly names = new Set<string>();
 
-  constructor(private readonly what: string) {}
+  constructor(
+    private readonly what: string,
+    private readonly onCluster: ClusterSink,
+  ) {}
 
   push(chunk: string): void {
     this.buffer += chunk;
@@ -47,10 +53,9 @@ export class RenderStreamReader {
     }
   }
 
-  end(): RenderedTree {
+  end(): void {
     if (this.buffer !== '') this.fail('it ends in the middle of a line');
     if (!this.header) this.fail(`it is empty; expected "${RENDER_STREAM_HEADER}" first`);
-    return this.tree;
   }
 
   private take(text: string): void {
@@ -69,8 +74,9 @@ export class RenderStreamReader {
     const pairs = Array.isArray(files) ? files : [];
     const ok = typeof name === 'string' && name !== '' && !name.startsWith('.') && Array.isArray(files) && pairs.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
     if (!ok) this.fail(`a line is not {"name": string, "files": [[path, content], …]}: ${JSON.stringify(text.slice(0, 60))}`);
-    if (this.tree.has(name as string)) this.fail(`cluster ${JSON.stringify(name)} appears twice`);
-    this.tree.set(name as string, new Map(pairs as Array<[string, string]>));
+    if (this.names.has(name as string)) this.fail(`cluster ${JSON.stringify(name)} appears twice`);
+    this.names.add(name as string);
+    this.onCluster(name as string, new Map(pairs as Array<[string, string]>));
   }
 
   private fail(problem: string): never {

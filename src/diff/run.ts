@@ -4,10 +4,11 @@
  */
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
-import { compareTrees, type DiffReport } from './engine.ts';
+import { StreamingComparison, type DiffReport } from './engine.ts';
 import { formatMarkdown, formatText } from './format.ts';
 import { renderRevision, renderTreeInChild, resolveBase, sameFilesAsCommit } from './git.ts';
-import { readTree, type RenderedTree } from './tree.ts';
+import type { ClusterSink } from './render-stream.ts';
+import { readTree } from './tree.ts';
 
 export type DiffFormat = 'text' | 'markdown';
 
@@ -37,29 +38,40 @@ export interface DiffResult {
 
 /**
  * Renders (or reads) base and head, compares them and formats the report. Base and head render at the same time, in
- * two child processes (each render is single-threaded). When the working tree holds the base commit's files
- * (sameFilesAsCommit), the two renders would be identical: the working tree is rendered once and serves as both.
+ * two child processes (each render is single-threaded), and each cluster is compared as soon as both renders have
+ * sent it (StreamingComparison). When the working tree holds the base commit's files (sameFilesAsCommit), the two
+ * renders would be identical: the working tree is rendered once and serves as both.
  * @throws DiffError (git, a render, a damaged render stream) or the errors of readTree for `baseDir`/`headDir`
  */
 export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   const config = options.config ?? 'config';
   const only = new Set(options.clusters ?? []);
-  const pick = (tree: RenderedTree) => (only.size === 0 ? tree : new Map([...tree].filter(([name]) => only.has(name))));
   const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
   const upstream = upstreamDir();
-  // A child process with a minimal environment, like the base: the working tree is a pull request's code.
-  const headTree = options.headDir ? undefined : renderTreeInChild(projectRoot, { config, upstream, what: 'the working tree' });
-  const sameAsHead = baseRender !== undefined && headTree !== undefined && sameFilesAsCommit(projectRoot, baseRender.sha);
-  const baseTree = !baseRender || sameAsHead ? undefined : renderRevision(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream, bundleCache: join(projectRoot, '.cache', 'diff-base-cli') });
-  const settled = await Promise.allSettled([baseTree, headTree]);
+  const sameAsHead = baseRender !== undefined && !options.headDir && sameFilesAsCommit(projectRoot, baseRender.sha);
+  const comparison = new StreamingComparison();
+  const sink = (side: 'base' | 'head'): ClusterSink => (name, files) => {
+    if (only.size > 0 && !only.has(name)) return;
+    comparison.add(side, name, files);
+    if (sameAsHead) comparison.add('base', name, files);
+  };
+  const readDir = (side: 'base' | 'head', dir: string) => {
+    for (const [name, files] of readTree(resolve(dir))) sink(side)(name, files);
+  };
+  // A child process with a minimal environment, like the base: the working tree is a pull request's code. The head
+  // starts first, so the base's extraction overlaps its render.
+  const head = options.headDir ? undefined : renderTreeInChild(projectRoot, { config, upstream, what: 'the working tree' }, sink('head'));
+  const bundleCache = join(projectRoot, '.cache', 'diff-base-cli');
+  const base = !baseRender || sameAsHead ? undefined : renderRevision(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream, bundleCache }, sink('base'));
+  const [baseResult, headResult] = await Promise.allSettled([base, head]);
   // The base's failure first, as when the two rendered one after the other.
-  for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  const [base, head] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [{ tree: RenderedTree; notes: readonly string[] } | undefined, RenderedTree | undefined];
-  const headFiles = pick(head ?? readTree(resolve(options.headDir!)));
-  const baseFiles = sameAsHead ? headFiles : pick(base?.tree ?? readTree(resolve(options.baseDir!)));
-  const report = compareTrees(baseFiles, headFiles);
-  const fmt = { baseLabel: options.baseDir ?? baseRender!.label, headLabel: options.headDir ?? 'working tree', notes: base?.notes ?? [] };
+  for (const r of [baseResult, headResult]) if (r.status === 'rejected') throw r.reason;
+  if (options.baseDir) readDir('base', options.baseDir);
+  if (options.headDir) readDir('head', options.headDir);
+  const report = comparison.report();
+  const notes = (baseResult as PromiseFulfilledResult<string[] | undefined>).value ?? [];
+  const fmt = { baseLabel: options.baseDir ?? baseRender!.label, headLabel: options.headDir ?? 'working tree', notes };
   const output = options.format === 'markdown' ? formatMarkdown(report, { ...fmt, maxChars: options.maxChars }) : formatText(report, fmt);
   return { report, output };
 }
