@@ -87,7 +87,7 @@ describe('sameFilesAsCommit: one render serves both sides only when every file b
     mkdirSync(join(repo, path, '..'), { recursive: true });
     writeFileSync(join(repo, path), text);
   };
-  write('.gitignore', 'node_modules/\n.cache/\n');
+  write('.gitignore', 'node_modules/\n.cache/\n*.tsbuildinfo\n');
   write('apps/addon-application.ts', 'export const RETRY = 10;\n');
   write('config/clusters/dev.yaml', 'name: dev\n');
   write('dist/dev/apps/a.yaml', 'kind: Application\n');
@@ -99,7 +99,9 @@ describe('sameFilesAsCommit: one render serves both sides only when every file b
   it.each([
     ['nothing changed', () => {}, true],
     ['only dist/ changed (output, never an input)', () => write('dist/dev/apps/a.yaml', 'kind: Application # edited\n'), true],
-    ['an ignored file appeared', () => write('.cache/x.json', '{}\n'), true],
+    ['a cache file appeared (.cache/ is ignored and keyed by its inputs)', () => write('.cache/x.json', '{}\n'), true],
+    ['another ignored file appeared (it could be read by the head render, never by the base)', () => write('config/local.tsbuildinfo', '{}\n'), false],
+    ['a tracked file is edited behind skip-worktree', () => (git('update-index', '--skip-worktree', 'config/clusters/dev.yaml'), write('config/clusters/dev.yaml', 'name: dev\nx: 1\n')), false],
     ['a rendered default in the code changed', () => write('apps/addon-application.ts', 'export const RETRY = 11;\n'), false],
     ['one cluster file changed', () => write('config/clusters/dev.yaml', 'name: dev\nx: 1\n'), false],
     ['an untracked file appeared', () => write('charts/new-addon.ts', 'export {};\n'), false],
@@ -109,6 +111,7 @@ describe('sameFilesAsCommit: one render serves both sides only when every file b
     try {
       expect(sameFilesAsCommit(repo, sha)).toBe(same);
     } finally {
+      git('update-index', '--no-skip-worktree', 'config/clusters/dev.yaml');
       git('reset', '--quiet', '--hard');
       git('clean', '--quiet', '-fdx');
     }

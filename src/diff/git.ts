@@ -165,20 +165,27 @@ export async function renderTreeInChild(cwd: string, options: SynthInChildOption
   }
 }
 
+/** Ignored entries that are no input of a render: the shared node_modules, caches keyed by their inputs, dist/. */
+const NOT_INPUTS = /^(node_modules|\.cache|dist)(\/|$)/;
+
 /**
  * Whether the working tree of `repo` holds exactly the files of commit `sha`, dist/ aside: no tracked file changed,
- * added or deleted, and no untracked file that is not git-ignored. Then both render from the same code and the same
- * config (every other file counts, code or not: the check does not guess what a render reads), so their outputs are
- * identical and one render serves as both. dist/ is the output a render writes, never an input. Ignored files
- * (node_modules, .cache) are no input either: the base renders with the same node_modules, and caches are keyed by
- * their inputs. Any git failure counts as "not the same".
+ * added or deleted (`git diff SHA`, no file hidden from it by skip-worktree or assume-unchanged), no untracked file,
+ * and no git-ignored file but node_modules/, .cache/ and dist/. Then both sides render from the same files (every
+ * file counts, code, config or anything else: the check does not guess what a render reads), so their outputs are
+ * identical and one render serves as both. dist/ is the output a render writes, never an input; the base renders
+ * with the same node_modules; .cache/ holds caches keyed by their inputs. Any git failure counts as "not the same".
  */
 export function sameFilesAsCommit(repo: string, sha: string): boolean {
   const paths = ['--', '.', ':(exclude)dist'];
-  const tracked = git(repo, ['diff', '--quiet', '--no-ext-diff', '--no-textconv', sha, ...paths]);
-  if (!tracked.ok) return false;
+  if (!git(repo, ['diff', '--quiet', '--no-ext-diff', '--no-textconv', sha, ...paths]).ok) return false;
+  // `H` is a plain tracked file; `S` (skip-worktree) and lower case (assume-unchanged) hide edits from git diff.
+  const flags = git(repo, ['ls-files', '-z', '-v', ...paths]);
+  if (!flags.ok || flags.stdout.toString().split('\0').some((e) => e !== '' && !e.startsWith('H '))) return false;
+  const others = git(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', ...paths]);
   const untracked = git(repo, ['ls-files', '-z', '--others', '--exclude-standard', ...paths]);
-  return untracked.ok && untracked.stdout.length === 0;
+  if (!others.ok || !untracked.ok || untracked.stdout.length > 0) return false;
+  return others.stdout.toString().split('\0').every((e) => e === '' || NOT_INPUTS.test(e));
 }
 
 export interface RenderRevisionOptions {

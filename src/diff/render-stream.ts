@@ -45,12 +45,21 @@ export class RenderStreamReader {
   ) {}
 
   push(chunk: string): void {
-    this.buffer += chunk;
-    let end: number;
-    while ((end = this.buffer.indexOf('\n')) >= 0) {
-      this.take(this.buffer.slice(0, end));
-      this.buffer = this.buffer.slice(end + 1);
+    // Only the new chunk is searched for line ends: a cluster's line spans many chunks.
+    let start = 0;
+    let end = chunk.indexOf('\n');
+    if (end < 0) {
+      this.buffer += chunk;
+      return;
     }
+    const text = this.buffer + chunk;
+    end += this.buffer.length;
+    while (end >= 0) {
+      this.take(text.slice(start, end));
+      start = end + 1;
+      end = text.indexOf('\n', start);
+    }
+    this.buffer = text.slice(start);
   }
 
   end(): void {
