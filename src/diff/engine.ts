@@ -260,7 +260,14 @@ function waveOf(o: unknown): string | undefined {
 
 interface Side {
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * The index entries the comparison reads on every cluster: every file of apps/ and bootstrap/ (they decide which
+   * Application each file belongs to) and every file that differs from the other side. Identical files elsewhere
+   * (most of the bytes: CRDs, chart manifests) are not parsed for it.
+   */
   readonly index: ReadonlyMap<string, ManifestEntry>;
+  /** The whole index (every file parsed, once), for the rare checks that need it. */
+  readonly fullIndex: () => ReadonlyMap<string, ManifestEntry>;
   readonly root?: string;
   readonly apps: ReadonlySet<string>;
   /** The YAML file at `path` parsed, shared with the other side (see YamlCache): read it, never change it. */
@@ -282,19 +289,32 @@ function cachedLoad(cache: YamlCache, content: string): unknown {
   return cache.get(content);
 }
 
-function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache): Side {
+/**
+ * One side of a cluster; `differs(path)` says whether the other side's file at `path` differs (or is missing). An
+ * entry depends on its own file and on the apps/ and bootstrap/ Applications only (review.ts indexFiles), so the
+ * partial index holds the same entries as the whole one.
+ */
+function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, differs: (path: string) => boolean): Side {
   const f = new Map([...(files ?? new Map<string, string>())].filter(([p]) => !isReviewFile(p)));
   // What indexFiles would parse itself (review.ts: YAML files, objects only), from the shared cache.
-  const parsed: Indexed = new Map(
-    [...f].map(([path, content]) => {
-      const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, content) : undefined;
-      return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
-    }),
-  );
-  const entries = indexFiles(f, parsed);
+  const indexOf = (paths: readonly string[]) =>
+    new Map(
+      indexFiles(
+        f,
+        new Map(
+          paths.map((path) => {
+            const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, f.get(path)!) : undefined;
+            return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
+          }),
+        ),
+      ).map((e) => [e.path, e]),
+    );
+  const index = indexOf([...f.keys()].filter((p) => p.startsWith('apps/') || p.startsWith('bootstrap/') || differs(p)));
+  let full: ReadonlyMap<string, ManifestEntry> | undefined;
+  const entries = [...index.values()];
   const root = entries.find((e) => e.kind === 'Application' && e.path.startsWith('bootstrap/'))?.name;
   const apps = new Set(entries.filter((e) => e.kind === 'Application' && e.path.startsWith('apps/')).map((e) => e.name));
-  return { files: f, index: new Map(entries.map((e) => [e.path, e])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!) };
+  return { files: f, index, fullIndex: () => (full ??= indexOf([...f.keys()])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!) };
 }
 
 const BOOTSTRAP = 'bootstrap (applied by hand)';
@@ -338,10 +358,10 @@ const apiGroup = (apiVersion: string | null | undefined) => (apiVersion?.include
  * API group → the Applications serving it on one side: from their chart sources (CHART_API_GROUPS) and from the
  * CustomResourceDefinition files they sync (`spec.group`).
  */
-function servedGroups(s: Side): Map<string, Set<string>> {
+function servedGroups(s: Side, index: ReadonlyMap<string, ManifestEntry>): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (group: string, app: string) => out.set(group, (out.get(group) ?? new Set()).add(app));
-  for (const [path, e] of s.index) {
+  for (const [path, e] of index) {
     if (e.kind === 'Application' && path.startsWith('apps/')) {
       for (const src of sourcesOf(s.yaml(path))) for (const g of CHART_API_GROUPS[chartKey(src) ?? ''] ?? []) add(g, e.name);
     } else if (e.kind === 'CustomResourceDefinition') {
@@ -354,7 +374,7 @@ function servedGroups(s: Side): Map<string, Set<string>> {
 
 /** Custom resources (not CRDs) of `group` on one side, as `Kind namespace/name (Application)`. */
 function customResources(s: Side, group: string): string[] {
-  return [...s.index.values()]
+  return [...s.fullIndex().values()]
     .filter((e) => e.kind !== 'CustomResourceDefinition' && apiGroup(e.apiVersion) === group)
     .map((e) => `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}${e.application ? ` (${e.application})` : ''}`)
     .sort((a, b) => a.localeCompare(b, 'en'));
@@ -368,8 +388,13 @@ const listed = (items: readonly string[], max = 5) => (items.length > max ? `${i
  * finalizers need the controller, and deleting the CRDs deletes them all.
  */
 function lostControllerWarnings(cluster: string, base: Side, head: Side): Warning[] {
-  const before = servedGroups(base);
-  const after = servedGroups(head);
+  // First from the partial indexes. A group lost in the whole indexes is lost in these too: a CRD file missing from
+  // them is byte-identical on both sides, so its group is served after as before. Nothing lost: no warning.
+  const partBefore = servedGroups(base, base.index);
+  const partAfter = servedGroups(head, head.index);
+  if ([...partBefore.keys()].every((g) => partAfter.has(g))) return [];
+  const before = servedGroups(base, base.fullIndex());
+  const after = servedGroups(head, head.fullIndex());
   const warnings: Warning[] = [];
   for (const [group, apps] of [...before].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
     if (after.has(group)) continue;
@@ -465,7 +490,7 @@ function crdDeletedWarnings(f: FileChange, c: Context): string[] {
   if (f.change !== 'removed' || !crd || kindOf(f) !== 'CustomResourceDefinition') return [];
   const crdGroup = get(crd, 'spec.group');
   const crdKind = get(crd, 'spec.names.kind');
-  const left = [...c.head.index.values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
+  const left = [...c.head.fullIndex().values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
   const remain = left.length === 0 ? '' : ` while ${left.length} ${String(crdKind)} object${left.length === 1 ? '' : 's'} remain${left.length === 1 ? 's' : ''} in the rendered output (${listed(left.map((e) => `${e.namespace ? `${e.namespace}/` : ''}${e.name}`))})`;
   return [`CustomResourceDefinition ${crd.metadata?.name} is deleted${remain}: Kubernetes deletes every custom resource of this type with it`];
 }
@@ -583,8 +608,9 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
   }
   const cache: YamlCache = new Map();
-  const base = side(baseFiles, cache);
-  const head = side(headFiles, cache);
+  const differs = (path: string) => baseFiles?.get(path) !== headFiles?.get(path);
+  const base = side(baseFiles, cache, differs);
+  const head = side(headFiles, cache, differs);
   const groups = new Map<string, MutableGroup>();
   const paths = [...new Set([...base.files.keys(), ...head.files.keys()])].sort();
 
