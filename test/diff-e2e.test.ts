@@ -185,6 +185,23 @@ describe('npm run diff in a git repository', () => {
     expect(output).toBe(formatText(compareTrees(base, head), { baseLabel: `HEAD (${sha.slice(0, 7)})`, headLabel: 'working tree', notes: [] }));
   }, 60_000);
 
+  it("keeps the base's launcher bundle in the bundle cache, and never runs a cached bundle of other code", async () => {
+    const cache = join(tmp, 'bundle-cache');
+    mkdirSync(cache, { recursive: true });
+    // A bundle that would print POISON, recorded under a key no source tree hashes to: the launcher rebuilds.
+    writeFileSync(join(cache, 'cli-0000000000000000.cjs'), "process.stdout.write('POISON'); exports.main = async () => 0;\n");
+    writeFileSync(join(cache, 'manifest.json'), JSON.stringify({ key: '0000000000000000', inputs: ['src/cli.ts'], bundle: 'cli-0000000000000000.cjs' }));
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    const tree = new Map<string, ReadonlyMap<string, string>>();
+    await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir(), bundleCache: cache }, (n, f) => tree.set(n, f));
+    expect([...tree.keys()].sort()).toEqual(['_fleet', 'dev', 'prod']);
+    const manifest = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8')) as { key: string; bundle: string };
+    expect(manifest.key).toMatch(/^[0-9a-f]{16}$/);
+    expect(manifest.key).not.toBe('0000000000000000');
+    expect(readFileSync(join(cache, manifest.bundle), 'utf8')).not.toContain('POISON');
+    expect(existsSync(join(cache, 'cli-0000000000000000.cjs'))).toBe(false);
+  }, 60_000);
+
   it('fails with exit 2 and a clear message for an unknown base', () => {
     const r = diff('--base', 'no-such-branch', '--exit-code');
     expect(r.status).toBe(2);

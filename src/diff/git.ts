@@ -9,7 +9,7 @@
  * revision never sees the caller's AWS, GitHub or other credentials.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -202,7 +202,6 @@ export interface RenderRevisionOptions {
   readonly bundleCache?: string;
 }
 
-
 /** Runs `git archive SHA -- PATHSPEC…` piped into `tar -x -C DIR`, without blocking. */
 function extract(repo: string, sha: string, dir: string, pathspec: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -230,7 +229,7 @@ function extract(repo: string, sha: string, dir: string, pathspec: readonly stri
   });
 }
 
-/** Replaces a symlink at `path` (or creates it) pointing at `target`; refuses to replace anything else. */
+/** Replaces a symlink at `path` (or creates it) pointing at `target`; throws (EEXIST) when anything else is there. */
 function linkTo(path: string, target: string): void {
   if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(path);
   symlinkSync(target, path, 'dir');
@@ -239,7 +238,8 @@ function linkTo(path: string, target: string): void {
 /**
  * Copies the launcher's bundle cache (`manifest.json` and the bundle it names, bin/platform.mjs) from `from` to
  * `to`, when there is one and it differs. A copy, not a link: Node runs a linked bundle from its real path, and the
- * bundle finds its project root from there. Any failure only costs a bundle build.
+ * bundle finds its project root from there. Each file is copied then renamed, so a diff running at the same time
+ * never reads half a bundle. Any failure only costs a bundle build.
  */
 function copyBundleCache(from: string, to: string): void {
   try {
@@ -248,9 +248,12 @@ function copyBundleCache(from: string, to: string): void {
     const { bundle } = JSON.parse(manifest) as { bundle?: unknown };
     if (typeof bundle !== 'string' || basename(bundle) !== bundle) return;
     mkdirSync(to, { recursive: true });
-    for (const old of readdirSync(to)) rmSync(join(to, old), { force: true });
-    copyFileSync(join(from, bundle), join(to, bundle));
-    copyFileSync(join(from, 'manifest.json'), join(to, 'manifest.json'));
+    for (const old of readdirSync(to)) if (old !== bundle) rmSync(join(to, old), { force: true });
+    for (const file of [bundle, 'manifest.json']) {
+      const tmp = join(to, `.tmp-${process.pid}-${file}`);
+      copyFileSync(join(from, file), tmp);
+      renameSync(tmp, join(to, file));
+    }
   } catch {
     // no cache yet, or a damaged one: the launcher bundles
   }
