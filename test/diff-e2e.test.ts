@@ -158,7 +158,7 @@ describe('npm run diff in a git repository', () => {
     }
   }, 60_000);
 
-  it('renders the changed cluster again when only its config file changes; the others stay unchanged', () => {
+  it('renders the changed cluster again when only its config file changes (the base renders it alone), with the report of two full renders', async () => {
     const file = join(repo, 'config', 'clusters', 'prod.yaml');
     const text = readFileSync(file, 'utf8');
     editConfig('prod', (c) => (c.addons['metrics-server'] = { ...c.addons['metrics-server'], replicas: 4 }));
@@ -168,6 +168,13 @@ describe('npm run diff in a git repository', () => {
       expect(r.stdout).toContain('Cluster prod: Applications 0 added, 1 changed, 0 removed');
       expect(r.stdout).toContain('values.replicas: 3 → 4');
       expect(r.stdout).toContain('Cluster dev: no changes');
+      // The same report as rendering the whole base with its own code and the whole working tree.
+      const sha = git(repo, 'rev-parse', 'HEAD');
+      const base = new Map<string, ReadonlyMap<string, string>>();
+      const head = new Map<string, ReadonlyMap<string, string>>();
+      await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() }, (n, f) => base.set(n, f));
+      await renderTreeInChild(repo, { upstream: upstreamDir(), what: 'the working tree' }, (n, f) => head.set(n, f));
+      expect(r.stdout).toBe(formatText(compareTrees(base, head), { baseLabel: `HEAD (${sha.slice(0, 7)})`, headLabel: 'working tree', notes: [] }));
     } finally {
       writeFileSync(file, text);
     }

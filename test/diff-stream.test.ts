@@ -5,11 +5,11 @@
  * reader refuses a damaged stream, and "same files" means every file but dist/ (code, config or anything else).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareTrees, StreamingComparison } from '../src/diff/engine.ts';
-import { sameFilesAsCommit } from '../src/diff/git.ts';
+import { changedClusters, sameFilesAsCommit } from '../src/diff/git.ts';
 import { renderToStream } from '../src/diff/render-emit.ts';
 import { RENDER_STREAM_HEADER, RenderStreamReader } from '../src/diff/render-stream.ts';
 import { readTree } from '../src/diff/tree.ts';
@@ -119,5 +119,30 @@ describe('sameFilesAsCommit: one render serves both sides only when every file b
 
   it('is false for a commit git does not know', () => {
     expect(sameFilesAsCommit(repo, '0'.repeat(40))).toBe(false);
+  });
+
+  it.each([
+    ['nothing changed', () => {}, []],
+    ['one cluster file changed', () => write('config/clusters/dev.yaml', 'name: dev\nx: 1\n'), ['dev']],
+    ['a facts file added', () => write('config/facts/dev.yaml', 'a: 1\n'), ['dev']],
+    ['a cluster added (untracked)', () => write('config/clusters/qa.yaml', 'name: qa\n'), ['qa']],
+    ['a cluster deleted', () => rmSync(join(repo, 'config/clusters/dev.yaml')), ['dev']],
+    ['a rendered default in the code changed too', () => (write('config/clusters/dev.yaml', 'name: dev\nx: 1\n'), write('apps/addon-application.ts', 'export const RETRY = 11;\n')), undefined],
+    ['fleet.yaml changed (every cluster may render differently)', () => write('config/fleet.yaml', 'namespace: argocd\n'), undefined],
+    ['a file that is no cluster file changed in clusters/', () => write('config/clusters/README.md', 'x\n'), undefined],
+  ])('changedClusters: %s', (_what, change, names) => {
+    change();
+    try {
+      const got = changedClusters(repo, sha, 'config');
+      expect(got === undefined ? undefined : [...got].sort()).toEqual(names);
+    } finally {
+      git('reset', '--quiet', '--hard');
+      git('clean', '--quiet', '-fdx');
+    }
+  });
+
+  it('changedClusters: undefined for a config folder outside the repository', () => {
+    expect(changedClusters(repo, sha, '../elsewhere')).toBeUndefined();
+    expect(changedClusters(repo, sha, '/abs/config')).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ interface DiffArgs extends GlobalArgs {
   readonly 'head-dir'?: string;
   readonly output?: string;
   readonly 'render-stream': boolean;
+  readonly 'render-only'?: string[];
 }
 
 /** `diff --render-stream`: the render child's side (src/diff/render-emit.ts); exits 2 on config or render errors. */
@@ -19,7 +20,8 @@ async function renderStream(args: DiffArgs): Promise<number> {
   const { renderToStream } = await import('../diff/render-emit.ts');
   const { PROJECT_ROOT } = await import('../paths.ts');
   try {
-    renderToStream(resolve(PROJECT_ROOT, args.config), (chunk) => process.stdout.write(chunk));
+    const only = args['render-only'] ? new Set(args['render-only']) : undefined;
+    renderToStream(resolve(PROJECT_ROOT, args.config), (chunk) => process.stdout.write(chunk), only);
     return 0;
   } catch (err) {
     reportFailure(err);
@@ -41,6 +43,8 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       .option('output', { type: 'string', describe: 'Also write the report to this file' })
       // The diff's render child (src/diff/render-stream.ts): render the config to stdout, compare nothing.
       .option('render-stream', { type: 'boolean', default: false, hidden: true })
+      // With --render-stream: render only these clusters (all are still loaded and checked).
+      .option('render-only', { type: 'string', array: true, hidden: true })
       .conflicts('base', 'base-dir')
       .example('$0 diff', 'what this branch changes, compared with the main branch')
       .example('$0 diff --base HEAD --exit-code', 'uncommitted changes; exit 1 if any')

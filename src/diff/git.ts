@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join, normalize, sep } from 'node:path';
 import { RenderStreamReader, supportsRenderStream, type ClusterSink } from './render-stream.ts';
 import { readTree } from './tree.ts';
 
@@ -80,8 +80,8 @@ export interface SynthInChildOptions {
   readonly what: string;
 }
 
-/** The node arguments that start a revision's CLI: its own launcher when it has one, else tsx on src/cli.ts. */
-const cliArgs = (cwd: string) => (existsSync(join(cwd, 'bin', 'platform.mjs')) ? ['bin/platform.mjs'] : ['--import', 'tsx', 'src/cli.ts']);
+/** The node arguments that start the CLI of the project at `root`: its own launcher when it has one, else tsx on src/cli.ts. */
+const cliArgs = (root: string) => (existsSync(join(root, 'bin', 'platform.mjs')) ? [join(root, 'bin', 'platform.mjs')] : ['--import', 'tsx', join(root, 'src', 'cli.ts')]);
 
 /** `--config` for a render child, when not the default. */
 const configArgs = (options: SynthInChildOptions) => (options.config && options.config !== 'config' ? ['--config', options.config] : []);
@@ -138,6 +138,17 @@ export function synthInChildAsync(cwd: string, out: string, options: SynthInChil
   return runChild(cwd, synthArgs(cwd, out, options), options);
 }
 
+/** Runs a `diff --render-stream` child (runChild) and reads its render stream into `onCluster`. */
+async function streamChild(cwd: string, args: readonly string[], options: SynthInChildOptions, onCluster: ClusterSink): Promise<void> {
+  const reader = new RenderStreamReader(options.what, onCluster);
+  try {
+    await runChild(cwd, args, options, (d) => reader.push(d));
+    reader.end();
+  } catch (err) {
+    throw err instanceof DiffError ? err : new DiffError((err as Error).message);
+  }
+}
+
 /**
  * Renders the project at `cwd` with its own code in a child process (childEnv only), handing each rendered cluster
  * to `onCluster`. A revision that has the render stream (render-stream.ts) renders into a pipe, and each cluster
@@ -146,16 +157,7 @@ export function synthInChildAsync(cwd: string, out: string, options: SynthInChil
  * @throws (rejects with) DiffError naming `options.what` when the render fails or its stream is damaged
  */
 export async function renderTreeInChild(cwd: string, options: SynthInChildOptions, onCluster: ClusterSink): Promise<void> {
-  if (supportsRenderStream(cwd)) {
-    const reader = new RenderStreamReader(options.what, onCluster);
-    try {
-      await runChild(cwd, [...cliArgs(cwd), 'diff', '--render-stream', ...configArgs(options)], options, (d) => reader.push(d));
-      reader.end();
-      return;
-    } catch (err) {
-      throw err instanceof DiffError ? err : new DiffError((err as Error).message);
-    }
-  }
+  if (supportsRenderStream(cwd)) return streamChild(cwd, [...cliArgs(cwd), 'diff', '--render-stream', ...configArgs(options)], options, onCluster);
   const out = mkdtempSync(join(tmpdir(), 'platform-diff-out-'));
   try {
     await synthInChildAsync(cwd, out, options);
@@ -175,17 +177,63 @@ const NOT_INPUTS = /^(node_modules|\.cache|dist)(\/|$)/;
  * file counts, code, config or anything else: the check does not guess what a render reads), so their outputs are
  * identical and one render serves as both. dist/ is the output a render writes, never an input; the base renders
  * with the same node_modules; .cache/ holds caches keyed by their inputs. Any git failure counts as "not the same".
+ * `except`: folders (relative to `repo`) whose tracked and untracked files are left out of the comparison.
  */
-export function sameFilesAsCommit(repo: string, sha: string): boolean {
-  const paths = ['--', '.', ':(exclude)dist'];
+export function sameFilesAsCommit(repo: string, sha: string, except: readonly string[] = []): boolean {
+  const paths = ['--', '.', ':(exclude)dist', ...except.map((p) => `:(exclude)${p}`)];
   if (!git(repo, ['diff', '--quiet', '--no-ext-diff', '--no-textconv', sha, ...paths]).ok) return false;
   // `H` is a plain tracked file; `S` (skip-worktree) and lower case (assume-unchanged) hide edits from git diff.
   const flags = git(repo, ['ls-files', '-z', '-v', ...paths]);
   if (!flags.ok || flags.stdout.toString().split('\0').some((e) => e !== '' && !e.startsWith('H '))) return false;
-  const others = git(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', ...paths]);
+  // Ignored files are checked everywhere, `except` included (a loader may read an ignored file there too).
+  const others = git(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', '--', '.', ':(exclude)dist']);
   const untracked = git(repo, ['ls-files', '-z', '--others', '--exclude-standard', ...paths]);
   if (!others.ok || !untracked.ok || untracked.stdout.length > 0) return false;
   return others.stdout.toString().split('\0').every((e) => e === '' || NOT_INPUTS.test(e));
+}
+
+/**
+ * When only cluster and facts files differ between commit `sha` and the working tree (everything else, code and
+ * `<config>/fleet.yaml` included, is the same by sameFilesAsCommit), the names of the clusters whose files differ
+ * (changed, added or deleted; a cluster is named by its file, `<config>/clusters/<name>.yaml` and
+ * `<config>/facts/<name>.yaml`). Every other cluster has the same code and the same inputs on both sides (a cluster
+ * renders from its own files and fleet.yaml, as synth's no-change index assumes), so the same output. Undefined
+ * when anything else differs, when `config` is not a folder inside `repo`, or when git fails.
+ */
+export function changedClusters(repo: string, sha: string, config: string): Set<string> | undefined {
+  const root = normalize(config).split(sep).join('/').replace(/\/$/, '');
+  if (isAbsolute(config) || root === '.' || root.startsWith('..')) return undefined;
+  const folders = [`${root}/clusters`, `${root}/facts`];
+  if (!sameFilesAsCommit(repo, sha, folders)) return undefined;
+  const diff = git(repo, ['diff', '--name-only', '--relative', '--no-renames', '-z', sha, '--', ...folders]);
+  const untracked = git(repo, ['ls-files', '-z', '--others', '--exclude-standard', '--', ...folders]);
+  if (!diff.ok || !untracked.ok) return undefined;
+  const names = new Set<string>();
+  for (const path of `${diff.stdout}\0${untracked.stdout}`.split('\0').filter(Boolean)) {
+    const file = /^[^/]+\.yaml$/.exec(path.slice(root.length + 1).replace(/^(clusters|facts)\//, ''))?.[0];
+    if (!file || !folders.some((f) => path.startsWith(`${f}/`))) return undefined; // not a cluster's file: render all
+    names.add(file.slice(0, -'.yaml'.length));
+  }
+  return names;
+}
+
+/**
+ * Renders the clusters `only` of commit `sha`'s config with the working tree's code (of `repo`), for
+ * changedClusters: that code is the base's own, byte for byte. Only `<config>` is extracted; the child runs in the
+ * extracted folder, so file names in the output and in messages read as in a full render of the base. Every base
+ * cluster is still loaded and checked, as a full render would.
+ * @throws (rejects with) DiffError when git, tar or the render fails
+ */
+export async function renderBaseClusters(repo: string, sha: string, only: ReadonlySet<string>, options: RenderRevisionOptions, onCluster: ClusterSink): Promise<void> {
+  const config = options.config ?? 'config';
+  const root = mkdtempSync(join(tmpdir(), 'platform-diff-config-'));
+  try {
+    await extract(repo, sha, root, [config]);
+    const args = [...cliArgs(repo), 'diff', '--render-stream', '--config', join(root, config), '--render-only', ...only];
+    await streamChild(root, args, { upstream: options.upstream, what: `the base ${sha.slice(0, 7)} (its config, with the same code as the working tree)` }, onCluster);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 export interface RenderRevisionOptions {

@@ -15,10 +15,11 @@ const line = (r: RenderedCluster) => `${JSON.stringify({ name: r.name, files: [.
 
 /**
  * Renders every cluster of `configDir` as `synth` would (same files, byte for byte) and hands the stream to `write`,
- * one cluster at a time (memory holds one rendered cluster).
+ * one cluster at a time (memory holds one rendered cluster). With `only`, every cluster is still loaded and checked
+ * as by a full synth, but only those named are rendered, and the fleet folder is not.
  * @throws ConfigError (config problems) or RenderError, as synth; `write` has then received the header at most
  */
-export function renderToStream(configDir: string, write: (chunk: string) => void): void {
+export function renderToStream(configDir: string, write: (chunk: string) => void, only?: ReadonlySet<string>): void {
   const clusters = loadClusters({ configDir, addons: ADDONS, only: [] });
   const fleet = loadFleet({ configDir });
   if (fleet) {
@@ -26,7 +27,7 @@ export function renderToStream(configDir: string, write: (chunk: string) => void
     if (problems.length > 0) throw new ConfigError(problems);
   }
   write(`${RENDER_STREAM_HEADER}\n`);
-  for (const cluster of clusters) write(line(renderCluster(cluster, { fleet })));
-  if (fleet) write(line(renderFleet(fleet)));
+  for (const cluster of clusters) if (!only || only.has(cluster.name)) write(line(renderCluster(cluster, { fleet })));
+  if (fleet && !only) write(line(renderFleet(fleet)));
 }
 

@@ -2,12 +2,13 @@
  * The `diff` job: render base and head (each in a child process with only PATH, HOME and PLATFORM_UPSTREAM in its
  * environment), compare, format. Returns the text to print and whether anything differs.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT, upstreamDir } from '../paths.ts';
 import { StreamingComparison, type DiffReport } from './engine.ts';
 import { formatMarkdown, formatText } from './format.ts';
-import { renderRevision, renderTreeInChild, resolveBase, sameFilesAsCommit } from './git.ts';
-import type { ClusterSink } from './render-stream.ts';
+import { changedClusters, renderBaseClusters, renderRevision, renderTreeInChild, resolveBase, sameFilesAsCommit } from './git.ts';
+import { supportsRenderStream, type ClusterSink } from './render-stream.ts';
 import { readTree } from './tree.ts';
 
 export type DiffFormat = 'text' | 'markdown';
@@ -39,8 +40,9 @@ export interface DiffResult {
 /**
  * Renders (or reads) base and head, compares them and formats the report. Base and head render at the same time, in
  * two child processes (each render is single-threaded), and each cluster is compared as soon as both renders have
- * sent it (StreamingComparison). When the working tree holds the base commit's files (sameFilesAsCommit), the two
- * renders would be identical: the working tree is rendered once and serves as both.
+ * sent it (StreamingComparison). What provably renders the same is rendered once: when the working tree holds the
+ * base commit's files (sameFilesAsCommit), the working tree's render serves as both; when only cluster and facts
+ * files differ (changedClusters), the base renders those clusters only and the others are the working tree's.
  * @throws DiffError (git, a render, a damaged render stream) or the errors of readTree for `baseDir`/`headDir`
  */
 export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
@@ -50,11 +52,17 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
   const upstream = upstreamDir();
   const sameAsHead = baseRender !== undefined && !options.headDir && sameFilesAsCommit(projectRoot, baseRender.sha);
+  // Only cluster files differ (and this code can render a base config): the base renders those clusters only.
+  const partial =
+    baseRender && !options.headDir && !sameAsHead && supportsRenderStream(projectRoot) && existsSync(join(projectRoot, 'bin', 'platform.mjs'))
+      ? changedClusters(projectRoot, baseRender.sha, config)
+      : undefined;
   const comparison = new StreamingComparison();
   const sink = (side: 'base' | 'head'): ClusterSink => (name, files) => {
     if (only.size > 0 && !only.has(name)) return;
     comparison.add(side, name, files);
-    if (sameAsHead) comparison.add('base', name, files);
+    // The same files (or, for `partial`, the same code and cluster inputs) render the same: the base is the head.
+    if (side === 'head' && (sameAsHead || (partial && !partial.has(name)))) comparison.add('base', name, files);
   };
   const readDir = (side: 'base' | 'head', dir: string) => {
     for (const [name, files] of readTree(resolve(dir))) sink(side)(name, files);
@@ -63,7 +71,13 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   // starts first, so the base's extraction overlaps its render.
   const head = options.headDir ? undefined : renderTreeInChild(projectRoot, { config, upstream, what: 'the working tree' }, sink('head'));
   const bundleCache = join(projectRoot, '.cache', 'diff-base-cli');
-  const base = !baseRender || sameAsHead ? undefined : renderRevision(projectRoot, baseRender.sha, { config, nodeModules: join(projectRoot, 'node_modules'), upstream, bundleCache }, sink('base'));
+  const revision = { config, nodeModules: join(projectRoot, 'node_modules'), upstream, bundleCache };
+  const renderBase = () => {
+    if (!baseRender || sameAsHead) return undefined;
+    if (!partial) return renderRevision(projectRoot, baseRender.sha, revision, sink('base'));
+    return partial.size > 0 ? renderBaseClusters(projectRoot, baseRender.sha, partial, revision, sink('base')).then(() => []) : undefined;
+  };
+  const base = renderBase();
   const [baseResult, headResult] = await Promise.allSettled([base, head]);
   // The base's failure first, as when the two rendered one after the other.
   for (const r of [baseResult, headResult]) if (r.status === 'rejected') throw r.reason;
