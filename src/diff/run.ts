@@ -51,12 +51,9 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   const only = new Set(options.clusters ?? []);
   const baseRender = options.baseDir ? undefined : resolveBase(projectRoot, options.base);
   const upstream = upstreamDir();
-  const sameAsHead = baseRender !== undefined && !options.headDir && sameFilesAsCommit(projectRoot, baseRender.sha);
-  // Only cluster files differ (and this code can render a base config): the base renders those clusters only.
-  const partial =
-    baseRender && !options.headDir && !sameAsHead && supportsRenderStream(projectRoot) && existsSync(join(projectRoot, 'bin', 'platform.mjs'))
-      ? changedClusters(projectRoot, baseRender.sha, config)
-      : undefined;
+  // Set right after the head's render starts (the git checks overlap it), before any cluster arrives.
+  let sameAsHead = false;
+  let partial: ReadonlySet<string> | undefined;
   const comparison = new StreamingComparison();
   const sink = (side: 'base' | 'head'): ClusterSink => (name, files) => {
     if (only.size > 0 && !only.has(name)) return;
@@ -70,6 +67,11 @@ export async function runDiff(options: DiffOptions = {}): Promise<DiffResult> {
   // A child process with a minimal environment, like the base: the working tree is a pull request's code. The head
   // starts first, so the base's extraction overlaps its render.
   const head = options.headDir ? undefined : renderTreeInChild(projectRoot, { config, upstream, what: 'the working tree' }, sink('head'));
+  sameAsHead = baseRender !== undefined && head !== undefined && sameFilesAsCommit(projectRoot, baseRender.sha);
+  // Only cluster files differ (and this code can render a base config): the base renders those clusters only.
+  if (baseRender && head && !sameAsHead && supportsRenderStream(projectRoot) && existsSync(join(projectRoot, 'bin', 'platform.mjs'))) {
+    partial = changedClusters(projectRoot, baseRender.sha, config);
+  }
   const bundleCache = join(projectRoot, '.cache', 'diff-base-cli');
   const revision = { config, nodeModules: join(projectRoot, 'node_modules'), upstream, bundleCache };
   const renderBase = () => {
