@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderRevision } from '../src/diff/git.ts';
+import { compareTrees } from '../src/diff/engine.ts';
+import { formatText } from '../src/diff/format.ts';
+import { renderRevision, renderTreeInChild } from '../src/diff/git.ts';
+import { runDiff } from '../src/diff/run.ts';
 import { PROJECT_ROOT, upstreamDir } from '../src/paths.ts';
 import { FIXTURE_CONFIG } from './helpers.ts';
 
@@ -137,6 +140,75 @@ describe('npm run diff in a git repository', () => {
     expect(r.stdout).toMatch(/No changes: HEAD \([0-9a-f]{7}\) and working tree render the same objects \(2 clusters and the fleet, \d+ files compared\)\./);
   }, 60_000);
 
+  it('renders every cluster again when code changes: a rendered default changed in apps/ shows in every cluster', () => {
+    const file = join(repo, 'apps', 'addon-application.ts');
+    const code = readFileSync(file, 'utf8');
+    expect(code).toContain('retry: { limit: 10,');
+    writeFileSync(file, code.replace('retry: { limit: 10,', 'retry: { limit: 11,'));
+    try {
+      const r = diff('--base', 'HEAD', '--exit-code');
+      expect(r.status).toBe(1);
+      for (const cluster of ['dev', 'prod']) {
+        expect(r.stdout).toMatch(new RegExp(`Cluster ${cluster}: Applications 0 added, [1-9]\\d* changed, 0 removed`));
+        expect(r.stdout).toContain(`+++ b/${cluster}/apps/application_argocd_${cluster}-metrics-server.yaml`);
+      }
+      expect(r.stdout).toContain('-      limit: 10\n+      limit: 11');
+    } finally {
+      writeFileSync(file, code);
+    }
+  }, 60_000);
+
+  it('renders the changed cluster again when only its config file changes (the base renders it alone), with the report of two full renders', async () => {
+    const file = join(repo, 'config', 'clusters', 'prod.yaml');
+    const text = readFileSync(file, 'utf8');
+    editConfig('prod', (c) => (c.addons['metrics-server'] = { ...c.addons['metrics-server'], replicas: 4 }));
+    try {
+      const r = diff('--base', 'HEAD', '--exit-code');
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('Cluster prod: Applications 0 added, 1 changed, 0 removed');
+      expect(r.stdout).toContain('values.replicas: 3 → 4');
+      expect(r.stdout).toContain('Cluster dev: no changes');
+      // The same report as rendering the whole base with its own code and the whole working tree.
+      const sha = git(repo, 'rev-parse', 'HEAD');
+      const base = new Map<string, ReadonlyMap<string, string>>();
+      const head = new Map<string, ReadonlyMap<string, string>>();
+      await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() }, (n, f) => base.set(n, f));
+      await renderTreeInChild(repo, { upstream: upstreamDir(), what: 'the working tree' }, (n, f) => head.set(n, f));
+      expect(r.stdout).toBe(formatText(compareTrees(base, head), { baseLabel: `HEAD (${sha.slice(0, 7)})`, headLabel: 'working tree', notes: [] }));
+    } finally {
+      writeFileSync(file, text);
+    }
+  }, 60_000);
+
+  it('one render of a clean tree gives the report that rendering base and head apart gives', async () => {
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+    const { output } = await runDiff({ projectRoot: repo, base: 'HEAD' });
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    const base = new Map<string, ReadonlyMap<string, string>>();
+    const head = new Map<string, ReadonlyMap<string, string>>();
+    await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() }, (n, f) => base.set(n, f));
+    await renderTreeInChild(repo, { upstream: upstreamDir(), what: 'the working tree' }, (n, f) => head.set(n, f));
+    expect(base.size).toBe(3);
+    expect(output).toBe(formatText(compareTrees(base, head), { baseLabel: `HEAD (${sha.slice(0, 7)})`, headLabel: 'working tree', notes: [] }));
+  }, 60_000);
+
+  it("keeps the base's launcher bundle in the bundle cache, and never runs a cached bundle of other code", async () => {
+    const cache = join(tmp, 'bundle-cache');
+    mkdirSync(cache, { recursive: true });
+    // A bundle that would print POISON, recorded under a key no source tree hashes to: the launcher rebuilds.
+    writeFileSync(join(cache, 'cli-0000000000000000.cjs'), "process.stdout.write('POISON'); exports.main = async () => 0;\n");
+    writeFileSync(join(cache, 'manifest.json'), JSON.stringify({ key: '0000000000000000', inputs: ['src/cli.ts'], bundle: 'cli-0000000000000000.cjs' }));
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    const tree = new Map<string, ReadonlyMap<string, string>>();
+    await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir(), bundleCache: cache }, (n, f) => tree.set(n, f));
+    expect([...tree.keys()].sort()).toEqual(['_fleet', 'dev', 'prod']);
+    const manifest = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8')) as { key: string; bundle: string };
+    expect(manifest.key).toMatch(/^[0-9a-f]{16}$/);
+    expect(manifest.key).not.toBe('0000000000000000');
+    expect(readFileSync(join(cache, manifest.bundle), 'utf8')).not.toContain('POISON');
+    expect(existsSync(join(cache, 'cli-0000000000000000.cjs'))).toBe(false);
+  }, 60_000);
+
   it('fails with exit 2 and a clear message for an unknown base', () => {
     const r = diff('--base', 'no-such-branch', '--exit-code');
     expect(r.status).toBe(2);
@@ -146,31 +218,27 @@ describe('npm run diff in a git repository', () => {
 });
 
 describe('renderRevision', () => {
-  it('says when the base has no src/cli.ts synth and falls back to its committed dist/', () => {
+  it('says when the base has no src/cli.ts synth and falls back to its committed dist/', async () => {
     const old = join(tmp, 'old');
     mkdirSync(join(old, 'dist', 'dev', 'apps'), { recursive: true });
     writeFileSync(join(old, 'dist', 'dev', 'apps', 'x.yaml'), 'kind: ConfigMap\n');
     initRepo(old);
     commit(old, 'old layout');
     const sha = git(old, 'rev-parse', 'HEAD');
-    const r = renderRevision(old, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() });
-    try {
-      expect(r.notes).toEqual([`The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code; compared with its committed dist/ instead.`]);
-      expect(readFileSync(join(r.outDir, 'dev', 'apps', 'x.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
-    } finally {
-      r.cleanup();
-    }
-    expect(existsSync(r.outDir)).toBe(false);
+    const tree = new Map<string, ReadonlyMap<string, string>>();
+    const notes = await renderRevision(old, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() }, (name, files) => tree.set(name, files));
+    expect(notes).toEqual([`The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code; compared with its committed dist/ instead.`]);
+    expect(tree.get('dev')?.get('apps/x.yaml')).toBe('kind: ConfigMap\n');
   });
 
-  it('fails when the base has neither synth nor dist/', () => {
+  it('fails when the base has neither synth nor dist/', async () => {
     const empty = join(tmp, 'empty');
     mkdirSync(empty);
     writeFileSync(join(empty, 'README'), 'x\n');
     initRepo(empty);
     commit(empty, 'nothing');
     const sha = git(empty, 'rev-parse', 'HEAD');
-    expect(() => renderRevision(empty, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() })).toThrow(
+    await expect(renderRevision(empty, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() }, () => {})).rejects.toThrow(
       `The base ${sha.slice(0, 7)} has no \`src/cli.ts synth\` to render it with its own code, and no committed dist/ either; pass a newer --base`,
     );
   });

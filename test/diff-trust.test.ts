@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, renderRevision, synthInChild } from '../src/diff/git.ts';
+import { childEnv, renderRevision, synthInChildAsync } from '../src/diff/git.ts';
 import { runDiff } from '../src/diff/run.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
 import { tempDir } from './helpers.ts';
@@ -64,21 +64,18 @@ describe('diff renders in a child process with a minimal environment', () => {
     expect(childEnv('/up', { PATH: '/bin', HOME: '/h', ...FAKE, NODE_OPTIONS: '--require x' })).toEqual({ PATH: '/bin', HOME: '/h', PLATFORM_UPSTREAM: '/up' });
   });
 
-  it('the base revision, rendered with its own code, sees no credential of the caller', () => {
+  it('the base revision, rendered with its own code, sees no credential of the caller', async () => {
     const sha = spawnSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-    const r = renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream });
-    try {
-      const env = seenBy(r.outDir);
-      expect(env.seen).toEqual([]);
-      expect(env.names).toEqual(['HOME', 'PATH', 'PLATFORM_UPSTREAM']);
-    } finally {
-      r.cleanup();
-    }
+    let text = '';
+    await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream }, (_name, files) => (text = files.get('env.json') ?? text));
+    const env = JSON.parse(text) as { names: string[]; seen: string[] };
+    expect(env.seen).toEqual([]);
+    expect(env.names).toEqual(['HOME', 'PATH', 'PLATFORM_UPSTREAM']);
   }, 60_000);
 
   it('the working tree (the head) sees none either, and runDiff compares the two', async () => {
     const out = tempDir('diff-trust-head-');
-    synthInChild(repo, out, { upstream, what: 'the working tree' });
+    await synthInChildAsync(repo, out, { upstream, what: 'the working tree' });
     expect(seenBy(out).seen).toEqual([]);
     expect(seenBy(out).names).toEqual(['HOME', 'PATH', 'PLATFORM_UPSTREAM']);
     const { report, output } = await runDiff({ projectRoot: repo, base: 'HEAD' });
@@ -86,7 +83,7 @@ describe('diff renders in a child process with a minimal environment', () => {
     expect(output).not.toContain('fake');
   }, 60_000);
 
-  it("a revision with its own launcher (bin/platform.mjs) renders through it, still with only PATH, HOME, PLATFORM_UPSTREAM (and the launcher's own code key)", () => {
+  it("a revision with its own launcher (bin/platform.mjs) renders through it, still with only PATH, HOME, PLATFORM_UPSTREAM (and the launcher's own code key)", async () => {
     const launched = join(tempDir('diff-trust-launcher-'), 'repo');
     mkdirSync(join(launched, 'src'), { recursive: true });
     mkdirSync(join(launched, 'bin'));
@@ -108,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     copyFileSync(join(PROJECT_ROOT, 'bin', 'platform.mjs'), join(launched, 'bin', 'platform.mjs'));
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(launched, 'node_modules'), 'dir');
     const out = tempDir('diff-trust-launcher-out-');
-    synthInChild(launched, out, { upstream, what: 'the working tree' });
+    await synthInChildAsync(launched, out, { upstream, what: 'the working tree' });
     const env = JSON.parse(readFileSync(join(out, 'dev', 'env.json'), 'utf8')) as { names: string[]; seen: string[]; bundled: boolean };
     expect(env.seen).toEqual([]);
     expect(env.names).toEqual(['HOME', 'PATH', 'PLATFORM_CODE_VERSION', 'PLATFORM_UPSTREAM']);

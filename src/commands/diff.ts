@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { report as reportFailure, type GlobalArgs } from './common.ts';
 
@@ -10,6 +11,22 @@ interface DiffArgs extends GlobalArgs {
   readonly 'base-dir'?: string;
   readonly 'head-dir'?: string;
   readonly output?: string;
+  readonly 'render-stream': boolean;
+  readonly 'render-only'?: string[];
+}
+
+/** `diff --render-stream`: the render child's side (src/diff/render-emit.ts); exits 2 on config or render errors. */
+async function renderStream(args: DiffArgs): Promise<number> {
+  const { renderToStream } = await import('../diff/render-emit.ts');
+  const { PROJECT_ROOT } = await import('../paths.ts');
+  try {
+    const only = args['render-only'] ? new Set(args['render-only']) : undefined;
+    renderToStream(resolve(PROJECT_ROOT, args.config), (chunk) => process.stdout.write(chunk), only);
+    return 0;
+  } catch (err) {
+    reportFailure(err);
+    return 2;
+  }
 }
 
 export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
@@ -24,12 +41,17 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       .option('base-dir', { type: 'string', describe: 'Use this rendered folder as the base instead of rendering --base' })
       .option('head-dir', { type: 'string', describe: 'Use this rendered folder instead of rendering the working tree' })
       .option('output', { type: 'string', describe: 'Also write the report to this file' })
+      // The diff's render child (src/diff/render-stream.ts): render the config to stdout, compare nothing.
+      .option('render-stream', { type: 'boolean', default: false, hidden: true })
+      // With --render-stream: render only these clusters (all are still loaded and checked).
+      .option('render-only', { type: 'string', array: true, hidden: true })
       .conflicts('base', 'base-dir')
       .example('$0 diff', 'what this branch changes, compared with the main branch')
       .example('$0 diff --base HEAD --exit-code', 'uncommitted changes; exit 1 if any')
       .example('$0 diff --format markdown --output diff.md', 'a pull-request comment') as unknown as Argv<DiffArgs>,
   // cli.ts uses a returned number as the exit code; yargs' type says void, hence the cast.
   handler: (async (args: DiffArgs) => {
+    if (args['render-stream']) return renderStream(args);
     const { runDiff } = await import('../diff/run.ts');
     const { progress } = await import('../progress.ts');
     const status = progress('diff', { quiet: args.quiet });

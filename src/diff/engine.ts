@@ -120,8 +120,9 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-function parseFile(path: string, content: string): unknown {
-  if (/\.ya?ml$/.test(path)) return load(content);
+/** A file of one side parsed: YAML from the side's shared cache (parsed once), JSON, else the text itself. */
+function parseFile(s: Side, path: string, content: string): unknown {
+  if (/\.ya?ml$/.test(path)) return s.yaml(path);
   if (path.endsWith('.json')) return JSON.parse(content);
   return content;
 }
@@ -259,7 +260,14 @@ function waveOf(o: unknown): string | undefined {
 
 interface Side {
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * The index entries the comparison reads on every cluster: every file of apps/ and bootstrap/ (they decide which
+   * Application each file belongs to) and every file that differs from the other side. Identical files elsewhere
+   * (most of the bytes: CRDs, chart manifests) are not parsed for it.
+   */
   readonly index: ReadonlyMap<string, ManifestEntry>;
+  /** The whole index (every file parsed, once), for the rare checks that need it. */
+  readonly fullIndex: () => ReadonlyMap<string, ManifestEntry>;
   readonly root?: string;
   readonly apps: ReadonlySet<string>;
   /** The YAML file at `path` parsed, shared with the other side (see YamlCache): read it, never change it. */
@@ -268,7 +276,7 @@ interface Side {
 
 /**
  * Parsed YAML by file text, shared by the two sides of a cluster: a file unchanged between base and head is parsed
- * once for both indexes. Its objects are only read; the compared and redacted objects are parsed separately.
+ * once for both indexes. Its objects are only read, never changed (redaction builds new objects).
  */
 type YamlCache = Map<string, unknown>;
 
@@ -281,19 +289,32 @@ function cachedLoad(cache: YamlCache, content: string): unknown {
   return cache.get(content);
 }
 
-function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache): Side {
+/**
+ * One side of a cluster; `differs(path)` says whether the other side's file at `path` differs (or is missing). An
+ * entry depends on its own file and on the apps/ and bootstrap/ Applications only (review.ts indexFiles), so the
+ * partial index holds the same entries as the whole one.
+ */
+function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, differs: (path: string) => boolean): Side {
   const f = new Map([...(files ?? new Map<string, string>())].filter(([p]) => !isReviewFile(p)));
   // What indexFiles would parse itself (review.ts: YAML files, objects only), from the shared cache.
-  const parsed: Indexed = new Map(
-    [...f].map(([path, content]) => {
-      const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, content) : undefined;
-      return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
-    }),
-  );
-  const entries = indexFiles(f, parsed);
+  const indexOf = (paths: readonly string[]) =>
+    new Map(
+      indexFiles(
+        f,
+        new Map(
+          paths.map((path) => {
+            const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, f.get(path)!) : undefined;
+            return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
+          }),
+        ),
+      ).map((e) => [e.path, e]),
+    );
+  const index = indexOf([...f.keys()].filter((p) => p.startsWith('apps/') || p.startsWith('bootstrap/') || differs(p)));
+  let full: ReadonlyMap<string, ManifestEntry> | undefined;
+  const entries = [...index.values()];
   const root = entries.find((e) => e.kind === 'Application' && e.path.startsWith('bootstrap/'))?.name;
   const apps = new Set(entries.filter((e) => e.kind === 'Application' && e.path.startsWith('apps/')).map((e) => e.name));
-  return { files: f, index: new Map(entries.map((e) => [e.path, e])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!) };
+  return { files: f, index, fullIndex: () => (full ??= indexOf([...f.keys()])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!) };
 }
 
 const BOOTSTRAP = 'bootstrap (applied by hand)';
@@ -337,10 +358,10 @@ const apiGroup = (apiVersion: string | null | undefined) => (apiVersion?.include
  * API group → the Applications serving it on one side: from their chart sources (CHART_API_GROUPS) and from the
  * CustomResourceDefinition files they sync (`spec.group`).
  */
-function servedGroups(s: Side): Map<string, Set<string>> {
+function servedGroups(s: Side, index: ReadonlyMap<string, ManifestEntry>): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (group: string, app: string) => out.set(group, (out.get(group) ?? new Set()).add(app));
-  for (const [path, e] of s.index) {
+  for (const [path, e] of index) {
     if (e.kind === 'Application' && path.startsWith('apps/')) {
       for (const src of sourcesOf(s.yaml(path))) for (const g of CHART_API_GROUPS[chartKey(src) ?? ''] ?? []) add(g, e.name);
     } else if (e.kind === 'CustomResourceDefinition') {
@@ -353,7 +374,7 @@ function servedGroups(s: Side): Map<string, Set<string>> {
 
 /** Custom resources (not CRDs) of `group` on one side, as `Kind namespace/name (Application)`. */
 function customResources(s: Side, group: string): string[] {
-  return [...s.index.values()]
+  return [...s.fullIndex().values()]
     .filter((e) => e.kind !== 'CustomResourceDefinition' && apiGroup(e.apiVersion) === group)
     .map((e) => `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}${e.application ? ` (${e.application})` : ''}`)
     .sort((a, b) => a.localeCompare(b, 'en'));
@@ -367,8 +388,13 @@ const listed = (items: readonly string[], max = 5) => (items.length > max ? `${i
  * finalizers need the controller, and deleting the CRDs deletes them all.
  */
 function lostControllerWarnings(cluster: string, base: Side, head: Side): Warning[] {
-  const before = servedGroups(base);
-  const after = servedGroups(head);
+  // First from the partial indexes. A group lost in the whole indexes is lost in these too: a CRD file missing from
+  // them is byte-identical on both sides, so its group is served after as before. Nothing lost: no warning.
+  const partBefore = servedGroups(base, base.index);
+  const partAfter = servedGroups(head, head.index);
+  if ([...partBefore.keys()].every((g) => partAfter.has(g))) return [];
+  const before = servedGroups(base, base.fullIndex());
+  const after = servedGroups(head, head.fullIndex());
   const warnings: Warning[] = [];
   for (const [group, apps] of [...before].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
     if (after.has(group)) continue;
@@ -464,7 +490,7 @@ function crdDeletedWarnings(f: FileChange, c: Context): string[] {
   if (f.change !== 'removed' || !crd || kindOf(f) !== 'CustomResourceDefinition') return [];
   const crdGroup = get(crd, 'spec.group');
   const crdKind = get(crd, 'spec.names.kind');
-  const left = [...c.head.index.values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
+  const left = [...c.head.fullIndex().values()].filter((e) => e.kind === crdKind && apiGroup(e.apiVersion) === crdGroup);
   const remain = left.length === 0 ? '' : ` while ${left.length} ${String(crdKind)} object${left.length === 1 ? '' : 's'} remain${left.length === 1 ? 's' : ''} in the rendered output (${listed(left.map((e) => `${e.namespace ? `${e.namespace}/` : ''}${e.name}`))})`;
   return [`CustomResourceDefinition ${crd.metadata?.name} is deleted${remain}: Kubernetes deletes every custom resource of this type with it`];
 }
@@ -582,8 +608,9 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
   }
   const cache: YamlCache = new Map();
-  const base = side(baseFiles, cache);
-  const head = side(headFiles, cache);
+  const differs = (path: string) => baseFiles?.get(path) !== headFiles?.get(path);
+  const base = side(baseFiles, cache, differs);
+  const head = side(headFiles, cache, differs);
   const groups = new Map<string, MutableGroup>();
   const paths = [...new Set([...base.files.keys(), ...head.files.keys()])].sort();
 
@@ -591,8 +618,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     const a = base.files.get(path);
     const b = head.files.get(path);
     if (a !== undefined && a === b) continue; // byte-identical: equal objects, nothing to parse
-    const oa = a === undefined ? undefined : parseFile(path, a);
-    const ob = b === undefined ? undefined : parseFile(path, b);
+    const oa = a === undefined ? undefined : parseFile(base, path, a);
+    const ob = b === undefined ? undefined : parseFile(head, path, b);
     if (a !== undefined && b !== undefined && canonical(oa) === canonical(ob)) continue;
 
     const { name: gname, type } = groupOf(path, base, head);
@@ -693,15 +720,47 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
   };
 }
 
+/**
+ * Compares clusters as they arrive from two renders (`add`, in any order, each cluster at most once per side): a
+ * cluster is compared as soon as both sides have it, and its files are dropped, so the comparison overlaps the
+ * renders and memory holds only clusters one side has sent and the other not yet. `report()` compares what is left
+ * (clusters present on one side only: added or removed as a whole) and returns the report, clusters by name.
+ */
+export class StreamingComparison {
+  private readonly pending = { base: new Map<string, ReadonlyMap<string, string>>(), head: new Map<string, ReadonlyMap<string, string>>() };
+  private readonly done = new Map<string, ClusterDiff>();
+
+  add(side: 'base' | 'head', name: string, files: ReadonlyMap<string, string>): void {
+    const other = this.pending[side === 'base' ? 'head' : 'base'];
+    const theirs = other.get(name);
+    if (theirs === undefined) {
+      this.pending[side].set(name, files);
+      return;
+    }
+    other.delete(name);
+    this.done.set(name, side === 'base' ? compareCluster(name, files, theirs) : compareCluster(name, theirs, files));
+  }
+
+  report(): DiffReport {
+    for (const [name, files] of this.pending.base) this.done.set(name, compareCluster(name, files, undefined));
+    for (const [name, files] of this.pending.head) this.done.set(name, compareCluster(name, undefined, files));
+    this.pending.base.clear();
+    this.pending.head.clear();
+    const clusters = [...this.done.keys()].sort().map((n) => this.done.get(n)!);
+    return {
+      clusters,
+      warnings: clusters.flatMap((c) => c.warnings),
+      hasChanges: clusters.some((c) => c.change !== 'unchanged'),
+      filesCompared: clusters.reduce((s, c) => s + c.files, 0),
+    };
+  }
+}
+
 /** Compares two rendered trees; clusters present on one side only are added or removed as a whole. */
 export function compareTrees(base: RenderedTree, head: RenderedTree): DiffReport {
-  const names = [...new Set([...base.keys(), ...head.keys()])].sort();
-  const clusters = names.map((n) => compareCluster(n, base.get(n), head.get(n)));
-  return {
-    clusters,
-    warnings: clusters.flatMap((c) => c.warnings),
-    hasChanges: clusters.some((c) => c.change !== 'unchanged'),
-    filesCompared: clusters.reduce((s, c) => s + c.files, 0),
-  };
+  const comparison = new StreamingComparison();
+  for (const [name, files] of base) comparison.add('base', name, files);
+  for (const [name, files] of head) comparison.add('head', name, files);
+  return comparison.report();
 }
 

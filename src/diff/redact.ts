@@ -105,7 +105,27 @@ function keyWords(key: string): string[] {
  * under it; a map under it is a settings block judged key by key: `auth`, `basicAuth`, `cookie`), or `none` (not a
  * credential, or a reference to one: `secretName`, `tokenPath`, `sessionAffinity`).
  */
+/**
+ * scrubString and keyClass are pure and see the same strings again and again (every cluster renders the same keys
+ * and most of the same values): their results are kept, up to MEMO_LIMIT entries each (then forgotten at once).
+ * This cut the redaction of a 100-cluster diff in which every Application changed by about a third.
+ */
+const MEMO_LIMIT = 100_000;
+/** Longer strings (embedded documents, certificates) are rare, seldom repeated, and would hold memory. */
+const MEMO_MAX_LENGTH = 512;
+const scrubbed = new Map<string, string>();
+const keyClasses = new Map<string, 'all' | 'leaf' | 'none'>();
+
 function keyClass(key: string): 'all' | 'leaf' | 'none' {
+  let c = keyClasses.get(key);
+  if (c === undefined) {
+    if (keyClasses.size >= MEMO_LIMIT) keyClasses.clear();
+    keyClasses.set(key, (c = keyClassUncached(key)));
+  }
+  return c;
+}
+
+function keyClassUncached(key: string): 'all' | 'leaf' | 'none' {
   // `DB_SECRET_NAME`, `cloudflare-api-token`, `db.password`: judged as `dbSecretName`, `cloudflareApiToken`, `dbPassword`.
   // An annotation or label key (`secret.reloader.stakater.com/reload`) is judged by its name after the prefix.
   if (key.includes('/')) key = key.slice(key.lastIndexOf('/') + 1);
@@ -162,6 +182,16 @@ function base64Text(s: string): string | undefined {
  * there is none. Base64 of credential-like text is redacted whole.
  */
 export function scrubString(s: string): string {
+  if (s.length > MEMO_MAX_LENGTH) return scrubUncached(s);
+  let out = scrubbed.get(s);
+  if (out === undefined) {
+    if (scrubbed.size >= MEMO_LIMIT) scrubbed.clear();
+    scrubbed.set(s, (out = scrubUncached(s)));
+  }
+  return out;
+}
+
+function scrubUncached(s: string): string {
   const decoded = base64Text(s);
   if (decoded !== undefined && (passwordShaped(decoded) || scrubString(decoded) !== decoded)) return REDACTED;
   let out = s.replace(PRIVATE_KEY_BLOCK, REDACTED);
