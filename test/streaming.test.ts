@@ -36,57 +36,57 @@ describe('streaming synth with the no-change index', () => {
     return { configDir, outDir, codeVersion: 'v1', indexFile: indexes.get(outDir), ...extra };
   };
 
-  it('gives, after config edits, exactly the bytes of a fresh full synth', () => {
+  it('gives, after config edits, exactly the bytes of a fresh full synth', async () => {
     const config = fleet();
     const out = tempDir();
-    synth(indexed(config, out));
+    await synth(indexed(config, out));
     // 3, not the default 2: the loader fills defaults, so writing a default out changes no input (and no byte).
     editCluster(config, 'c0001', (d) => (d.addons.reloader = { replicas: 3 }));
     editCluster(config, 'c0004', (d) => (d.addons.reloader = { enabled: false }));
     rmSync(join(config, 'clusters', 'c0006.yaml'));
     const facts = join(config, 'facts', 'c0002.yaml');
     writeFileSync(facts, readFileSync(facts, 'utf8').replace(/^efsFileSystemId: .*$/m, 'efsFileSystemId: fs-0f1e2d3c4b5a69999'));
-    const again = synth(indexed(config, out));
+    const again = await synth(indexed(config, out));
     expect(again.clusters.filter((c) => !c.skipped).map((c) => c.name)).toEqual(['c0001', 'c0002', 'c0004']);
     expect(again.prunedClusters.map((p) => p.name)).toEqual(['c0006']);
     const fresh = tempDir();
-    synth({ configDir: config, outDir: fresh });
+    await synth({ configDir: config, outDir: fresh });
     expect(bytes(out)).toEqual(bytes(fresh));
   });
 
-  it('rewrites no file when nothing changed, and then renders nothing', () => {
+  it('rewrites no file when nothing changed, and then renders nothing', async () => {
     const config = fleet();
     const out = tempDir();
-    synth(indexed(config, out));
+    await synth(indexed(config, out));
     age(out); // changes every ctime too: the index no longer matches, so this run renders and compares
     const before = state(out);
-    const compared = synth(indexed(config, out));
+    const compared = await synth(indexed(config, out));
     expect(compared.clusters.every((c) => !c.skipped && c.write.written === 0 && c.write.removed === 0)).toBe(true);
     expect(state(out)).toEqual(before);
-    const skipped = synth(indexed(config, out));
+    const skipped = await synth(indexed(config, out));
     expect(skipped.clusters.map((c) => [c.name, c.skipped, c.ms])).toEqual(['c0001', 'c0002', 'c0003', 'c0004', 'c0005', 'c0006'].map((n) => [n, true, 0]));
     expect(skipped.clusters[0].write).toEqual({ name: 'c0001', written: 0, unchanged: listFiles(join(out, 'c0001')).length, removed: 0 });
     expect(skipped.clusters[0].applications).toBe(compared.clusters[0].applications);
     expect(state(out)).toEqual(before);
   });
 
-  it('notices hand edits, added and deleted files, and a new code version', () => {
+  it('notices hand edits, added and deleted files, and a new code version', async () => {
     const config = fleet();
     const out = tempDir();
-    synth(indexed(config, out));
+    await synth(indexed(config, out));
     const good = bytes(out);
     const app = 'apps/application_argocd_c0002-reloader.yaml';
     appendFileSync(join(out, 'c0002', app), '# edited by hand\n');
     writeFileSync(join(out, 'c0003', 'apps', 'extra.yaml'), 'kind: x\n');
     rmSync(join(out, 'c0005', 'README.md'));
-    const repaired = synth(indexed(config, out));
+    const repaired = await synth(indexed(config, out));
     expect(repaired.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written, c.write.removed])).toEqual([
       ['c0002', 1, 0],
       ['c0003', 0, 1],
       ['c0005', 1, 0],
     ]);
     expect(bytes(out)).toEqual(good);
-    const newCode = synth(indexed(config, out, { codeVersion: 'v2' }));
+    const newCode = await synth(indexed(config, out, { codeVersion: 'v2' }));
     expect(newCode.clusters.every((c) => !c.skipped)).toBe(true);
   });
 
