@@ -72,22 +72,24 @@ export interface SynthResult {
   readonly fleet?: ClusterWriteSummary;
 }
 
-/**
- * [path, size in bytes, mtimeMs, ctimeMs] of each file and folder of a cluster folder, sorted by path. Folders end
- * with `/` (the cluster folder itself is `./`) and have size -1.
- */
-type Stamp = [string, number, number, number];
-
 interface IndexEntry {
   readonly inputs: string;
   readonly applications: number;
   readonly objects: number;
   readonly awaitingFacts: boolean;
-  readonly stamps: Stamp[];
+  /** Files of the cluster folder. */
+  readonly files: number;
+  /**
+   * Its files and folders, `\n`-separated and sorted; folders end with `/`, the cluster folder itself is `./`. One
+   * string per cluster, not a list of tuples: the index of 1000 clusters stays a few MiB in memory.
+   */
+  readonly paths: string;
+  /** Digest of the stamps of `paths` (see stampsDigest). */
+  readonly stamps: string;
 }
 
 interface SynthIndex {
-  readonly format: 2;
+  readonly format: 3;
   readonly outDir: string;
   /** Raw-inputs fingerprint of the last full run whose output is still current (see the module comment). */
   rawInputs?: string;
@@ -96,26 +98,37 @@ interface SynthIndex {
   fleet?: IndexEntry;
 }
 
-/** The stamps of `paths` (files, relative to `dir`) and of the folders that hold them, as the index keeps them. */
-function stampsOf(dir: string, paths: Iterable<string>): Stamp[] {
-  const all = new Set(['./']);
+/**
+ * sha256 of the stamp of each path under `dir`: size, mtimeMs and ctimeMs of a file; mtimeMs and ctimeMs of a
+ * folder (mtimeMs only for `./`, see the module comment); `-` for a missing path.
+ */
+function stampsDigest(dir: string, paths: readonly string[]): string {
+  const hash = createHash('sha256');
   for (const path of paths) {
+    const s = statSync(join(dir, path), { throwIfNoEntry: false });
+    if (!s) hash.update('-\n');
+    else if (path === './') hash.update(`${s.isDirectory()} ${s.mtimeMs}\n`);
+    else if (path.endsWith('/')) hash.update(`${s.isDirectory()} ${s.mtimeMs} ${s.ctimeMs}\n`);
+    else hash.update(`${s.size} ${s.mtimeMs} ${s.ctimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** The index entry of a folder holding exactly `files` (paths relative to `dir`), stamped now. */
+function indexEntry(dir: string, files: Iterable<string>, facts: Omit<IndexEntry, 'files' | 'paths' | 'stamps'>): IndexEntry {
+  const all = new Set(['./']);
+  let count = 0;
+  for (const path of files) {
+    count++;
     all.add(path);
     for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) all.add(path.slice(0, i + 1));
   }
-  return [...all].sort().map((path) => {
-    const s = statSync(join(dir, path));
-    return path.endsWith('/') ? [path, -1, s.mtimeMs, path === './' ? 0 : s.ctimeMs] : [path, s.size, s.mtimeMs, s.ctimeMs];
-  });
+  const paths = [...all].sort();
+  return { ...facts, files: count, paths: paths.join('\n'), stamps: stampsDigest(dir, paths) };
 }
 
-/** Whether every stamp of `stamps` still matches the file system under `dir` (a missing path does not). */
-function stampsMatch(dir: string, stamps: readonly Stamp[]): boolean {
-  return stamps.every(([path, size, mtimeMs, ctimeMs]) => {
-    const s = statSync(join(dir, path), { throwIfNoEntry: false });
-    return s !== undefined && s.mtimeMs === mtimeMs && (path.endsWith('/') ? s.isDirectory() && (path === './' || s.ctimeMs === ctimeMs) : s.size === size && s.ctimeMs === ctimeMs);
-  });
-}
+/** Whether the folder `dir` still has the stamps its index entry recorded. */
+const stampsMatch = (dir: string, entry: IndexEntry) => stampsDigest(dir, entry.paths.split('\n')) === entry.stamps;
 
 /** Hash of everything the config loader reads (see the module comment, "Whole run"). */
 function rawInputs(configDir: string, codeVersion: string): string {
@@ -130,11 +143,11 @@ function rawInputs(configDir: string, codeVersion: string): string {
 }
 
 function readIndex(file: string | undefined, outDir: string): SynthIndex {
-  const empty: SynthIndex = { format: 2, outDir, clusters: {} };
+  const empty: SynthIndex = { format: 3, outDir, clusters: {} };
   if (!file || !existsSync(file)) return empty;
   try {
     const index = JSON.parse(readFileSync(file, 'utf8')) as SynthIndex;
-    return index.format === 2 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
+    return index.format === 3 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
   } catch {
     return empty; // a damaged index only costs a full render
   }
@@ -151,7 +164,7 @@ const skippedResult = (name: string, known: IndexEntry): SynthClusterResult => (
   name,
   applications: known.applications,
   objects: known.objects,
-  write: { name, written: 0, unchanged: known.stamps.filter(([, size]) => size >= 0).length, removed: 0 },
+  write: { name, written: 0, unchanged: known.files, removed: 0 },
   ms: 0,
   skipped: true,
   awaitingFacts: known.awaitingFacts,
@@ -164,8 +177,8 @@ const skippedResult = (name: string, known: IndexEntry): SynthClusterResult => (
  */
 function unchangedRun(writer: DistWriter, index: SynthIndex, only: readonly string[]): SynthResult | undefined {
   const names = only.length > 0 ? [...only].sort() : Object.keys(index.clusters).sort();
-  if (!names.every((n) => index.clusters[n] && stampsMatch(join(writer.outDir, n), index.clusters[n].stamps))) return undefined;
-  if (index.fleet && !stampsMatch(join(writer.outDir, FLEET_DIR), index.fleet.stamps)) return undefined;
+  if (!names.every((n) => index.clusters[n] && stampsMatch(join(writer.outDir, n), index.clusters[n]))) return undefined;
+  if (index.fleet && !stampsMatch(join(writer.outDir, FLEET_DIR), index.fleet)) return undefined;
   if (only.length === 0) {
     const expected = [...names, ...(index.fleet ? [FLEET_DIR] : [])].sort();
     const present = readdirSync(writer.outDir).filter((e) => !e.startsWith('.')).sort();
@@ -232,7 +245,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
         const { name } = cluster!;
         const inputs = inputsOf(cluster!);
         const known = index.clusters[name];
-        if (known && known.inputs === inputs && stampsMatch(join(outDir, name), known.stamps)) {
+        if (known && known.inputs === inputs && stampsMatch(join(outDir, name), known)) {
           out.keep(name);
           results[i] = skippedResult(name, known);
           continue;
@@ -246,7 +259,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
             const { applications, objects } = rendered;
             results[i] = { name, applications, objects, files: options.keepFiles ? rendered.files : undefined, write, ms, skipped: false, awaitingFacts: waiting };
             // Stamped where the files are now: the swap renames the cluster folder, never the files inside it.
-            if (useIndex) index.clusters[name] = { inputs, applications, objects, awaitingFacts: waiting, stamps: stampsOf(out.folderOf(name), rendered.files.keys()) };
+            if (useIndex) index.clusters[name] = indexEntry(out.folderOf(name), rendered.files.keys(), { inputs, applications, objects, awaitingFacts: waiting });
           }),
         );
         while (inFlight.size >= STREAM_DEPTH) await Promise.race(inFlight);
@@ -259,7 +272,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     // The fleet folder holds no per-cluster data, so rendering it on a partial synth never touches other clusters.
     const renderedFleet = fleet ? renderFleet(fleet) : undefined;
     const fleetWrite = renderedFleet ? await out.stage(renderedFleet) : undefined;
-    if (useIndex) index.fleet = renderedFleet ? { inputs: '', applications: 0, objects: 0, awaitingFacts: false, stamps: stampsOf(out.folderOf(FLEET_DIR), renderedFleet.files.keys()) } : undefined;
+    if (useIndex) index.fleet = renderedFleet ? indexEntry(out.folderOf(FLEET_DIR), renderedFleet.files.keys(), { inputs: '', applications: 0, objects: 0, awaitingFacts: false }) : undefined;
     const summaries = out.commit();
     const prunedClusters = summaries.filter((s) => !names.has(s.name) && s.name !== FLEET_DIR && s !== fleetWrite);
     if (useIndex) {

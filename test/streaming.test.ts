@@ -1,5 +1,5 @@
 /**
- * Issue 16: clusters are rendered and staged one at a time, a no-change run is decided from the input-hash index
+ * Issue 16: clusters are rendered and staged as a stream, a no-change run is decided from the input-hash index
  * (without reading files back), and both give exactly the bytes of a fresh full synth.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,10 +13,13 @@ import { synth, type SynthOptions } from '../src/synth.ts';
 import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
 import { editCluster, FIXTURE_CONFIG, tempConfig, tempDir } from './helpers.ts';
 
-/** Path → [sha256, mtimeMs] of every file under `dir`. */
-function state(dir: string): Record<string, [string, number]> {
+/** Path → [sha256, mtimeMs, ino] of every file under `dir`: a rewrite (in place or by a swap) shows in one of them. */
+function state(dir: string): Record<string, [string, number, number]> {
   return Object.fromEntries(
-    listFiles(dir).map((f) => [f, [createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'), statSync(join(dir, f)).mtimeMs]]),
+    listFiles(dir).map((f) => {
+      const s = statSync(join(dir, f));
+      return [f, [createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'), s.mtimeMs, s.ino]];
+    }),
   );
 }
 const bytes = (dir: string) => Object.fromEntries(Object.entries(state(dir)).map(([f, [sha]]) => [f, sha]));

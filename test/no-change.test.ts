@@ -1,0 +1,109 @@
+/**
+ * Issue 16: a synth that changes nothing is decided from the inputs (a fingerprint of the raw config bytes and the
+ * code version) and the stamps in the hash index: it loads no config, renders nothing and rewrites no file, and it
+ * still notices hand edits of the output and config changes made by partial runs in between.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadClusters } from '../config/load.ts';
+import { listFiles } from '../src/dist.ts';
+import { synth, type SynthOptions } from '../src/synth.ts';
+import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
+import { editCluster, FIXTURE_CONFIG, tempDir } from './helpers.ts';
+
+vi.mock('../config/load.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../config/load.ts')>();
+  return { ...original, loadClusters: vi.fn(original.loadClusters) };
+});
+
+/** Path → [sha256, mtimeMs, ino] of every file under `dir`: a rewrite shows as a new mtime or inode. */
+function state(dir: string): Record<string, [string, number, number]> {
+  return Object.fromEntries(
+    listFiles(dir).map((f) => {
+      const s = statSync(join(dir, f));
+      return [f, [createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'), s.mtimeMs, s.ino]];
+    }),
+  );
+}
+const bytes = (dir: string) => Object.fromEntries(Object.entries(state(dir)).map(([f, [sha]]) => [f, sha]));
+
+describe('no-change runs decided from the inputs', () => {
+  const loads = vi.mocked(loadClusters);
+  beforeEach(() => {
+    loads.mockClear();
+  });
+  const setup = () => {
+    const config = mixedFleetConfig(tempDir('platform-config-'), 5, FIXTURE_CONFIG);
+    const out = tempDir();
+    const options: SynthOptions = { configDir: config, outDir: out, codeVersion: 'v1', indexFile: join(tempDir(), 'index.json') };
+    return { config, out, options };
+  };
+
+  it('loads no config, renders nothing and rewrites no file (same mtime and inode) when nothing changed', async () => {
+    const { out, options } = setup();
+    const first = await synth(options);
+    const before = state(out);
+    loads.mockClear();
+    const again = await synth(options);
+    expect(loads).not.toHaveBeenCalled();
+    expect(again.clusters.map((c) => [c.name, c.skipped, c.write.written])).toEqual(first.clusters.map((c) => [c.name, true, 0]));
+    expect(again.clusters.map((c) => [c.applications, c.objects, c.write.unchanged])).toEqual(first.clusters.map((c) => [c.applications, c.objects, c.write.written]));
+    expect(state(out)).toEqual(before);
+    // A partial run of an unchanged fleet takes the same path.
+    const one = await synth({ ...options, clusters: ['c0003'] });
+    expect(one.clusters.map((c) => [c.name, c.skipped])).toEqual([['c0003', true]]);
+    expect(loads).not.toHaveBeenCalled();
+  });
+
+  it('loads and renders again when a config byte, or the code version, changes', async () => {
+    const { config, options } = setup();
+    await synth(options);
+    loads.mockClear();
+    writeFileSync(join(config, 'clusters', 'c0002.yaml'), `${readFileSync(join(config, 'clusters', 'c0002.yaml'), 'utf8')}# a comment\n`);
+    const comment = await synth(options);
+    expect(loads).toHaveBeenCalledTimes(1);
+    // A comment changes no loaded input: every cluster is still skipped, by the per-cluster hash.
+    expect(comment.clusters.every((c) => c.skipped)).toBe(true);
+    const newCode = await synth({ ...options, codeVersion: 'v2' });
+    expect(newCode.clusters.every((c) => !c.skipped)).toBe(true);
+  });
+
+  it('does not let a partial run hide a config change of another cluster from the next full run', async () => {
+    const { config, out, options } = setup();
+    await synth(options);
+    editCluster(config, 'c0002', (d) => (d.addons.reloader = { replicas: 3 }));
+    const partial = await synth({ ...options, clusters: ['c0001'] });
+    expect(partial.clusters.map((c) => [c.name, c.skipped])).toEqual([['c0001', true]]);
+    const full = await synth(options);
+    expect(full.clusters.filter((c) => !c.skipped).map((c) => c.name)).toEqual(['c0002']);
+    const fresh = tempDir();
+    await synth({ configDir: config, outDir: fresh });
+    expect(bytes(out)).toEqual(bytes(fresh));
+  });
+
+  it('notices a file added in a new folder, a deleted cluster folder and a cluster folder added by hand', async () => {
+    const { config, out, options } = setup();
+    await synth(options);
+    const good = bytes(out);
+    mkdirSync(join(out, 'c0004', 'extra'));
+    writeFileSync(join(out, 'c0004', 'extra', 'x.yaml'), 'kind: x\n');
+    rmSync(join(out, 'c0005'), { recursive: true });
+    const repaired = await synth(options);
+    expect(repaired.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written, c.write.removed])).toEqual([
+      ['c0004', 0, 1],
+      ['c0005', Object.keys(good).filter((f) => f.startsWith('c0005/')).length, 0],
+    ]);
+    expect(bytes(out)).toEqual(good);
+    // A copy of a cluster folder under the name of a cluster that left the config is pruned, as by a full render.
+    rmSync(join(config, 'clusters', 'c0001.yaml'));
+    await synth(options);
+    const copy = await synth(options);
+    expect(copy.clusters.every((c) => c.skipped)).toBe(true);
+    mkdirSync(join(out, 'c0001'));
+    writeFileSync(join(out, 'c0001', 'manifest.json'), readFileSync(join(out, 'c0002', 'manifest.json'), 'utf8').replace(/c0002/g, 'c0001'));
+    const pruned = await synth(options);
+    expect(pruned.prunedClusters.map((p) => p.name)).toEqual(['c0001']);
+  });
+});
