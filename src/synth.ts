@@ -176,7 +176,7 @@ const skippedResult = (name: string, known: IndexEntry): SynthClusterResult => (
  * folders; otherwise undefined.
  */
 function unchangedRun(writer: DistWriter, index: SynthIndex, only: readonly string[]): SynthResult | undefined {
-  const names = only.length > 0 ? [...only].sort() : Object.keys(index.clusters).sort();
+  const names = [...new Set(only.length > 0 ? only : Object.keys(index.clusters))].sort();
   if (!names.every((n) => index.clusters[n] && stampsMatch(join(writer.outDir, n), index.clusters[n]))) return undefined;
   if (index.fleet && !stampsMatch(join(writer.outDir, FLEET_DIR), index.fleet)) return undefined;
   if (only.length === 0) {

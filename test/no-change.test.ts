@@ -4,7 +4,7 @@
  * still notices hand edits of the output and config changes made by partial runs in between.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadClusters } from '../config/load.ts';
@@ -81,6 +81,23 @@ describe('no-change runs decided from the inputs', () => {
     const fresh = tempDir();
     await synth({ configDir: config, outDir: fresh });
     expect(bytes(out)).toEqual(bytes(fresh));
+  });
+
+  it('notices a hand edit that keeps the size and puts the mtime back (by the ctime)', async () => {
+    const { out, options } = setup();
+    await synth(options);
+    const good = bytes(out);
+    const file = join(out, 'c0003', 'README.md');
+    // A whole-second mtime, so that putting it back is exact; the next run renders, compares and re-stamps.
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    await synth(options);
+    const { size } = statSync(file);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('c0003', 'c0O03'));
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(statSync(file)).toMatchObject({ size, mtimeMs: 1_700_000_000_000 });
+    const repaired = await synth(options);
+    expect(repaired.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written])).toEqual([['c0003', 1]]);
+    expect(bytes(out)).toEqual(good);
   });
 
   it('notices a file added in a new folder, a deleted cluster folder and a cluster folder added by hand', async () => {
