@@ -7,8 +7,9 @@
  *   replaced or pruned.
  * - **One run at a time.** A lock file ({@link LOCK_FILE}, created with O_EXCL) serialises runs; a lock left by a
  *   process that no longer runs is taken over with a notice, a live one is waited for (bounded), then refused.
- * - **Streaming.** Clusters are staged as they are rendered, with async I/O (fs/promises): the writes of one cluster
- *   run on libuv's thread pool while the next one renders, and each is dropped once staged (memory stays flat).
+ * - **Streaming.** Clusters are staged as they are rendered, with async I/O: the folders and files of one cluster
+ *   are created on libuv's thread pool while the next one renders, and each is dropped once staged (memory stays
+ *   flat).
  * - **All or nothing.** Each cluster is first written in full into a staging folder beside its target. Before the
  *   first rename a journal ({@link JOURNAL_FILE}) lists every (target, staging, old) triple; the swap then renames
  *   folder by folder. A run killed during the swap leaves the journal, and the next run rolls it forward (every
@@ -18,8 +19,8 @@
  * all the old output or all the new output of one run. Not covered: power loss or an OS crash (renames are not
  * fsync'ed), and processes that ignore the lock.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, open, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { RENDERED_HEADER } from './manifest-files.ts';
@@ -257,6 +258,28 @@ function rollForward(outDir: string, entries: readonly JournalEntry[], beforeRen
   rmSync(join(outDir, JOURNAL_FILE), { force: true });
 }
 
+/**
+ * Writes a file of a fresh staging folder. The open (which creates the inode and the folder entry: the part that
+ * waits on a busy disk) runs on libuv's thread pool; the write into the page cache and the close follow at once on
+ * the main thread. That is less than half the main-thread CPU per file of fs/promises' writeFile (a FileHandle and a
+ * promise per step), which cost about 1.5 ms per cluster of 41 files.
+ */
+function writeNewFile(file: string, content: string): Promise<void> {
+  return new Promise((done, fail) =>
+    open(file, 'w', (err, fd) => {
+      if (err) return fail(err);
+      try {
+        writeFileSync(fd, content);
+        done();
+      } catch (error) {
+        fail(error as Error);
+      } finally {
+        closeSync(fd);
+      }
+    }),
+  );
+}
+
 /** One stage() call, in call order: its summary, and its journal entry once it writes a staging folder. */
 interface StageJob {
   summary?: ClusterWriteSummary;
@@ -314,7 +337,7 @@ export class DistWriter {
 
   /**
    * Compares one rendered cluster with its folder and, if anything differs, writes it in full to a staging folder
-   * (fs/promises; its files are written concurrently). Identical output is not rewritten (files keep their mtime).
+   * (async I/O; its files are written concurrently). Identical output is not rewritten (files keep their mtime).
    * Rejects with OutputError if the target folder is foreign.
    */
   async stage(cluster: RenderedCluster): Promise<ClusterWriteSummary> {
@@ -346,7 +369,7 @@ export class DistWriter {
     const dirs = new Set([staging, ...[...cluster.files.keys()].map((path) => dirname(join(staging, path)))]);
     await mkdir(staging, { recursive: true });
     await Promise.all([...dirs].map((dir) => mkdir(dir, { recursive: true })));
-    await Promise.all([...cluster.files].map(([path, content]) => writeFile(join(staging, path), content)));
+    await Promise.all([...cluster.files].map(([path, content]) => writeNewFile(join(staging, path), content)));
     return summary;
   }
 
