@@ -654,9 +654,12 @@ export function buildBootstrapTemplate(cluster: Cluster): CfnTemplate {
   };
 }
 
-/** The template as committed under `dist/<cluster>/aws/cloudformation.json`: 2-space JSON, trailing newline. */
-export function renderBootstrapTemplate(cluster: Cluster): string {
-  return `${JSON.stringify(buildBootstrapTemplate(cluster), null, 2)}\n`;
+/**
+ * The template as committed under `dist/<cluster>/aws/cloudformation.json`: 2-space JSON, trailing newline.
+ * `template`: the cluster's template when the caller built it already. @default buildBootstrapTemplate(cluster)
+ */
+export function renderBootstrapTemplate(cluster: Cluster, template: CfnTemplate = buildBootstrapTemplate(cluster)): string {
+  return `${JSON.stringify(template, null, 2)}\n`;
 }
 
 /** The template as sent to CloudFormation: compact, to stay under the 51,200-byte TemplateBody limit. */

@@ -27,7 +27,7 @@ import { fileName, toYaml, type Manifest } from './manifest-files.ts';
 import { CLUSTER_SECRET_FILE, clusterSecretFile } from '../apps/fleet.ts';
 import { isFleetMember, type Fleet } from '../config/fleet.ts';
 import { addReviewFiles } from './review.ts';
-import { renderBootstrapTemplate } from '../bootstrap/template.ts';
+import { buildBootstrapTemplate, renderBootstrapTemplate } from '../bootstrap/template.ts';
 
 export interface RenderedCluster {
   readonly name: string;
@@ -41,6 +41,9 @@ export interface RenderedCluster {
    */
   readonly awaitingFacts?: boolean;
 }
+
+/** The cluster's CloudFormation bootstrap template, relative to `dist/<cluster>/`. */
+const TEMPLATE_FILE = 'aws/cloudformation.json';
 
 /** Thrown when a construct renders something the pipeline cannot place; names the cluster and the object. */
 export class RenderError extends Error {
@@ -128,7 +131,6 @@ export interface RenderOptions {
 export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderedCluster {
   if (awaitingFacts(cluster)) return renderBootstrapOnly(cluster);
   const addons = options.addons ?? ADDONS;
-  const app = new App();
   const files = new Map<string, string>();
   const objects = new Map<string, Manifest>();
   const source = cluster.files.source;
@@ -143,7 +145,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
     objects.set(path, m);
   };
 
-  const appsChart = new Chart(app, 'apps', { disableResourceNameHashes: true });
+  const appsChart = new Chart(new App(), 'apps', { disableResourceNameHashes: true });
   const project = projectName(cluster);
   const chartRepos: string[] = [];
   const permitted = new ProjectPermissions();
@@ -161,7 +163,9 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
     let manifests: Manifest[] = [];
     if (addon.manifests) {
-      const chart = new Chart(app, addon.id, { disableResourceNameHashes: true });
+      // One App per chart: cdk8s' toJson() resolves and validates the chart's whole App, so add-on charts sharing
+      // the cluster's App made each toJson() walk every chart before it (quadratic in the add-ons).
+      const chart = new Chart(new App(), addon.id, { disableResourceNameHashes: true });
       addon.manifests(chart, ctx);
       manifests = manifestsOf(chart);
     }
@@ -199,7 +203,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   if (selfManaged) new ArgoCdApplication(appsChart, 'argo-cd', { cluster, values: deepMerge(platformArgoCdValues(cluster), cluster.argocd.values) });
   for (const m of manifestsOf(appsChart)) add('apps', m);
 
-  const bootstrapChart = new Chart(app, 'bootstrap', { disableResourceNameHashes: true });
+  const bootstrapChart = new Chart(new App(), 'bootstrap', { disableResourceNameHashes: true });
   new RootApplication(bootstrapChart, 'root', { cluster, project: rootProjectName(cluster), path: repoPath(cluster, 'apps') });
   if (cluster.argocd.mode === 'eks-capability') {
     // The EKS managed Argo CD does not register its own cluster; it addresses it by ARN (EKS user guide, "Register
@@ -217,16 +221,19 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
   // The member's cluster Secret template lives with the cluster, so a partial synth updates exactly it.
   if (options.fleet && isFleetMember(cluster)) files.set(CLUSTER_SECRET_FILE, clusterSecretFile(cluster, options.fleet));
-  files.set('aws/cloudformation.json', renderBootstrapTemplate(cluster));
-  // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above.
-  addReviewFiles(cluster, files, objects);
+  const template = buildBootstrapTemplate(cluster);
+  files.set(TEMPLATE_FILE, renderBootstrapTemplate(cluster, template));
+  // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above; the objects
+  // spare parsing the files back.
+  addReviewFiles(cluster, files, new Map<string, object>([...objects, [TEMPLATE_FILE, template]]));
   return { name: cluster.name, files: sorted(files), applications, objects: objects.size };
 }
 
 /** Stage one of a new cluster: the bootstrap template (needs no facts) and the review files; no Argo CD objects. */
 function renderBootstrapOnly(cluster: Cluster): RenderedCluster {
-  const files = new Map([['aws/cloudformation.json', renderBootstrapTemplate(cluster)]]);
-  addReviewFiles(cluster, files);
+  const template = buildBootstrapTemplate(cluster);
+  const files = new Map([[TEMPLATE_FILE, renderBootstrapTemplate(cluster, template)]]);
+  addReviewFiles(cluster, files, new Map([[TEMPLATE_FILE, template]]));
   return { name: cluster.name, files: sorted(files), applications: 0, objects: 0, awaitingFacts: true };
 }
 

@@ -6,7 +6,7 @@
  * - `README.md`: the cluster's Applications as a table and the sync waves as a Mermaid graph (GitHub renders it).
  * Pure functions; no I/O.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { load } from 'js-yaml';
 import { ADDON_LABEL, SYNC_WAVE } from '../config/labels.ts';
 import { CLUSTER_SECRET_FILE } from '../apps/fleet.ts';
@@ -49,7 +49,8 @@ type K8sObject = {
 };
 
 export function sha256(content: string): string {
-  return createHash('sha256').update(content, 'utf8').digest('hex');
+  // One-shot crypto.hash (Node >= 20.12): no Hash object per file; the same digest as createHash.
+  return hash('sha256', content, 'hex');
 }
 
 /** True for the files this module writes (they are derived, so the diff and the index skip them). */
@@ -99,8 +100,9 @@ export function indexFiles(files: ReadonlyMap<string, string>, parsed: Parsed = 
   const entries: ManifestEntry[] = [];
   for (const [path, obj] of parsed) {
     const content = files.get(path)!;
-    const hash = sha256(content);
-    if (!obj) {
+    const digest = sha256(content);
+    // A CloudFormation template's object may be known (see addReviewFiles), but it is a file, not a Kubernetes object.
+    if (!obj || isCloudFormationFile(path)) {
       const cfn = isCloudFormationFile(path);
       entries.push({
         path,
@@ -110,7 +112,7 @@ export function indexFiles(files: ReadonlyMap<string, string>, parsed: Parsed = 
         kind: cfn ? CLOUDFORMATION_KIND : 'File',
         namespace: null,
         name: path.replace(/^.*\//, '').replace(/\.[^.]+$/, ''),
-        sha256: hash,
+        sha256: digest,
       });
       continue;
     }
@@ -134,7 +136,7 @@ export function indexFiles(files: ReadonlyMap<string, string>, parsed: Parsed = 
       kind: obj.kind ?? 'Unknown',
       namespace: obj.metadata?.namespace ?? null,
       name: obj.metadata?.name ?? '',
-      sha256: hash,
+      sha256: digest,
     });
   }
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -280,7 +282,7 @@ export function renderReadme(cluster: string | ClusterSummary, files: ReadonlyMa
   const cfn = entries.filter((e) => e.kind === CLOUDFORMATION_KIND);
   if (cfn.length > 0) {
     lines.push('', '## AWS bootstrap', '');
-    for (const e of cfn) lines.push(`- \`${e.path}\`: CloudFormation template (${countResources(files.get(e.path)!)} resources), deployed by \`npm run bootstrap\`.`);
+    for (const e of cfn) lines.push(`- \`${e.path}\`: CloudFormation template (${countResources(files.get(e.path)!, parsed.get(e.path))} resources), deployed by \`npm run bootstrap\`.`);
   }
 
   lines.push(
@@ -307,7 +309,9 @@ function sourcesOfRow(parsed: Parsed, entries: readonly ManifestEntry[], name: s
   return sourcesOf(parsed.get(e.path)?.spec).map(shortSource);
 }
 
-function countResources(json: string): number | string {
+/** Resources of a CloudFormation template: from its object when known, else parsed from its text. */
+function countResources(json: string, known?: object): number | string {
+  if (known) return Object.keys((known as { Resources?: object }).Resources ?? {}).length;
   try {
     const t = JSON.parse(json) as { Resources?: Record<string, unknown> };
     return Object.keys(t.Resources ?? {}).length;
@@ -318,7 +322,8 @@ function countResources(json: string): number | string {
 
 /**
  * Adds README.md and manifest.json to a cluster's rendered files (computed from the other files). `objects` are
- * the objects the YAML files were dumped from, when the caller has them, to spare parsing them back.
+ * the objects the files were serialized from (YAML objects, and the CloudFormation template under its path), when
+ * the caller has them, to spare parsing them back.
  */
 export function addReviewFiles(cluster: string | ClusterSummary, files: Map<string, string>, objects?: ReadonlyMap<string, object>): void {
   for (const f of [README_FILE, MANIFEST_FILE]) files.delete(f);

@@ -1,24 +1,32 @@
 /**
- * The synth job: load and validate the config, then render and stage one cluster at a time (each cluster's files
- * are dropped once staged, so memory stays flat in the number of clusters), then swap all staged folders in at once
- * (src/dist.ts: locked, journaled, all or nothing).
+ * The synth job: load and validate the config, then render and stage the clusters as a stream (src/dist.ts: each
+ * cluster's files are written with async I/O while the next cluster renders, at most {@link STREAM_DEPTH} clusters
+ * in flight, and dropped once staged, so memory stays flat in the number of clusters), then swap all staged folders
+ * in at once (locked, journaled, all or nothing).
  *
- * No-change runs: with `codeVersion` and `indexFile`, a cluster is not rendered when its inputs hash (code version,
- * the loaded cluster config, the fleet settings) equals the one indexed by the last run AND every file of its folder
- * still has the indexed size, mtime and ctime (so a hand edit, an added or a deleted file is noticed; ctime cannot
- * be set back by `touch`). Any mismatch renders and compares the cluster as usual.
+ * No-change runs (with `codeVersion` and `indexFile`), decided from inputs and the hash index, never by reading
+ * output files back:
+ * - **Whole run.** When the fingerprint of the raw inputs (code version, config folder, the bytes of every cluster,
+ *   facts and fleet file) equals the one the last full run stored, the config is not even loaded: that run loaded
+ *   and validated exactly these bytes with exactly this code.
+ * - **Per cluster.** Otherwise a cluster is not rendered when its loaded-inputs hash (code version, the loaded
+ *   cluster config, the fleet settings) equals the indexed one.
+ * In both cases a folder counts as unchanged only if its stamps still match the index: size, mtime and ctime of
+ * every file, and mtime and ctime of every folder (mtime only for the cluster folder itself, whose ctime the swap's
+ * rename changes). So a hand edit (ctime cannot be set back by `touch`), an added or a deleted file or folder is
+ * noticed without listing the folders; the whole-run check also lists the output folder, so a folder added or
+ * removed there by hand is noticed. Any mismatch renders and compares that cluster as usual.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fleetProblems, loadFleet } from '../config/fleet.ts';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { FLEET_DIR } from '../config/labels.ts';
-import { renderFleet } from './fleet.ts';
-import { ConfigError, loadClusters } from '../config/load.ts';
-import { awaitingFacts } from '../config/cluster.ts';
-import { ADDONS } from '../charts/registry.ts';
-import { DistWriter, listFiles, type ClusterWriteSummary, type WriteOptions } from './dist.ts';
-import { renderCluster } from './render.ts';
+import { clusterFiles } from '../config/load.ts';
+import { awaitingFacts, type Cluster } from '../config/cluster.ts';
+import { DistWriter, type ClusterWriteSummary, type WriteOptions } from './dist.ts';
+
+/** Clusters staged at once: enough to keep libuv's 4 file-system threads busy while the next cluster renders. */
+export const STREAM_DEPTH = 4;
 
 export interface SynthOptions {
   /** Folder with `clusters/` and `facts/`. */
@@ -56,6 +64,7 @@ export interface SynthClusterResult {
 }
 
 export interface SynthResult {
+  /** In cluster-name order. */
   readonly clusters: readonly SynthClusterResult[];
   /** Folders of clusters that no longer exist, removed on a full synth. */
   readonly prunedClusters: readonly ClusterWriteSummary[];
@@ -63,35 +72,82 @@ export interface SynthResult {
   readonly fleet?: ClusterWriteSummary;
 }
 
-/** [path, size in bytes, mtimeMs, ctimeMs] of each file of a cluster folder, sorted by path. */
-type FileStamp = [string, number, number, number];
-
 interface IndexEntry {
   readonly inputs: string;
   readonly applications: number;
   readonly objects: number;
-  readonly files: FileStamp[];
+  readonly awaitingFacts: boolean;
+  /** Files of the cluster folder. */
+  readonly files: number;
+  /**
+   * Its files and folders, `\n`-separated and sorted; folders end with `/`, the cluster folder itself is `./`. One
+   * string per cluster, not a list of tuples: the index of 1000 clusters stays a few MiB in memory.
+   */
+  readonly paths: string;
+  /** Digest of the stamps of `paths` (see stampsDigest). */
+  readonly stamps: string;
 }
 
 interface SynthIndex {
-  readonly format: 1;
+  readonly format: 3;
   readonly outDir: string;
+  /** Raw-inputs fingerprint of the last full run whose output is still current (see the module comment). */
+  rawInputs?: string;
   readonly clusters: Record<string, IndexEntry>;
+  /** The fleet folder's entry (its `inputs` unused). */
+  fleet?: IndexEntry;
 }
 
-function stamps(dir: string): FileStamp[] {
-  return listFiles(dir).map((f) => {
-    const s = statSync(join(dir, f));
-    return [f, s.size, s.mtimeMs, s.ctimeMs];
-  });
+/**
+ * sha256 of the stamp of each path under `dir`: size, mtimeMs and ctimeMs of a file; mtimeMs and ctimeMs of a
+ * folder (mtimeMs only for `./`, see the module comment); `-` for a missing path.
+ */
+function stampsDigest(dir: string, paths: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const path of paths) {
+    const s = statSync(join(dir, path), { throwIfNoEntry: false });
+    if (!s) hash.update('-\n');
+    else if (path === './') hash.update(`${s.isDirectory()} ${s.mtimeMs}\n`);
+    else if (path.endsWith('/')) hash.update(`${s.isDirectory()} ${s.mtimeMs} ${s.ctimeMs}\n`);
+    else hash.update(`${s.size} ${s.mtimeMs} ${s.ctimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** The index entry of a folder holding exactly `files` (paths relative to `dir`), stamped now. */
+function indexEntry(dir: string, files: Iterable<string>, facts: Omit<IndexEntry, 'files' | 'paths' | 'stamps'>): IndexEntry {
+  const all = new Set(['./']);
+  let count = 0;
+  for (const path of files) {
+    count++;
+    all.add(path);
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) all.add(path.slice(0, i + 1));
+  }
+  const paths = [...all].sort();
+  return { ...facts, files: count, paths: paths.join('\n'), stamps: stampsDigest(dir, paths) };
+}
+
+/** Whether the folder `dir` still has the stamps its index entry recorded. */
+const stampsMatch = (dir: string, entry: IndexEntry) => stampsDigest(dir, entry.paths.split('\n')) === entry.stamps;
+
+/** Hash of everything the config loader reads (see the module comment, "Whole run"). */
+function rawInputs(configDir: string, codeVersion: string): string {
+  const hash = createHash('sha256').update(`${codeVersion}\0${resolve(configDir)}\0`);
+  const add = (file: string) => hash.update(`${file}\0`).update(existsSync(file) ? readFileSync(file) : '\0(none)').update('\0');
+  for (const file of clusterFiles(configDir)) {
+    add(file);
+    add(join(configDir, 'facts', `${basename(file).replace(/\.ya?ml$/, '')}.yaml`));
+  }
+  add(join(configDir, 'fleet.yaml'));
+  return hash.digest('hex');
 }
 
 function readIndex(file: string | undefined, outDir: string): SynthIndex {
-  const empty: SynthIndex = { format: 1, outDir, clusters: {} };
+  const empty: SynthIndex = { format: 3, outDir, clusters: {} };
   if (!file || !existsSync(file)) return empty;
   try {
     const index = JSON.parse(readFileSync(file, 'utf8')) as SynthIndex;
-    return index.format === 1 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
+    return index.format === 3 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
   } catch {
     return empty; // a damaged index only costs a full render
   }
@@ -104,51 +160,126 @@ function writeIndex(file: string, index: SynthIndex): void {
   renameSync(tmp, file);
 }
 
+const skippedResult = (name: string, known: IndexEntry): SynthClusterResult => ({
+  name,
+  applications: known.applications,
+  objects: known.objects,
+  write: { name, written: 0, unchanged: known.files, removed: 0 },
+  ms: 0,
+  skipped: true,
+  awaitingFacts: known.awaitingFacts,
+});
+
 /**
- * Renders the selected clusters into `outDir`. Throws ConfigError (config problems), RenderError, or OutputError
- * (foreign output folder, lock held); in every case the output folder is left as it was.
+ * The whole-run no-change check, under the writer's lock: the result when every selected cluster (and the fleet
+ * folder) is indexed with matching stamps and, on a full synth, the output folder holds exactly the indexed
+ * folders; otherwise undefined.
  */
-export function synth(options: SynthOptions): SynthResult {
+function unchangedRun(writer: DistWriter, index: SynthIndex, only: readonly string[]): SynthResult | undefined {
+  const names = [...new Set(only.length > 0 ? only : Object.keys(index.clusters))].sort();
+  if (!names.every((n) => index.clusters[n] && stampsMatch(join(writer.outDir, n), index.clusters[n]))) return undefined;
+  if (index.fleet && !stampsMatch(join(writer.outDir, FLEET_DIR), index.fleet)) return undefined;
+  if (only.length === 0) {
+    const expected = [...names, ...(index.fleet ? [FLEET_DIR] : [])].sort();
+    const present = readdirSync(writer.outDir).filter((e) => !e.startsWith('.')).sort();
+    if (JSON.stringify(present) !== JSON.stringify(expected)) return undefined;
+  }
+  for (const n of names) writer.keep(n);
+  if (index.fleet) writer.keep(FLEET_DIR);
+  writer.commit();
+  return { clusters: names.map((n) => skippedResult(n, index.clusters[n])), prunedClusters: [], fleet: index.fleet ? skippedResult(FLEET_DIR, index.fleet).write : undefined };
+}
+
+/**
+ * Renders the selected clusters into `outDir`. Rejects with ConfigError (config problems), RenderError, or
+ * OutputError (foreign output folder, lock held); in every case the output folder is left as it was.
+ */
+export async function synth(options: SynthOptions): Promise<SynthResult> {
   const only = options.clusters ?? [];
   const outDir = resolve(options.outDir);
-  const clusters = loadClusters({ configDir: options.configDir, addons: ADDONS, only });
-  const fleet = loadFleet({ configDir: options.configDir });
-  if (fleet) {
-    const problems = fleetProblems(fleet, clusters, only.length === 0);
-    if (problems.length > 0) throw new ConfigError(problems);
-  }
   const useIndex = options.codeVersion !== undefined && options.indexFile !== undefined;
-  const fleetJson = JSON.stringify(fleet ?? null);
-  const inputsOf = (cluster: object) => createHash('sha256').update(`${options.codeVersion}\0${fleetJson}\0${JSON.stringify(cluster)}`).digest('hex');
-
-  const writer = new DistWriter(outDir, { ...options.write, pruneClusters: only.length === 0 });
+  const index = readIndex(useIndex ? options.indexFile : undefined, outDir);
+  const raw = useIndex ? rawInputs(options.configDir, options.codeVersion!) : undefined;
+  const writeOptions = { ...options.write, pruneClusters: only.length === 0 };
+  let writer: DistWriter | undefined;
   try {
-    const index = readIndex(useIndex ? options.indexFile : undefined, outDir);
-    const results: SynthClusterResult[] = [];
-    for (const cluster of clusters) {
-      const inputs = useIndex ? inputsOf(cluster) : '';
-      const known = index.clusters[cluster.name];
-      if (known && known.inputs === inputs && JSON.stringify(stamps(join(outDir, cluster.name))) === JSON.stringify(known.files)) {
-        writer.keep(cluster.name);
-        const write = { name: cluster.name, written: 0, unchanged: known.files.length, removed: 0 };
-        results.push({ name: cluster.name, applications: known.applications, objects: known.objects, write, ms: 0, skipped: true, awaitingFacts: awaitingFacts(cluster) });
-        continue;
-      }
-      const start = performance.now();
-      const rendered = renderCluster(cluster, { fleet });
-      const ms = performance.now() - start;
-      const write = writer.stage(rendered);
-      results.push({ name: cluster.name, applications: rendered.applications, objects: rendered.objects, files: options.keepFiles ? rendered.files : undefined, write, ms, skipped: false, awaitingFacts: awaitingFacts(cluster) });
-      if (useIndex) index.clusters[cluster.name] = { inputs, applications: rendered.applications, objects: rendered.objects, files: [] };
+    if (raw !== undefined && index.rawInputs === raw) {
+      // These bytes loaded and validated with this code last time, so the config is not loaded again.
+      writer = new DistWriter(outDir, writeOptions);
+      const unchanged = unchangedRun(writer, index, only);
+      if (unchanged) return unchanged;
     }
+    // Loaded on demand: a run that renders nothing never loads cdk8s and the charts.
+    const [{ fleetProblems, loadFleet }, { ConfigError, loadClusters }, { ADDONS }, { renderFleet }, { renderCluster }] = await Promise.all([
+      import('../config/fleet.ts'),
+      import('../config/load.ts'),
+      import('../charts/registry.ts'),
+      import('./fleet.ts'),
+      import('./render.ts'),
+    ]);
+    const clusters: (Cluster | undefined)[] = loadClusters({ configDir: options.configDir, addons: ADDONS, only });
+    const names = new Set(clusters.map((c) => c!.name));
+    const fleet = loadFleet({ configDir: options.configDir });
+    if (fleet) {
+      const problems = fleetProblems(fleet, clusters as Cluster[], only.length === 0);
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
+    const fleetJson = JSON.stringify(fleet ?? null);
+    const inputsOf = (cluster: Cluster) => (useIndex ? createHash('sha256').update(`${options.codeVersion}\0${fleetJson}\0${JSON.stringify(cluster)}`).digest('hex') : '');
+    writer ??= new DistWriter(outDir, writeOptions);
+    const out = writer;
+
+    const results: SynthClusterResult[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    /** Runs one cluster's staging in the background; the first failure stops the stream. */
+    const track = (work: Promise<void>) => {
+      const settled: Promise<void> = work.catch((error: unknown) => void (failure ??= { error })).finally(() => inFlight.delete(settled));
+      inFlight.add(settled);
+    };
+    try {
+      for (const [i, cluster] of clusters.entries()) {
+        if (failure) break;
+        // Dropped from the list as it is taken: the stream holds at most STREAM_DEPTH clusters.
+        clusters[i] = undefined;
+        const { name } = cluster!;
+        const inputs = inputsOf(cluster!);
+        const known = index.clusters[name];
+        if (known && known.inputs === inputs && stampsMatch(join(outDir, name), known)) {
+          out.keep(name);
+          results[i] = skippedResult(name, known);
+          continue;
+        }
+        const start = performance.now();
+        const rendered = renderCluster(cluster!, { fleet });
+        const ms = performance.now() - start;
+        const waiting = awaitingFacts(cluster!);
+        track(
+          out.stage(rendered).then((write) => {
+            const { applications, objects } = rendered;
+            results[i] = { name, applications, objects, files: options.keepFiles ? rendered.files : undefined, write, ms, skipped: false, awaitingFacts: waiting };
+            // Stamped where the files are now: the swap renames the cluster folder, never the files inside it.
+            if (useIndex) index.clusters[name] = indexEntry(out.folderOf(name), rendered.files.keys(), { inputs, applications, objects, awaitingFacts: waiting });
+          }),
+        );
+        while (inFlight.size >= STREAM_DEPTH) await Promise.race(inFlight);
+      }
+    } finally {
+      // Also on a render error: close() may remove staging folders only once no write is under way.
+      await Promise.all(inFlight);
+    }
+    if (failure) throw failure.error;
     // The fleet folder holds no per-cluster data, so rendering it on a partial synth never touches other clusters.
-    const fleetWrite = fleet ? writer.stage(renderFleet(fleet)) : undefined;
-    const summaries = writer.commit();
-    const names = new Set(clusters.map((c) => c.name));
+    const renderedFleet = fleet ? renderFleet(fleet) : undefined;
+    const fleetWrite = renderedFleet ? await out.stage(renderedFleet) : undefined;
+    if (useIndex) index.fleet = renderedFleet ? indexEntry(out.folderOf(FLEET_DIR), renderedFleet.files.keys(), { inputs: '', applications: 0, objects: 0, awaitingFacts: false }) : undefined;
+    const summaries = out.commit();
     const prunedClusters = summaries.filter((s) => !names.has(s.name) && s.name !== FLEET_DIR && s !== fleetWrite);
     if (useIndex) {
-      for (const p of summaries) if (!names.has(p.name)) delete index.clusters[p.name];
-      for (const r of results) if (!r.skipped) index.clusters[r.name] = { ...index.clusters[r.name], files: stamps(join(outDir, r.name)) };
+      // A full run also forgets clusters that left the config (their folders are pruned, or were removed by hand).
+      if (only.length === 0) for (const name of Object.keys(index.clusters)) if (!names.has(name)) delete index.clusters[name];
+      // A partial run leaves the other clusters as they were: the fingerprint stays valid only if nothing changed.
+      index.rawInputs = only.length === 0 || index.rawInputs === raw ? raw : undefined;
       try {
         writeIndex(options.indexFile!, index);
       } catch (err) {
@@ -158,6 +289,6 @@ export function synth(options: SynthOptions): SynthResult {
     }
     return { clusters: results, prunedClusters, fleet: fleetWrite };
   } finally {
-    writer.close();
+    writer?.close();
   }
 }

@@ -25,22 +25,22 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 /** A folder that looks like a clone of this project, with a rendered dist/ inside. */
-function projectLike(): string {
+async function projectLike(): Promise<string> {
   const dir = tempDir('platform-clone-');
   for (const d of ['apps', 'bin', 'bootstrap', 'charts', 'config/clusters', 'imports', 'node_modules/x', 'scripts', 'src', 'test']) {
     mkdirSync(join(dir, d), { recursive: true });
     writeFileSync(join(dir, d, 'file.ts'), `// ${d}\n`);
   }
   writeFileSync(join(dir, 'package.json'), '{}\n');
-  synth({ configDir: FIXTURE_CONFIG, outDir: join(dir, 'dist') });
+  await synth({ configDir: FIXTURE_CONFIG, outDir: join(dir, 'dist') });
   return dir;
 }
 
 const cli = (args: string[]) => spawnSync(process.execPath, [LAUNCHER, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
 
 describe('synth deletes only what it wrote (issue 13 #6)', () => {
-  it('refuses --out at a clone of the project and deletes nothing', () => {
-    const clone = projectLike();
+  it('refuses --out at a clone of the project and deletes nothing', async () => {
+    const clone = await projectLike();
     const before = snapshot(clone);
     const r = cli(['synth', '--config', FIXTURE_CONFIG, '--out', clone]);
     expect(r.status).toBe(1);
@@ -50,31 +50,31 @@ describe('synth deletes only what it wrote (issue 13 #6)', () => {
     expect(snapshot(clone)).toEqual(before);
   });
 
-  it('refuses a folder with foreign sub-folders and deletes nothing', () => {
+  it('refuses a folder with foreign sub-folders and deletes nothing', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'photos', '2024'), { recursive: true });
     writeFileSync(join(dir, 'photos', '2024', 'a.jpg'), 'jpg');
     mkdirSync(join(dir, 'notes'));
     writeFileSync(join(dir, 'notes', 'todo.md'), '- x\n');
     const before = snapshot(dir);
-    expect(() => synth({ configDir: tempConfig(), outDir: dir })).toThrow(OutputError);
-    expect(() => synth({ configDir: tempConfig(), outDir: dir })).toThrow(/foreign entries: notes, photos\); allowed: an empty or missing folder/);
+    await expect(synth({ configDir: tempConfig(), outDir: dir })).rejects.toThrow(OutputError);
+    await expect(synth({ configDir: tempConfig(), outDir: dir })).rejects.toThrow(/foreign entries: notes, photos\); allowed: an empty or missing folder/);
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('writes a deterministic marker and never prunes or replaces a foreign folder inside a marked one', () => {
+  it('writes a deterministic marker and never prunes or replaces a foreign folder inside a marked one', async () => {
     const config = tempConfig();
     const out = tempDir();
-    synth({ configDir: config, outDir: out });
+    await synth({ configDir: config, outDir: out });
     // The same bytes from another run at another time (the committed dist/ carries it, and CI compares it).
     const again = tempDir();
-    synth({ configDir: config, outDir: again });
+    await synth({ configDir: config, outDir: again });
     expect(readFileSync(join(out, MARKER_FILE), 'utf8')).toBe(readFileSync(join(again, MARKER_FILE), 'utf8'));
     expect(readFileSync(join(out, MARKER_FILE), 'utf8')).not.toMatch(new RegExp(`${process.pid}|${new Date().getFullYear()}-`));
     // Someone's folder inside dist/: a full synth (which prunes removed clusters) leaves it alone.
     mkdirSync(join(out, 'notes'));
     writeFileSync(join(out, 'notes', 'todo.md'), '- x\n');
-    const result = synth({ configDir: config, outDir: out });
+    const result = await synth({ configDir: config, outDir: out });
     expect(result.prunedClusters).toEqual([]);
     expect(readFileSync(join(out, 'notes', 'todo.md'), 'utf8')).toBe('- x\n');
     // A foreign folder where a cluster goes is not replaced.
@@ -82,19 +82,19 @@ describe('synth deletes only what it wrote (issue 13 #6)', () => {
     writeFileSync(join(other, MARKER_FILE), readFileSync(join(out, MARKER_FILE)));
     mkdirSync(join(other, 'dev'));
     writeFileSync(join(other, 'dev', 'mine.txt'), 'keep\n');
-    expect(() => synth({ configDir: config, outDir: other })).toThrow(`${join(other, 'dev')}: got a folder not written by synth (no manifest.json naming cluster dev)`);
+    await expect(synth({ configDir: config, outDir: other })).rejects.toThrow(`${join(other, 'dev')}: got a folder not written by synth (no manifest.json naming cluster dev)`);
     expect(readFileSync(join(other, 'dev', 'mine.txt'), 'utf8')).toBe('keep\n');
     expect(readdirSync(other).sort()).toEqual([MARKER_FILE, 'dev']);
   });
 
-  it('adopts an output folder of an older synth (no marker, only its own cluster folders)', () => {
+  it('adopts an output folder of an older synth (no marker, only its own cluster folders)', async () => {
     // An output of the fixture config, as an older synth left it (the same folders, no marker).
     const fresh = tempDir();
-    synth({ configDir: FIXTURE_CONFIG, outDir: fresh });
+    await synth({ configDir: FIXTURE_CONFIG, outDir: fresh });
     const out = tempDir();
     cpSync(fresh, out, { recursive: true, filter: (src) => !src.endsWith(MARKER_FILE) });
     expect(existsSync(join(out, MARKER_FILE))).toBe(false);
-    synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    await synth({ configDir: FIXTURE_CONFIG, outDir: out });
     expect(existsSync(join(out, MARKER_FILE))).toBe(true);
     expect(snapshot(out)).toEqual(snapshot(fresh));
   });
@@ -122,24 +122,24 @@ describe('concurrent runs are serialised (issue 13 #7)', () => {
     for (const c of entries.slice(1)) expect(existsSync(join(out, c, 'manifest.json'))).toBe(true);
   });
 
-  it('takes over the lock of a dead process with a notice', () => {
+  it('takes over the lock of a dead process with a notice', async () => {
     const out = tempDir();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     const notices: string[] = [];
-    writeDist(out, [fakeCluster('a', 1)], { onNotice: (m) => notices.push(m) });
+    await writeDist(out, [fakeCluster('a', 1)], { onNotice: (m) => notices.push(m) });
     expect(notices).toEqual([`${join(out, LOCK_FILE)}: taking over the lock of pid ${dead.stdout} (since 2026-01-01T00:00:00.000Z), which is no longer running`]);
     expect(readdirSync(out).sort()).toEqual([MARKER_FILE, 'a']);
   });
 
-  it("waits for a live lock, then fails clearly, writes nothing and leaves the live run's staging alone", () => {
+  it("waits for a live lock, then fails clearly, writes nothing and leaves the live run's staging alone", async () => {
     const out = tempDir();
     const lock = JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' });
     writeFileSync(join(out, LOCK_FILE), lock);
     // The live run (this process, by its lock) is staging a cluster.
     mkdirSync(join(out, `.staging-c0001-${process.pid}-1`, 'apps'), { recursive: true });
     const start = Date.now();
-    expect(() => writeDist(out, [fakeCluster('a', 1)], { lockTimeoutMs: 300 })).toThrow(
+    await expect(writeDist(out, [fakeCluster('a', 1)], { lockTimeoutMs: 300 })).rejects.toThrow(
       `${join(out, LOCK_FILE)}: another synth (pid ${process.pid} on ${hostname()} since 2026-01-01T00:00:00.000Z) is writing this folder`,
     );
     expect(Date.now() - start).toBeGreaterThanOrEqual(300);
@@ -163,18 +163,18 @@ describe('a swap killed at any rename is completed by the next run (issue 13 #8)
   const NEW = [fakeCluster('a', 2), fakeCluster('b', 2), fakeCluster('c', 1), fakeCluster('d', 2)];
   const STEPS = 6;
 
-  it('counts the renames it journals', () => {
+  it('counts the renames it journals', async () => {
     const out = tempDir();
-    writeDist(out, OLD);
+    await writeDist(out, OLD);
     const steps: number[] = [];
-    writeDist(out, NEW, { pruneClusters: true, beforeRename: (s) => steps.push(s) });
+    await writeDist(out, NEW, { pruneClusters: true, beforeRename: (s) => steps.push(s) });
     expect(steps).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('SIGKILLed before each rename, leaves all-new output after the next run (never a mix)', async () => {
     const expected = tempDir();
-    writeDist(expected, OLD);
-    writeDist(expected, NEW, { pruneClusters: true });
+    await writeDist(expected, OLD);
+    await writeDist(expected, NEW, { pruneClusters: true });
     const allNew = snapshot(expected);
     const script = join(tempDir(), 'killed-run.ts');
     writeFileSync(
@@ -182,12 +182,12 @@ describe('a swap killed at any rename is completed by the next run (issue 13 #8)
       [
         `import { writeDist } from ${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'src', 'dist.ts')).href)};`,
         `const [out, step, clusters] = [process.argv[2], Number(process.argv[3]), JSON.parse(process.argv[4])];`,
-        `writeDist(out, clusters.map((c) => ({ ...c, files: new Map(c.files) })), { pruneClusters: true, beforeRename: (s) => { if (s === step) process.kill(process.pid, 'SIGKILL'); } });`,
+        `void writeDist(out, clusters.map((c) => ({ ...c, files: new Map(c.files) })), { pruneClusters: true, beforeRename: (s) => { if (s === step) process.kill(process.pid, 'SIGKILL'); } });`,
       ].join('\n'),
     );
     const payload = JSON.stringify(NEW.map((c) => ({ ...c, files: [...c.files] })));
     const outs = Array.from({ length: STEPS }, () => tempDir());
-    for (const out of outs) writeDist(out, OLD);
+    for (const out of outs) await writeDist(out, OLD);
     const allOld = snapshot(outs[0]);
     const signals = await Promise.all(
       outs.map(
@@ -219,12 +219,12 @@ describe('a swap killed at any rename is completed by the next run (issue 13 #8)
     expect(mixed).toBeGreaterThan(0);
   });
 
-  it('a failure before the journal (while staging) leaves the old output', () => {
+  it('a failure before the journal (while staging) leaves the old output', async () => {
     const out = tempDir();
-    writeDist(out, OLD);
+    await writeDist(out, OLD);
     const before = snapshot(out);
     const broken: RenderedCluster = { ...fakeCluster('b', 2), files: new Map([...fakeCluster('b', 2).files, ['bad\0name', 'x']]) };
-    expect(() => writeDist(out, [fakeCluster('a', 2), broken], { pruneClusters: true })).toThrow();
+    await expect(writeDist(out, [fakeCluster('a', 2), broken], { pruneClusters: true })).rejects.toThrow();
     expect(snapshot(out)).toEqual(before);
   });
 });

@@ -23,9 +23,9 @@ function appSet(fleet: Fleet = FLEET): Record<string, any> {
 }
 
 /** Synth errors as lines (ConfigError messages are one problem per line). */
-function synthErrors(configDir: string, clusters?: string[]): string[] {
+async function synthErrors(configDir: string, clusters?: string[]): Promise<string[]> {
   try {
-    synth({ configDir, outDir: tempDir(), clusters });
+    await synth({ configDir, outDir: tempDir(), clusters });
   } catch (err) {
     if (err instanceof Error && err.name === 'ConfigError') return err.message.split('\n');
     throw err;
@@ -138,11 +138,11 @@ describe('cluster Secret template', () => {
 });
 
 describe('synth in fleet mode', () => {
-  it('writes the ApplicationSet into dist/_fleet and the Secret template only for management-mode clusters', () => {
+  it('writes the ApplicationSet into dist/_fleet and the Secret template only for management-mode clusters', async () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), 'name: platform\n');
     const out = tempDir();
-    const result = synth({ configDir: dir, outDir: out });
+    const result = await synth({ configDir: dir, outDir: out });
     expect(result.fleet).toMatchObject({ name: FLEET_DIR, written: 1, removed: 0 });
     expect(existsSync(join(out, FLEET_DIR, APPSET_FILE))).toBe(true);
     const secret = JSON.parse(readFileSync(join(out, 'prod', CLUSTER_SECRET_FILE), 'utf8'));
@@ -151,90 +151,90 @@ describe('synth in fleet mode', () => {
     expect(result.prunedClusters).toEqual([]);
   });
 
-  it('keeps dist/_fleet on a partial synth and prunes it on a full synth once fleet.yaml is gone', () => {
+  it('keeps dist/_fleet on a partial synth and prunes it on a full synth once fleet.yaml is gone', async () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), '');
     const out = tempDir();
-    synth({ configDir: dir, outDir: out });
+    await synth({ configDir: dir, outDir: out });
     rmSync(join(dir, 'fleet.yaml'));
-    synth({ configDir: dir, outDir: out, clusters: ['dev'] });
+    await synth({ configDir: dir, outDir: out, clusters: ['dev'] });
     expect(existsSync(join(out, FLEET_DIR, APPSET_FILE))).toBe(true);
-    const full = synth({ configDir: dir, outDir: out });
+    const full = await synth({ configDir: dir, outDir: out });
     expect(existsSync(join(out, FLEET_DIR))).toBe(false);
     expect(full.fleet).toBeUndefined();
     expect(full.prunedClusters).toEqual([]); // _fleet is not reported as a removed cluster
     expect(existsSync(join(out, 'prod', CLUSTER_SECRET_FILE))).toBe(false);
   });
 
-  it('is off without fleet.yaml: no _fleet folder, no Secret template', () => {
+  it('is off without fleet.yaml: no _fleet folder, no Secret template', async () => {
     const out = tempDir();
     const dir = tempConfig();
     rmSync(join(dir, 'fleet.yaml'));
-    const result = synth({ configDir: dir, outDir: out });
+    const result = await synth({ configDir: dir, outDir: out });
     expect(result.fleet).toBeUndefined();
     expect(existsSync(join(out, FLEET_DIR))).toBe(false);
     expect(existsSync(join(out, 'prod', CLUSTER_SECRET_FILE))).toBe(false);
   });
 
-  it('fails unknown keys and a bad name in fleet.yaml, naming the file and writing nothing', () => {
+  it('fails unknown keys and a bad name in fleet.yaml, naming the file and writing nothing', async () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), 'name: Platform\nnamspace: argocd\n');
     // Paths in messages are relative to the working directory, like the cluster files'; compare from the file name on.
-    const errors = synthErrors(dir).map((l) => l.slice(l.indexOf('fleet.yaml')));
+    const errors = (await synthErrors(dir)).map((l) => l.slice(l.indexOf('fleet.yaml')));
     expect(errors).toEqual([
       'fleet.yaml: namspace: unknown key (did you mean "namespace"?); allowed: name, namespace',
       'fleet.yaml: name: got "Platform" (string); allowed: a lowercase DNS label of at most 42 characters',
     ]);
   });
 
-  it('fails malformed fleet.yaml with the line', () => {
+  it('fails malformed fleet.yaml with the line', async () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), 'name: [platform\n');
-    const errors = synthErrors(dir);
+    const errors = await synthErrors(dir);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/fleet\.yaml: \(file\): malformed YAML at line 2, column 1: /);
   });
 
-  it('reads fleet.yaml within the limits of every config file: hostile input is a file: key error, never a crash or hang', () => {
+  it('reads fleet.yaml within the limits of every config file: hostile input is a file: key error, never a crash or hang', async () => {
     const dir = tempConfig();
-    const errorsOf = (text: string) => {
+    const errorsOf = async (text: string) => {
       writeFileSync(join(dir, 'fleet.yaml'), text);
-      return synthErrors(dir).map((l) => l.slice(l.indexOf('fleet.yaml')));
+      return (await synthErrors(dir)).map((l) => l.slice(l.indexOf('fleet.yaml')));
     };
     // Each of these got past the old unbounded parse: a TypeError stack trace, a hang, silent acceptance.
-    expect(errorsOf('name: &a [*a]\n')).toEqual([expect.stringMatching(/^fleet\.yaml: name(\[0\])+: nested more than 64 levels \(also through aliases\); allowed: at most 64$/)]);
+    expect(await errorsOf('name: &a [*a]\n')).toEqual([expect.stringMatching(/^fleet\.yaml: name(\[0\])+: nested more than 64 levels \(also through aliases\); allowed: at most 64$/)]);
     const bomb = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i <= 9; i++) bomb.push(`l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(', ')}]`);
     const start = performance.now();
-    expect(errorsOf(`${bomb.join('\n')}\nname: *l9\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: l\d(\[\d+\])+: expands to more than 100000 values through aliases/)]);
+    expect(await errorsOf(`${bomb.join('\n')}\nname: *l9\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: l\d(\[\d+\])+: expands to more than 100000 values through aliases/)]);
     expect(performance.now() - start).toBeLessThan(2000);
-    expect(errorsOf(`name: ${'['.repeat(200_000)}\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: \(file\): malformed YAML.*; allowed: YAML within 64 levels and 100 aliases$/)]);
-    expect(errorsOf(`a: &a x\nb: [${Array.from({ length: 101 }, () => '*a').join(', ')}]\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: \(file\): malformed YAML.*alias/i)]);
-    expect(errorsOf('__proto__: {}\n')[0]).toBe(
+    expect(await errorsOf(`name: ${'['.repeat(200_000)}\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: \(file\): malformed YAML.*; allowed: YAML within 64 levels and 100 aliases$/)]);
+    expect(await errorsOf(`a: &a x\nb: [${Array.from({ length: 101 }, () => '*a').join(', ')}]\n`)).toEqual([expect.stringMatching(/^fleet\.yaml: \(file\): malformed YAML.*alias/i)]);
+    expect((await errorsOf('__proto__: {}\n'))[0]).toBe(
       'fleet.yaml: __proto__: the key "__proto__" is not allowed; allowed: any key but __proto__, constructor and prototype (they change JavaScript objects instead of holding data)',
     );
   });
 
-  it('fails a member whose argocd.namespace is not the management Argo CD namespace', () => {
+  it('fails a member whose argocd.namespace is not the management Argo CD namespace', async () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), 'namespace: gitops\n');
-    const errors = synthErrors(dir);
+    const errors = await synthErrors(dir);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
       /prod\.yaml: argocd\.namespace: got "argocd"; allowed: "gitops", the management Argo CD's namespace in .*fleet\.yaml \(the ApplicationSet creates every root there\)$/,
     );
   });
 
-  it('fails a full synth with no management-mode cluster, but not a partial one', () => {
+  it('fails a full synth with no management-mode cluster, but not a partial one', async () => {
     const dir = tempConfig();
     writeFileSync(join(dir, 'fleet.yaml'), '');
     editCluster(dir, 'prod', (d) => (d.argocd.mode = 'in-cluster'));
-    const errors = synthErrors(dir);
+    const errors = await synthErrors(dir);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
       /fleet\.yaml: \(file\): no cluster has argocd\.mode "management" \(got dev: "in-cluster", prod: "in-cluster"\); allowed: at least one member, or delete .*fleet\.yaml to turn fleet mode off$/,
     );
-    expect(synthErrors(dir, ['dev'])).toEqual([]);
+    expect(await synthErrors(dir, ['dev'])).toEqual([]);
   });
 
   it('reads defaults from an empty fleet.yaml', () => {

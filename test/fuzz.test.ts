@@ -85,11 +85,11 @@ function snapshot(dir: string): string {
 const LINE = /^\S*((clusters|facts)\/[a-z0-9-]+|fleet)\.yaml: \S[^\n]*: \S/;
 
 describe('fuzz: hostile config never crashes, hangs or writes', () => {
-  it('ends every generated variant in a rendered config or a file-and-key ConfigError, in bounded time', () => {
+  it('ends every generated variant in a rendered config or a file-and-key ConfigError, in bounded time', async () => {
     const rand = prng(20261129);
     const config = tempConfig();
     const out = tempDir('platform-fuzz-out-');
-    synth({ configDir: config, outDir: out });
+    await synth({ configDir: config, outDir: out });
     let before = snapshot(out);
     /** Variants: [file, label, file text, must it fail?]. */
     const variants: Array<[string, string, string, boolean]> = [];
@@ -136,7 +136,7 @@ describe('fuzz: hostile config never crashes, hangs or writes', () => {
       const start = performance.now();
       let error: unknown;
       try {
-        synth({ configDir: config, outDir: out });
+        await synth({ configDir: config, outDir: out });
       } catch (err) {
         error = err;
       }
@@ -155,10 +155,10 @@ describe('fuzz: hostile config never crashes, hangs or writes', () => {
     expect(slowest.ms, `slowest: ${slowest.label}`).toBeLessThan(3000);
   }, 30_000);
 
-  it('the real CLI exits 1 with file and key, and leaves the output folder untouched', () => {
+  it('the real CLI exits 1 with file and key, and leaves the output folder untouched', async () => {
     const config = tempConfig();
     const out = tempDir('platform-fuzz-cli-');
-    synth({ configDir: config, outDir: out }); // a rendered output to keep, before the config turns hostile
+    await synth({ configDir: config, outDir: out }); // a rendered output to keep, before the config turns hostile
     const before = snapshot(out);
     const file = join(config, 'clusters', 'dev.yaml');
     const text = readFileSync(file, 'utf8')

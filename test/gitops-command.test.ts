@@ -16,7 +16,7 @@ const ROOT_PROJECT = 'alpha/apps/appproject_argocd_alpha-root.yaml';
 const ROOT_APP = 'alpha/bootstrap/application_argocd_alpha-root.yaml';
 
 /** A cluster of our own with its own Argo CD, its facts, and its synthesized output in a temp folder. */
-function fixture(mode = 'in-cluster'): { config: string; out: string } {
+async function fixture(mode = 'in-cluster'): Promise<{ config: string; out: string }> {
   const config = tempConfig();
   const role = 'arn:aws:iam::333333333333:role/argocd-manager';
   writeCluster(config, 'alpha', `name: alpha
@@ -32,7 +32,7 @@ addons: { efs-controller: { enabled: false } }
 `);
   writeFileSync(join(config, 'facts', 'alpha.yaml'), `clusterEndpoint: ${ENDPOINT}\nclusterSecurityGroupId: sg-0a1b2c3d4e5f60099\n`);
   const out = tempDir('gitops-dist-');
-  synth({ configDir: config, outDir: out, clusters: ['alpha'] });
+  await synth({ configDir: config, outDir: out, clusters: ['alpha'] });
   return { config, out };
 }
 
@@ -49,8 +49,8 @@ function cli(args: string[], env: Record<string, string>): { status: number | nu
 
 describe('npm run bootstrap -- gitops (argocd.mode: in-cluster)', () => {
   let f: { config: string; out: string };
-  beforeAll(() => {
-    f = fixture();
+  beforeAll(async () => {
+    f = await fixture();
   });
 
   it('checks the context, installs Argo CD with the Application\'s exact values, waits, then applies the root; twice the same', () => {
@@ -119,8 +119,8 @@ describe('npm run bootstrap -- gitops (argocd.mode: in-cluster)', () => {
     expect(calls(log)[0].argv).toContain('prod-admin');
   });
 
-  it('refuses committed files that differ from what the config renders', () => {
-    const stale = fixture();
+  it('refuses committed files that differ from what the config renders', async () => {
+    const stale = await fixture();
     const file = join(stale.out, APP);
     writeFileSync(file, readFileSync(file, 'utf8').replace('replicas: 1', 'replicas: 4'));
     expect(() => gitopsPlan(exampleCluster('alpha', stale.config), { outDir: stale.out })).toThrow(/application_argocd_alpha-argo-cd\.yaml is stale .*run `npm run synth`, review and commit it first/);
@@ -130,8 +130,8 @@ describe('npm run bootstrap -- gitops (argocd.mode: in-cluster)', () => {
 });
 
 describe('npm run bootstrap -- gitops (argocd.mode: management)', () => {
-  it('installs nothing and says what applies instead', () => {
-    const f = fixture('management');
+  it('installs nothing and says what applies instead', async () => {
+    const f = await fixture('management');
     const log = join(tempDir(), 'calls.jsonl');
     const lines: string[] = [];
     const plan = gitopsPlan(exampleCluster('alpha', f.config), { outDir: f.out });

@@ -46,17 +46,17 @@ function threeClusters(): string {
 const replicasOf = (out: string, cluster: string) => readFileSync(join(out, cluster, 'apps', `application_argocd_${cluster}-reloader.yaml`), 'utf8');
 
 describe('partial synth', () => {
-  it('leaves the other clusters byte-identical with their mtimes, and changes the selected one', () => {
+  it('leaves the other clusters byte-identical with their mtimes, and changes the selected one', async () => {
     const config = threeClusters();
     const out = tempDir();
-    synth({ configDir: config, outDir: out });
+    await synth({ configDir: config, outDir: out });
     age(out);
     const before = { dev: state(join(out, 'dev')), prod: state(join(out, 'prod')), stage: state(join(out, 'stage')) };
     const devReloader = replicasOf(out, 'dev');
 
     // dev's config changes, but only prod is rendered: dev keeps its old output, untouched.
     editCluster(config, 'dev', (d) => (d.addons.reloader.replicas = 2));
-    const onlyProd = synth({ configDir: config, outDir: out, clusters: ['prod'] });
+    const onlyProd = await synth({ configDir: config, outDir: out, clusters: ['prod'] });
     expect(onlyProd.clusters.map((c) => c.name)).toEqual(['prod']);
     expect(onlyProd.prunedClusters).toEqual([]);
     expect(state(join(out, 'dev'))).toEqual(before.dev);
@@ -66,7 +66,7 @@ describe('partial synth', () => {
     expect(state(join(out, 'prod'))).toEqual(before.prod);
 
     // Now dev is rendered: its changed file differs, prod and stage stay exactly as they were.
-    const onlyDev = synth({ configDir: config, outDir: out, clusters: ['dev'] });
+    const onlyDev = await synth({ configDir: config, outDir: out, clusters: ['dev'] });
     expect(onlyDev.clusters[0].write.written).toBeGreaterThan(0);
     expect(replicasOf(out, 'dev')).not.toBe(devReloader);
     expect(state(join(out, 'prod'))).toEqual(before.prod);
@@ -76,10 +76,10 @@ describe('partial synth', () => {
     expect(changed).toContain('apps/application_argocd_dev-reloader.yaml');
   });
 
-  it('renders several selected clusters from the command line and leaves the rest untouched', () => {
+  it('renders several selected clusters from the command line and leaves the rest untouched', async () => {
     const config = threeClusters();
     const out = tempDir();
-    synth({ configDir: config, outDir: out });
+    await synth({ configDir: config, outDir: out });
     age(out);
     const prodBefore = state(join(out, 'prod'));
     editCluster(config, 'dev', (d) => (d.addons.reloader.replicas = 2));
@@ -105,12 +105,12 @@ describe('partial synth', () => {
     expect(state(join(out, 'prod'))).toEqual(prodBefore);
   });
 
-  it('fails an unknown --cluster name without touching anything', () => {
+  it('fails an unknown --cluster name without touching anything', async () => {
     const config = threeClusters();
     const out = tempDir();
-    synth({ configDir: config, outDir: out });
+    await synth({ configDir: config, outDir: out });
     const before = state(out);
-    expect(() => synth({ configDir: config, outDir: out, clusters: ['prdo'] })).toThrow(/--cluster: no cluster "prdo" \(did you mean "prod"\?\); allowed: dev, prod, stage/);
+    await expect(synth({ configDir: config, outDir: out, clusters: ['prdo'] })).rejects.toThrow(/--cluster: no cluster "prdo" \(did you mean "prod"\?\); allowed: dev, prod, stage/);
     expect(state(out)).toEqual(before);
   });
 });

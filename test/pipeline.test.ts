@@ -209,9 +209,9 @@ describe('dist/', () => {
     expect(Object.keys(snapshotDir(a)).length).toBeGreaterThan(8);
   });
 
-  it('names files by kind, namespace and name, without hashes', () => {
+  it('names files by kind, namespace and name, without hashes', async () => {
     const out = tempDir();
-    synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    await synth({ configDir: FIXTURE_CONFIG, outDir: out });
     for (const file of listFiles(out)) {
       if (!file.endsWith('.yaml')) continue;
       const doc = parse({ name: '', files: new Map([[file, readFileSync(join(out, file), 'utf8')]]), applications: 0, objects: 0 }, file);
@@ -223,27 +223,27 @@ describe('dist/', () => {
     }
   });
 
-  it('leaves dist/ exactly as it was when the config is broken', () => {
+  it('leaves dist/ exactly as it was when the config is broken', async () => {
     const dir = tempConfig();
     const out = tempDir();
-    synth({ configDir: dir, outDir: out });
+    await synth({ configDir: dir, outDir: out });
     const before = snapshotDir(out);
     editCluster(dir, 'dev', (d) => (d.addons.reloader.enabled = false));
     writeCluster(dir, 'prod', 'name: prod\nnetwork: [broken\n');
-    expect(() => synth({ configDir: dir, outDir: out })).toThrow(/clusters\/prod\.yaml: \(file\): malformed YAML/);
+    await expect(synth({ configDir: dir, outDir: out })).rejects.toThrow(/clusters\/prod\.yaml: \(file\): malformed YAML/);
     expect(snapshotDir(out)).toEqual(before);
   });
 
-  it('leaves dist/ exactly as it was when writing fails half-way', () => {
+  it('leaves dist/ exactly as it was when writing fails half-way', async () => {
     const out = tempDir();
-    synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    await synth({ configDir: FIXTURE_CONFIG, outDir: out });
     const before = snapshotDir(out);
     // dev really changes (so it is staged before prod fails), prod cannot be written.
     const dir = tempConfig();
     editCluster(dir, 'dev', (d) => (d.addons.reloader.replicas = 2));
     const changed = render('dev', dir);
     const broken = { ...render('prod'), files: new Map([['apps/ok.yaml', 'a: 1\n'], ['apps/bad\0name.yaml', 'b: 2\n']]) };
-    expect(() => writeDist(out, [changed, broken])).toThrow();
+    await expect(writeDist(out, [changed, broken])).rejects.toThrow();
     expect(snapshotDir(out)).toEqual(before);
     expect(listFiles(out).some((f) => f.startsWith('.staging'))).toBe(false);
   });
@@ -276,20 +276,20 @@ describe('dist/', () => {
     expect(existsSync(join(cache, bundle))).toBe(true);
   });
 
-  it('removes staging leftovers of a run that was killed half-way', () => {
+  it('removes staging leftovers of a run that was killed half-way', async () => {
     const out = tempDir();
     mkdirSync(join(out, '.staging-dev-1-2-old', 'apps'), { recursive: true });
-    synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    await synth({ configDir: FIXTURE_CONFIG, outDir: out });
     expect(readdirSync(out).filter((e) => e.startsWith('.'))).toEqual(['.eks-platform']);
   });
 
-  it('removes the files of a disabled add-on and reports them', () => {
+  it('removes the files of a disabled add-on and reports them', async () => {
     const dir = tempConfig();
     const out = tempDir();
-    synth({ configDir: dir, outDir: out });
+    await synth({ configDir: dir, outDir: out });
     expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(true);
     editCluster(dir, 'dev', (d) => (d.addons.reloader = { enabled: false }));
-    const result = synth({ configDir: dir, outDir: out });
+    const result = await synth({ configDir: dir, outDir: out });
     expect(existsSync(join(out, 'dev/apps/application_argocd_dev-reloader.yaml'))).toBe(false);
     const dev = result.clusters.find((c) => c.name === 'dev')!;
     expect(dev.write.removed).toBe(1);
@@ -297,25 +297,25 @@ describe('dist/', () => {
     expect(dev.write.written).toBe(3);
   });
 
-  it('removes the folder of a cluster deleted from config, but only on a full synth', () => {
+  it('removes the folder of a cluster deleted from config, but only on a full synth', async () => {
     const dir = tempConfig();
     const out = tempDir();
-    synth({ configDir: dir, outDir: out });
+    await synth({ configDir: dir, outDir: out });
     // prod is the only fleet member: without it, fleet mode (config/fleet.yaml) has to go too.
     rmSync(join(dir, 'clusters', 'prod.yaml'));
     rmSync(join(dir, 'fleet.yaml'));
-    synth({ configDir: dir, outDir: out, clusters: ['dev'] });
+    await synth({ configDir: dir, outDir: out, clusters: ['dev'] });
     expect(existsSync(join(out, 'prod'))).toBe(true);
-    const result = synth({ configDir: dir, outDir: out });
+    const result = await synth({ configDir: dir, outDir: out });
     expect(existsSync(join(out, 'prod'))).toBe(false);
     expect(result.prunedClusters.map((p) => p.name)).toEqual(['prod']);
     expect(existsSync(join(out, '_fleet'))).toBe(false);
   });
 
-  it('reports unchanged files on a re-run', () => {
+  it('reports unchanged files on a re-run', async () => {
     const out = tempDir();
-    synth({ configDir: FIXTURE_CONFIG, outDir: out });
-    const again = synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    await synth({ configDir: FIXTURE_CONFIG, outDir: out });
+    const again = await synth({ configDir: FIXTURE_CONFIG, outDir: out });
     for (const c of again.clusters) expect(c.write).toMatchObject({ written: 0, removed: 0, unchanged: listFiles(join(out, c.name)).length });
   });
 

@@ -120,7 +120,7 @@ describe('upstream pin', () => {
     const config = tempConfig();
     editCluster(config, 'dev', (d) => (d.addons['metrics-server'] = { ...d.addons['metrics-server'], version: NEW, values: { newInThisVersion: true, logLevl: 3 } }));
     const out = join(tempDir('dist-'), 'dist');
-    synth({ configDir: config, outDir: out, clusters: ['dev'] });
+    await synth({ configDir: config, outDir: out, clusters: ['dev'] });
     const project = tempDir('project-');
     const run = async () =>
       (await validateTree({ root: join(out, 'dev'), configDir: config, source: projectSource(project, new LocalSource(UPSTREAM)), relativeTo: join(config, '..') })).problems

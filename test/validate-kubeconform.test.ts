@@ -43,10 +43,10 @@ describe('kubeconform layout', () => {
 });
 
 describe.skipIf(MISSING)(`validate command and kubeconform engine${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'validate-cli-'));
     dist = join(work, 'dist');
-    synth({ configDir: CONFIG, outDir: dist });
+    await synth({ configDir: CONFIG, outDir: dist });
   }, 60_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   afterEach(() => {
@@ -62,7 +62,7 @@ describe.skipIf(MISSING)(`validate command and kubeconform engine${MISSING ? ` (
 
   it('prints one line per problem and exits 1', async () => {
     const bad = join(work, 'bad');
-    synth({ configDir: CONFIG, outDir: bad });
+    await synth({ configDir: CONFIG, outDir: bad });
     writeFileSync(join(bad, 'dev', 'addons', 'echo-server', 'configmap_echo-server_x.yaml'), toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'echo-server' }, dataa: {} }, 'a test'));
     const { code, out } = await cli([bad, '--upstream', UPSTREAM]);
     expect(code).toBe(1);
@@ -82,7 +82,7 @@ describe.skipIf(MISSING)(`validate command and kubeconform engine${MISSING ? ` (
     const source = new LocalSource(UPSTREAM);
     const registry = new SchemaRegistry(source);
     const planted = join(work, 'planted');
-    synth({ configDir: CONFIG, outDir: planted });
+    await synth({ configDir: CONFIG, outDir: planted });
     writeFileSync(join(planted, 'dev', 'apps', 'configmap_argocd_y.yaml'), toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y', namespace: 'argocd', labelz: {} } }, 'a test'));
     writeFileSync(join(planted, 'dev', 'apps', 'nodepool_y.yaml'), toYaml({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'y' }, spec: { weight: 'heavy', template: { spec: { nodeClassRef: { group: 'g', kind: 'k', name: 'n' }, requirements: [] } } } }, 'a test'));
     const result = await validateTree({ root: planted, configDir: CONFIG, source, registry });

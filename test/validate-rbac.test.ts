@@ -47,7 +47,7 @@ describe('openRbac finds bindings that open the cluster, at any depth', () => {
 describe.skipIf(MISSING)(`validate rejects open RBAC in synced output${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
   let work: string;
   let registry: SchemaRegistry;
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'validate-rbac-'));
     registry = new SchemaRegistry(new LocalSource(UPSTREAM));
   });
@@ -56,7 +56,7 @@ describe.skipIf(MISSING)(`validate rejects open RBAC in synced output${MISSING ?
   /** Synths `config` into a fresh folder and validates its dev cluster; `change` edits the output first. */
   async function synthAndValidate(config: string, change?: (dist: string) => void): Promise<string[]> {
     const out = mkdtempSync(join(work, 'dist-'));
-    synth({ configDir: config, outDir: out, clusters: ['dev'] });
+    await synth({ configDir: config, outDir: out, clusters: ['dev'] });
     change?.(out);
     const result = await validateTree({ root: join(out, 'dev'), configDir: config, source: new LocalSource(UPSTREAM), registry, relativeTo: out });
     return result.problems.map(formatProblem);

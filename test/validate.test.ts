@@ -89,10 +89,10 @@ function nodePool(): Record<string, any> {
 const at = (problems: ValidationProblem[], file: string, path: string) => problems.filter((p) => p.file === file && p.path === path);
 
 describe.skipIf(MISSING)(`validate rendered output${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'validate-'));
     rendered = join(work, 'rendered');
-    synth({ configDir: CONFIG, outDir: rendered });
+    await synth({ configDir: CONFIG, outDir: rendered });
     registry = new SchemaRegistry(new LocalSource(UPSTREAM));
   }, 60_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));

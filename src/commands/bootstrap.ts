@@ -107,7 +107,7 @@ export const bootstrapCommand: CommandModule<GlobalArgs, BootstrapArgs> = {
 async function render(configDir: string, outDir: string, clusters: readonly string[]): Promise<number> {
   const { synth } = await import('../synth.ts');
   const { templateProblems } = await import('../../bootstrap/checks.ts');
-  const result = synth({ configDir, outDir, clusters, keepFiles: true });
+  const result = await synth({ configDir, outDir, clusters, keepFiles: true });
   let failed = 0;
   for (const c of result.clusters) {
     const text = c.files?.get(TEMPLATE_FILE);

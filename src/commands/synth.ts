@@ -23,7 +23,7 @@ export const synthCommand: CommandModule<GlobalArgs, SynthArgs> = {
     const log = args.quiet ? () => {} : console.log;
     const start = performance.now();
     const outDir = resolve(args.out);
-    const result = synth({
+    const result = await synth({
       configDir: resolve(PROJECT_ROOT, args.config),
       outDir,
       clusters: args.cluster,
