@@ -28,10 +28,10 @@ function read(text: string, size = text.length || 1): Tree {
 }
 
 describe('the render stream', () => {
-  it('carries exactly the files synth writes, the fleet folder included', () => {
+  it('carries exactly the files synth writes, the fleet folder included', async () => {
     const config = tempConfig();
     const out = tempDir('diff-stream-synth-');
-    synth({ configDir: config, outDir: out });
+    await synth({ configDir: config, outDir: out });
     let text = '';
     renderToStream(config, (chunk) => (text += chunk));
     expect(text.startsWith(`${RENDER_STREAM_HEADER}\n`)).toBe(true);
