@@ -1,11 +1,14 @@
 /**
  * The diff's fast paths give what the slow ones gave: `sameCanonical` decides as `canonical(a) === canonical(b)`,
- * and `dumpSorted` writes what js-yaml's dump with sortKeys writes, on rendered objects and edge cases.
+ * `dumpSorted` writes what js-yaml's dump with sortKeys writes, and `loadYaml` reads what js-yaml's load reads (or
+ * throws what it throws), on rendered objects and edge cases.
  */
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { canonical, dumpSorted, sameCanonical } from '../src/diff/engine.ts';
 import { redactPair } from '../src/diff/redact.ts';
+import { loadYaml, readSubset } from '../src/diff/yaml-load.ts';
+import { dumpYaml } from '../src/yaml-emit.ts';
 import { renderFixture } from './helpers.ts';
 
 const jsYamlSorted = (v: unknown) => dump(v, { lineWidth: -1, noRefs: true, sortKeys: true });
@@ -77,5 +80,116 @@ describe('dumpSorted', () => {
         expect(dumpSorted(doc), JSON.stringify(doc) ?? String(doc)).toBe(jsYamlSorted(doc));
       }
     }
+  });
+});
+
+/** What a call gives: its value, or the message it throws. */
+function outcome(f: () => unknown): { value?: unknown; error?: string } {
+  try {
+    return { value: f() };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+const EDGE_STRINGS = [
+  ...['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'False', 'TRUE', 'null', 'Null', 'NULL', '~', '', '0x1F', '0o17', '0b101', '1e3', '.inf', '-.Inf', '.nan', '+1', '-1', '1_000', '0.5', '.5', '5.', '190:20:30', '2026-11-29', '=', '<<'],
+  ...[' lead', 'trail ', ' ', 'a: b', 'a:b', 'key:', ':', 'a #b', 'a#b', '#x', '- x', '-x', '-', '--', '---', '...', '? x', '@x', '`x', '!x', '&x', '*x', '%x', '|x', '>x', "'x", '"x', "x'y", 'x"y', '[x]', '{x}', 'a,b', '(a)', '$x', '^x', '~x', 'a\\b'],
+  ...['a\nb', 'a\nb\n', 'a\nb\n\n', '\n', 'x\n', '\nx', '  indented\nx', '\n  indented', 'a\n\nb', 'a \nb', 'a\n b', 'a\r\nb', 'a\tb', '# not a comment\n  - nor a list\nkey: no\n'],
+  ...['héllo wörld', '日本語', 'emoji 🎉', 'nbsp\u00a0x', '\u00a0lead', 'ls\u2028x', 'nul\u0000x', '0', '007', '8080', '1.0', '0.0.0.0/0', '12:30', '100m', 'argocd.argoproj.io/sync-wave', 'arn:aws:iam::123456789012:role/x', 'https://a.b/c?d=e'],
+];
+const EDGE_VALUES: unknown[] = [...EDGE_STRINGS, 0, -0, 1, -5, 2 ** 53 + 2, 1.5, 1e21, 1e-7, NaN, Infinity, -Infinity, true, false, null, {}, [], [[]], [{}]];
+
+/** Documents holding `v` at every position a reader can meet it: value, key, sequence item, compact and nested forms. */
+function documents(v: unknown): unknown[] {
+  const key = typeof v === 'string' ? v : String(v);
+  return [{ k: v }, { a: { b: [v, { c: v, d: [v] }] } }, [v, [v, v]], [{ x: v, y: v }], { [key]: v, z: { [key]: [v] } }];
+}
+
+describe('loadYaml', () => {
+  it('reads every YAML file of a render, itself (not through js-yaml), to the objects js-yaml reads', () => {
+    let files = 0;
+    for (const name of ['dev', 'prod']) {
+      for (const [path, text] of renderFixture(name).files) {
+        if (!/\.ya?ml$/.test(path)) continue;
+        const read = readSubset(text);
+        // The Applications (what a code change makes the diff load on both sides) must take the fast path.
+        if (path.startsWith('apps/') || path.startsWith('bootstrap/')) expect(read, path).toBeDefined();
+        if (read) expect(read[0], path).toStrictEqual(load(text));
+        expect(loadYaml(text), path).toStrictEqual(load(text));
+        files++;
+      }
+    }
+    expect(files).toBeGreaterThan(50);
+  });
+
+  it('gives what js-yaml gives for edge-case scalars and keys at every position, as js-yaml and synth write them', () => {
+    let fast = 0;
+    for (const v of EDGE_VALUES) {
+      for (const doc of documents(v)) {
+        for (const text of [dump(doc, { lineWidth: -1, noRefs: true }), dumpYaml(doc), jsYamlSorted(doc)]) {
+          expect(loadYaml(text), text).toStrictEqual(load(text));
+          if (readSubset(text)) fast++;
+        }
+      }
+    }
+    expect(fast).toBeGreaterThan(200);
+  });
+
+  it('gives what js-yaml gives (value or error) for YAML forms outside the subset', () => {
+    const texts = [
+      'a: 1\na: 2\n', // duplicate key
+      "a: 1\n'a': 2\n",
+      'a: 1\n1: x\n1.0: y\n',
+      '__proto__: {x: 1}\n',
+      '__proto__:\n  x: 1\n',
+      'a:\n- 1\n- 2\nb: 3\n', // sequence at the key's indentation
+      'a: x\n  continued\n', // multi-line plain scalar
+      'a: x # comment\n',
+      'a: x \n',
+      'a:\tx\n',
+      'a: x\r\nb: y\r\n',
+      '--- \na: 1\n',
+      'a: 1\n...\n',
+      '%YAML 1.2\n---\na: 1\n',
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      'a: [1, 2]\nb: {c: d}\n',
+      "a: 'multi\n  line'\n",
+      'a: "esc\\tape"\n',
+      'a: >\n  folded\n  text\n',
+      'a: |+\n  keep\n\n',
+      'a: |2\n    indented\n',
+      'a: |\n\n  leading blank\n',
+      'a: |\n  x\n   \n  y\n',
+      'a: |\n  # not a comment\n  x\n# a comment\nb: 1\n',
+      'a: |-\n  strip\n\n\nb: |\n  clip\n\n',
+      'a: |\nb: 1\n',
+      '- - x\n  - y\n- -\n',
+      '-   a: 1\n    b: 2\n-  c\n',
+      '- a: 1\n   b: 2\n',
+      'a:\n  b: 1\n c: 2\n',
+      'a:\n    b: 1\n  c: 2\n',
+      'key:value\n',
+      'a: b: c\n',
+      '? a\n: b\n',
+      'a: 1\n  # deeper comment\nb: 2\n',
+      '# only a comment\n',
+      '',
+      'scalar\n',
+      '  a: 1\n',
+      'a: \u00a0x\n',
+      '\u00a0a: 1\n',
+      'true: 1\nnull: 2\n~: 3\n',
+      `${Array.from({ length: 60 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n')} deep\n`,
+      'a: -\n',
+      'a: b::\n',
+      'a: x:\n',
+      'a: x::y\nb: x :y\nc: x  y\nd: x #y\ne: x#y\nf: [x]y\n',
+      '- a::b\n- .w[]?.c\n- x: y: z\n',
+      'a: "x"\nb: \'y\'\nc: \'\'\nd: ""\n',
+      "'quoted key': 1\n\"dq key\": 2\n'it''s': 3\n",
+    ];
+    for (const text of texts) expect(outcome(() => loadYaml(text)), JSON.stringify(text)).toStrictEqual(outcome(() => load(text)));
   });
 });

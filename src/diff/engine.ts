@@ -5,7 +5,7 @@
  * last controller while custom resources of it remain, and immutable-field changes.
  * Everything it returns is already redacted. Pure: no I/O.
  */
-import { dump, load } from 'js-yaml';
+import { dump } from 'js-yaml';
 import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
 import { SYNC_WAVE } from '../../config/labels.ts';
 import { diffTemplates, isReplacement, type CfnResourceChange, type CfnTemplateDiff } from './cfn.ts';
@@ -14,6 +14,7 @@ import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
 import { FLEET_DIR } from '../../config/labels.ts';
 import { unifiedDiff } from './unified.ts';
+import { loadYaml } from './yaml-load.ts';
 import { dumpYaml } from '../yaml-emit.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
@@ -354,7 +355,7 @@ type Indexed = NonNullable<Parameters<typeof indexFiles>[1]>;
 type IndexedObject = Indexed extends ReadonlyMap<string, infer V> ? V : never;
 
 function cachedLoad(cache: YamlCache, content: string): unknown {
-  if (!cache.has(content)) cache.set(content, load(content));
+  if (!cache.has(content)) cache.set(content, loadYaml(content));
   return cache.get(content);
 }
 
