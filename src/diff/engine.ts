@@ -300,12 +300,17 @@ function leaves(v: unknown, prefix = '', out = new Map<string, unknown>()): Map<
 
 const IMAGE_PART = /^(tag|repository|registry|digest)$/;
 
-/** Image references in Helm values: `image` strings, and `tag`/`repository`/`registry`/`digest` keys (under an image block or anywhere for `tag`). */
-function valuesImages(values: unknown): Map<string, string> {
+/**
+ * Image references in Helm values (their leaves, see `leaves`): `image` strings, and `tag`/`repository`/`registry`/
+ * `digest` keys (under an image block or anywhere for `tag`).
+ */
+function valuesImages(values: ReadonlyMap<string, unknown>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [path, v] of leaves(values)) {
+  for (const [path, v] of values) {
     if (v === undefined || v === null || typeof v === 'object') continue;
-    const parts = path.replace(/\[\d+\]/g, '').split('.');
+    const plain = path.includes('[') ? path.replace(/\[\d+\]/g, '') : path;
+    if (!/image|tag/i.test(plain)) continue; // neither test below can match
+    const parts = plain.split('.');
     const key = parts[parts.length - 1];
     const underImage = parts.slice(0, -1).some((p) => /image/i.test(p));
     if (/^image$/i.test(key) || key === 'tag' || (IMAGE_PART.test(key) && underImage)) out.set(`values ${path}`, String(v));
@@ -747,9 +752,9 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
         if (ka.spec?.project !== kb.spec?.project) g.projects.push({ what: 'project', from: String(ka.spec?.project), to: String(kb.spec?.project) });
         const moved = destinationChange(ka, kb);
         if (moved) g.destinations.push(moved);
-        compareMaps(valuesImages(valuesOf(ra)), valuesImages(valuesOf(rb)), g.images);
         const la = leaves(valuesOf(ra));
         const lb = leaves(valuesOf(rb));
+        compareMaps(valuesImages(la), valuesImages(lb), g.images);
         for (const k of [...new Set([...la.keys(), ...lb.keys()])].sort()) {
           if (!sameCanonical(la.get(k), lb.get(k))) {
             g.values.push({ what: k || '(root)', ...(la.has(k) ? { from: short(la.get(k)) } : {}), ...(lb.has(k) ? { to: short(lb.get(k)) } : {}) });
