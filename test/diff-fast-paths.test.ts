@@ -5,7 +5,8 @@
  */
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { canonical, dumpSorted, sameCanonical } from '../src/diff/engine.ts';
+import { canonical, compareTrees, dumpSorted, REFERENCE_CODEC, sameCanonical } from '../src/diff/engine.ts';
+import { formatMarkdown, formatText } from '../src/diff/format.ts';
 import { redactPair } from '../src/diff/redact.ts';
 import { loadYaml, readSubset } from '../src/diff/yaml-load.ts';
 import { dumpYaml } from '../src/yaml-emit.ts';
@@ -191,5 +192,43 @@ describe('loadYaml', () => {
       "'quoted key': 1\n\"dq key\": 2\n'it''s': 3\n",
     ];
     for (const text of texts) expect(outcome(() => loadYaml(text)), JSON.stringify(text)).toStrictEqual(outcome(() => load(text)));
+  });
+});
+
+describe('the fast paths in the engine', () => {
+  /**
+   * A code change as the bench makes it (every Application's retry limit), plus a values change, a moved destination,
+   * an immutable selector change, a Secret's data, a removed and an added file, on rendered clusters.
+   */
+  function codeChange(): { base: Map<string, ReadonlyMap<string, string>>; head: Map<string, ReadonlyMap<string, string>> } {
+    const base = new Map<string, ReadonlyMap<string, string>>();
+    const head = new Map<string, ReadonlyMap<string, string>>();
+    for (const name of ['dev', 'prod']) {
+      const files = renderFixture(name).files;
+      base.set(name, files);
+      const edited = new Map<string, string>();
+      const removed = [...files.keys()].sort().find((p) => p.startsWith('addons/') && p.endsWith('.yaml'));
+      for (const [path, text] of files) {
+        let t = text.replace(/^( +)limit: (\d+)$/m, (_, indent: string, n: string) => `${indent}limit: ${Number(n) + 1}`);
+        if (path.startsWith('apps/')) t = t.replace(/replicaCount: \d+/, 'replicaCount: 7').replace(/^( {4}namespace: )(.+)$/m, '$1$2-moved');
+        if (path.includes('deployment_')) t = t.replace(/(matchLabels:\n\s+\S+: )(\S+)/, '$1$2-v2');
+        if (path !== removed) edited.set(path, t);
+      }
+      edited.set('addons/extra/secret_x.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  password: hunter2\n');
+      head.set(name, edited);
+    }
+    return { base, head };
+  }
+
+  it('give the same report, text and Markdown as js-yaml and canonical strings on a code change', () => {
+    const { base, head } = codeChange();
+    const fast = compareTrees(base, head);
+    const reference = compareTrees(base, head, REFERENCE_CODEC);
+    expect(fast.clusters.reduce((n, c) => n + c.applications.changed.length, 0)).toBeGreaterThan(15);
+    expect(fast.warnings.map((w) => w.kind)).toEqual(expect.arrayContaining(['prune', 'replacement', 'destination-changed']));
+    expect(fast).toStrictEqual(reference);
+    const fmt = { baseLabel: 'main', headLabel: 'working tree', notes: [] };
+    expect(formatText(fast, fmt)).toBe(formatText(reference, fmt));
+    expect(formatMarkdown(fast, fmt)).toBe(formatMarkdown(reference, fmt));
   });
 });
