@@ -232,3 +232,28 @@ describe('the fast paths in the engine', () => {
     expect(formatMarkdown(fast, fmt)).toBe(formatMarkdown(reference, fmt));
   });
 });
+
+describe('loadYaml on damaged rendered files', () => {
+  it('gives what js-yaml gives (value or error) for rendered Applications with random edits', () => {
+    const texts = [...renderFixture('prod').files].filter(([p]) => p.startsWith('apps/')).map(([, t]) => t);
+    const pieces = [' ', '  ', '-', '- ', ':', ': ', '#', ' #', '\n', "'", '"', '|', '|-', '>', '[', ']', '{', '}', '?', '&a ', '*a', '!', '\t', '\r', '---', '...', '%', '\\', 'x', '1', '.', '~', 'null', '0x1', '\n  ', '\n- ', '\n    ', '__proto__', ',', '\u00a0', 'é', '\n\n'];
+    let seed = 16;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let fast = 0;
+    for (let i = 0; i < 1500; i++) {
+      let t = texts[random(texts.length)];
+      for (let k = 1 + random(3); k > 0; k--) {
+        const at = random(t.length);
+        const op = random(3);
+        const piece = pieces[random(pieces.length)];
+        t = op === 0 ? t.slice(0, at) + piece + t.slice(at) : op === 1 ? t.slice(0, at) + t.slice(at + 1 + random(3)) : t.slice(0, at) + piece + t.slice(at + 1);
+      }
+      if (readSubset(t)) fast++;
+      expect(outcome(() => loadYaml(t)), JSON.stringify(t)).toStrictEqual(outcome(() => load(t)));
+    }
+    expect(fast).toBeGreaterThan(250);
+  });
+});
