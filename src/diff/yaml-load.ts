@@ -13,9 +13,11 @@
  * Anything else (tabs, CR, control characters, document markers, anchors, aliases, tags, flow collections, folded or
  * multi-line scalars, duplicate keys, deeper nesting than 50, a root that is not a collection) is given to js-yaml's
  * `load` for the whole text, so the result (or the error thrown) is the same in every case; test/diff-fast-paths.test.ts
- * compares both on rendered clusters, edge cases and generated documents.
+ * compares both on rendered clusters, edge cases and generated documents. And what the reader reads is used only when
+ * synth's emitter writes it back to the same text (see verifiedRead): js-yaml stays the judge of what a text means.
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { dumpYaml } from '../yaml-emit.ts';
 
 /** Thrown inside the reader when the text needs js-yaml; caught by {@link loadYaml}. */
 class Unsupported extends Error {}
@@ -55,8 +57,22 @@ const trimSpaces = (s: string): string => {
  * @throws what js-yaml's `load` throws (YAMLException) for text that is not one valid YAML document
  */
 export function loadYaml(text: string): unknown {
-  const read = readSubset(text);
+  const read = verifiedRead(text);
   return read ? read[0] : load(text);
+}
+
+/** Full-line comments (the rendered-file header) at the start of a text. */
+const LEADING_COMMENTS = /^(?:#[^\n]*\n)*/;
+
+/**
+ * {@link readSubset}'s value, in a one-item array, only when synth's emitter (src/yaml-emit.ts, byte-identical to
+ * js-yaml's dump) writes it back to exactly `text` after its leading comments; else undefined. js-yaml then loads
+ * `text` to that value too (load(dump(x)) is x for plain data), so a reader bug can cost speed but never change what
+ * the diff shows, and no render can steer it. Exported for the tests (rendered files must pass).
+ */
+export function verifiedRead(text: string): [unknown] | undefined {
+  const read = readSubset(text);
+  return read && dumpYaml(read[0]) === text.slice(LEADING_COMMENTS.exec(text)![0].length) ? read : undefined;
 }
 
 /**
