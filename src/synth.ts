@@ -142,6 +142,16 @@ function rawInputs(configDir: string, codeVersion: string): string {
   return hash.digest('hex');
 }
 
+/**
+ * JSON.stringify replacer for the input hashes: JSON writes -0 as 0 and NaN and ±Infinity as null, but YAML's
+ * `-0`, `.nan`, `.inf` and `null` render differently (and mean different things to Helm). Those numbers become
+ * `#`-prefixed strings, and a string that starts with `#` gets one more `#`, so no two inputs hash alike.
+ */
+function lossless(_key: string, value: unknown): unknown {
+  if (typeof value === 'number') return Object.is(value, -0) ? '#-0' : Number.isFinite(value) ? value : `#${value}`;
+  return typeof value === 'string' && value.startsWith('#') ? `#${value}` : value;
+}
+
 function readIndex(file: string | undefined, outDir: string): SynthIndex {
   const empty: SynthIndex = { format: 3, outDir, clusters: {} };
   if (!file || !existsSync(file)) return empty;
@@ -224,8 +234,8 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
       const problems = fleetProblems(fleet, clusters as Cluster[], only.length === 0);
       if (problems.length > 0) throw new ConfigError(problems);
     }
-    const fleetJson = JSON.stringify(fleet ?? null);
-    const inputsOf = (cluster: Cluster) => (useIndex ? createHash('sha256').update(`${options.codeVersion}\0${fleetJson}\0${JSON.stringify(cluster)}`).digest('hex') : '');
+    const fleetJson = JSON.stringify(fleet ?? null, lossless);
+    const inputsOf = (cluster: Cluster) => (useIndex ? createHash('sha256').update(`${options.codeVersion}\0${fleetJson}\0${JSON.stringify(cluster, lossless)}`).digest('hex') : '');
     writer ??= new DistWriter(outDir, writeOptions);
     const out = writer;
 

@@ -152,6 +152,19 @@ describe('no-change runs decided from the inputs', () => {
     expect(newCode.clusters.every((c) => !c.skipped)).toBe(true);
   });
 
+  it('renders again when a value changes between 0, -0, .nan, .inf and null (JSON writes them alike)', async () => {
+    const { config, out, options } = setup();
+    const steps: unknown[] = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, null, '#-0'];
+    for (const [i, value] of steps.entries()) {
+      editCluster(config, 'c0002', (d) => (d.addons['metrics-server'] = { values: { extraFlag: value } }));
+      const run = await synth(options);
+      if (i > 0) expect(run.clusters.filter((c) => !c.skipped).map((c) => c.name), String(value)).toEqual(['c0002']);
+      const fresh = tempDir();
+      await synth({ configDir: config, outDir: fresh });
+      expect(bytes(out), String(value)).toEqual(bytes(fresh));
+    }
+  });
+
   it('does not let a partial run hide a config change of another cluster from the next full run', async () => {
     const { config, out, options } = setup();
     await synth(options);
