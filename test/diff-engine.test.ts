@@ -78,6 +78,20 @@ describe('compareTrees', () => {
     expect(text(r)).toContain('No changes: main (abc1234) and working tree render the same objects (1 cluster, 11 files compared).');
   });
 
+  it.each([
+    [0, -0, '-extra: 0\n+extra: -0.0\n'],
+    [Number.POSITIVE_INFINITY, Number.NaN, '-extra: .inf\n+extra: .nan\n'],
+    [null, Number.NaN, '-extra: null\n+extra: .nan\n'],
+  ])('reports a value changed from %s to %s, which JSON writes alike (YAML and Helm do not)', (from, to, shown) => {
+    const r = compareTrees(
+      tree({ dev: new Map([...baseObjects()].map(([p, o]) => [p, p.includes('dev-demo') ? { ...o, extra: from } : o])) }),
+      tree({ dev: new Map([...baseObjects()].map(([p, o]) => [p, p.includes('dev-demo') ? { ...o, extra: to } : o])) }),
+    );
+    expect(r.hasChanges).toBe(true);
+    expect(r.clusters[0].groups.find((x) => x.name === 'dev-demo')!.change).toBe('changed');
+    expect(text(r)).toContain(shown);
+  });
+
   it('summarizes a chart version bump, a changed value, an image tag and a wave change', () => {
     const r = compare((m) => {
       const app = demo(m);

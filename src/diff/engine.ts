@@ -109,7 +109,13 @@ type K8s = {
 
 const isMap = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** JSON with sorted keys: two objects are equal when their canonical forms are. */
+/**
+ * A scalar as {@link canonical} writes it: its JSON, except the numbers JSON cannot tell apart (it writes -0 as 0, and
+ * NaN and ±Infinity as null), which rendered YAML (`-0.0`, `.nan`, `.inf`, `null`) and Helm's templates do.
+ */
+const leafText = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : Object.is(v, -0) ? '-0' : (JSON.stringify(v) ?? 'null'));
+
+/** JSON with sorted keys (scalars as {@link leafText}): two objects are equal when their canonical forms are. */
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (isMap(v)) {
@@ -119,17 +125,17 @@ export function canonical(v: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
       .join(',')}}`;
   }
-  return JSON.stringify(v) ?? 'null';
+  return leafText(v);
 }
 
 /**
  * `canonical(a) === canonical(b)`, without building either string: a walk that stops at the first difference. Same
- * rules: key order is ignored, a key whose value is undefined is absent, and scalars are equal when their JSON is
- * (so NaN, Infinity, undefined and null are one value, as they are to `canonical`). Objects that are not arrays are
- * compared by their own keys, as `canonical` does (a Date has none).
+ * rules: key order is ignored, a key whose value is undefined is absent, and scalars are equal when their
+ * {@link leafText} is (undefined and null are one value; -0, NaN and ±Infinity are values of their own). Objects
+ * that are not arrays are compared by their own keys, as `canonical` does (a Date has none).
  */
 export function sameCanonical(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
+  if (Object.is(a, b)) return true; // not ===: 0 and -0 differ here
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i], b[i])) return false;
@@ -146,7 +152,7 @@ export function sameCanonical(a: unknown, b: unknown): boolean {
     for (const k of Object.keys(b)) if (b[k] !== undefined) defined--;
     return defined === 0;
   }
-  return (JSON.stringify(a) ?? 'null') === (JSON.stringify(b) ?? 'null');
+  return leafText(a) === leafText(b);
 }
 
 /** A file of one side parsed: YAML from the side's shared cache (parsed once), JSON, else the text itself. */
@@ -244,7 +250,7 @@ function get(obj: unknown, path: string): unknown {
 /** A short one-line rendering of a value for summaries and warnings. */
 export function short(v: unknown, max = 80): string {
   if (v === undefined) return '(none)';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  const s = typeof v === 'string' ? v : typeof v === 'number' ? leafText(v) : JSON.stringify(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
