@@ -23,8 +23,11 @@ import vm from 'node:vm';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, '.cache', 'cli');
 const MANIFEST = join(CACHE, 'manifest.json');
-/** Inputs of the key besides the bundle's own: this launcher (its build options) and the packages' versions. */
-const KEY_FILES = [relative(ROOT, fileURLToPath(import.meta.url)), 'package-lock.json'];
+/**
+ * Inputs of the key besides the bundle's own: this launcher (its build options), the packages' versions, and
+ * tsconfig.json (esbuild reads it, e.g. for class-field semantics, but does not list it among the inputs).
+ */
+const KEY_FILES = [relative(ROOT, fileURLToPath(import.meta.url)), 'package-lock.json', 'tsconfig.json'];
 const requireHere = createRequire(import.meta.url);
 
 // Node >= 22.1 caches the compiled code of every module it loads (the bundle and node_modules, e.g. cdk8s).
@@ -36,15 +39,17 @@ if (typeof nodeModule.enableCompileCache === 'function' && !process.env.PLATFORM
   }
 }
 
+/** A project file's bytes, or an empty buffer when it does not exist. */
+const readInput = (file) => (existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file)) : Buffer.alloc(0));
+
 /**
- * Hash of the bundle's inputs, this launcher (its build options), the Node version and package-lock.json (the
- * external packages' versions). It also identifies the rendering code for synth's no-change index.
+ * Hash of the bundle's inputs and KEY_FILES (this launcher, package-lock.json, tsconfig.json) and the Node version.
+ * It also identifies the rendering code for synth's no-change index. `read` gives a file's bytes: buildBundle passes
+ * the bytes esbuild was given, so that the key never names bytes other than the bundle's.
  */
-function inputsKey(inputs) {
-  const hash = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(`\0${process.version}\0`);
-  const lock = join(ROOT, 'package-lock.json');
-  if (existsSync(lock)) hash.update(readFileSync(lock)).update('\0');
-  for (const input of inputs) hash.update(`${input}\0`).update(readFileSync(join(ROOT, input))).update('\0');
+function inputsKey(inputs, read = readInput) {
+  const hash = createHash('sha256').update(`${process.version}\0`);
+  for (const input of [...KEY_FILES, ...inputs]) hash.update(`${input}\0`).update(read(input)).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -82,8 +87,14 @@ function writeManifest(manifest) {
 
 function cachedBundle() {
   if (!existsSync(MANIFEST)) return undefined;
-  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-  const { key, inputs, bundle } = manifest;
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined; // damaged (by hand: it is written by rename): rebuilt
+  }
+  const { key, inputs, bundle } = manifest ?? {};
+  if (typeof key !== 'string' || !Array.isArray(inputs) || typeof bundle !== 'string' || !/^cli-[0-9a-f]+\.cjs$/.test(bundle)) return undefined;
   const file = join(CACHE, bundle);
   if (!existsSync(file)) return undefined;
   const files = [...KEY_FILES, ...inputs];
@@ -114,6 +125,9 @@ const importMetaUrl = (path) => `__cliPackageUrl(${JSON.stringify(relative(CACHE
 async function buildBundle() {
   const esbuild = await import('esbuild');
   const hashedAt = Date.now();
+  // The bytes of the project's own files as esbuild is given them (see the `sources` plugin), so that a file saved
+  // while the build runs can never leave the old code cached under the key of the new bytes.
+  const given = new Map(KEY_FILES.map((f) => [f, readInput(f)]));
   const built = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: ['src/cli.ts'],
@@ -129,6 +143,19 @@ async function buildBundle() {
     // Node built-in, and each import names its exports, the same through either.
     supported: { 'dynamic-import': false },
     plugins: [
+      {
+        name: 'sources',
+        setup(build) {
+          const loaders = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' };
+          build.onLoad({ filter: /\.(?:[mc]?[jt]s|json)$/ }, (args) => {
+            const path = relative(ROOT, args.path);
+            if (path.startsWith('..') || /(?:^|[\\/])node_modules[\\/]/.test(path)) return undefined;
+            const contents = readFileSync(args.path);
+            given.set(path.split('\\').join('/'), contents);
+            return { contents, loader: loaders[args.path.slice(args.path.lastIndexOf('.'))] };
+          });
+        },
+      },
       {
         // BUNDLED packages (and what they import) go into the bundle, every other package stays external.
         name: 'packages',
@@ -167,7 +194,7 @@ async function buildBundle() {
     },
   });
   const inputs = Object.keys(built.metafile.inputs).sort();
-  const key = inputsKey(inputs);
+  const key = inputsKey(inputs, (file) => given.get(file) ?? readInput(file));
   const bundle = `cli-${key}.cjs`;
   mkdirSync(CACHE, { recursive: true });
   // Write then rename, so a concurrent run never reads half a file.
@@ -210,10 +237,17 @@ function requireBundle(file) {
 async function loadCli() {
   if (!process.env.PLATFORM_NO_BUNDLE) {
     try {
-      const { file, key } = cachedBundle() ?? (await buildBundle());
       // Tells synth which code renders (src/commands/synth.ts): its no-change index is valid for this key only.
-      process.env.PLATFORM_CODE_VERSION = key;
-      return requireBundle(file);
+      const load = ({ file, key }) => ((process.env.PLATFORM_CODE_VERSION = key), requireBundle(file));
+      const cached = cachedBundle();
+      if (cached) {
+        try {
+          return load(cached);
+        } catch {
+          // A damaged bundle (it is written by rename, so only by hand): rebuilt once below, not given up for good.
+        }
+      }
+      return load(await buildBundle());
     } catch (err) {
       if (process.env.DEBUG) console.error(`cli bundle unavailable, using the sources: ${err?.message ?? err}`);
     }
