@@ -5,7 +5,7 @@
  * That the bundled cdk8s renders the same bytes is test/pipeline.test.ts' (launcher and sources, side by side).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const NODE_COMPILE_CACHE = typeof (nodeModule as { enableCompileCache?: unknown 
  */
 function projectCopy(): string {
   const root = tempDir('platform-launcher-');
-  for (const entry of ['bin', 'src', 'charts', 'apps', 'config', 'bootstrap', 'imports', 'package.json', 'package-lock.json']) {
+  for (const entry of ['bin', 'src', 'charts', 'apps', 'config', 'bootstrap', 'imports', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true });
   }
   symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
@@ -98,6 +98,28 @@ describe('bin/platform.mjs', () => {
     expect(launch(root, ['synth', '--quiet', '--config', FIXTURE_CONFIG, '--out', tempDir()]).status).toBe(0);
     expect(readdirSync(join(root, '.cache', 'node-compile'), { recursive: true }).length).toBeGreaterThan(1);
     expect(readdirSync(join(root, '.cache', 'cli')).filter((f) => f.endsWith('.v8'))).toEqual([]);
+  }, 120_000);
+
+  it('rebuilds after a tsconfig.json edit, and once after a damaged manifest or bundle (never the sources for good)', () => {
+    const root = projectCopy();
+    const synth = () => launch(root, ['synth', '--quiet', '--config', FIXTURE_CONFIG, '--out', tempDir()]);
+    expect(synth().status).toBe(0);
+    const first = manifestOf(root);
+    // esbuild reads tsconfig.json (here: class-field semantics) without listing it among its inputs.
+    const tsconfig = join(root, 'tsconfig.json');
+    writeFileSync(tsconfig, readFileSync(tsconfig, 'utf8').replace('"target": "ES2022",', '"target": "ES2022",\n    "useDefineForClassFields": false,'));
+    expect(synth().status).toBe(0);
+    const edited = manifestOf(root);
+    expect(edited.key).not.toBe(first.key);
+    // launch() also checks that no run fell back to the sources.
+    writeFileSync(join(root, '.cache', 'cli', 'manifest.json'), '{"key":');
+    expect(synth().status).toBe(0);
+    expect(manifestOf(root).key).toBe(edited.key);
+    const bundle = join(root, '.cache', 'cli', edited.bundle);
+    truncateSync(bundle, 1000);
+    expect(synth().status).toBe(0);
+    expect(statSync(bundle).size).toBeGreaterThan(100_000);
+    expect(synth().status).toBe(0);
   }, 120_000);
 
   it('runs yargs from the bundle as from node_modules: same help, same locales', () => {
