@@ -19,8 +19,8 @@
  * all the old output or all the new output of one run. Not covered: power loss or an OS crash (renames are not
  * fsync'ed), and processes that ignore the lock.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, open, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, open, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { RENDERED_HEADER } from './manifest-files.ts';
@@ -90,7 +90,8 @@ const stderrNotice = (message: string) => void process.stderr.write(`${message}\
  */
 export function isOwnFolder(dir: string, name: string): boolean {
   const full = join(dir, name);
-  if (!statSync(full, { throwIfNoEntry: false })?.isDirectory()) return false; // files, dangling links
+  // lstat: a symbolic link is never this tool's folder, whatever it points to (files and dangling links neither).
+  if (!lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) return false;
   const index = join(full, CLUSTER_INDEX);
   if (existsSync(index)) {
     try {
@@ -344,6 +345,9 @@ export class DistWriter {
     const job: StageJob = {};
     this.jobs.push(job);
     const target = join(this.outDir, cluster.name);
+    if (lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new OutputError(`${target}: got a symbolic link; allowed: a folder written by synth (move the link away, or another --out). Nothing was written.`);
+    }
     if (existsSync(target) && !isOwnFolder(this.outDir, cluster.name)) {
       throw new OutputError(
         `${target}: got a folder not written by synth (no ${CLUSTER_INDEX} naming cluster ${cluster.name}); allowed: move it away, or another --out. Nothing was written.`,
@@ -351,8 +355,9 @@ export class DistWriter {
     }
     this.kept.add(cluster.name);
     const before = new Set(listFiles(target));
+    // A symbolic link with the right content is not the right file: only a regular file counts as unchanged.
     const same = await Promise.all(
-      [...cluster.files].map(async ([path, content]) => before.has(path) && (await readFile(join(target, path), 'utf8')) === content),
+      [...cluster.files].map(async ([path, content]) => before.has(path) && (await lstat(join(target, path))).isFile() && (await readFile(join(target, path), 'utf8')) === content),
     );
     for (const path of cluster.files.keys()) before.delete(path);
     const unchanged = same.filter(Boolean).length;

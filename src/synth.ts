@@ -18,7 +18,7 @@
  * removed there by hand is noticed. Any mismatch renders and compares that cluster as usual.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FLEET_DIR } from '../config/labels.ts';
 import { clusterFiles } from '../config/load.ts';
@@ -105,7 +105,9 @@ interface SynthIndex {
 function stampsDigest(dir: string, paths: readonly string[]): string {
   const hash = createHash('sha256');
   for (const path of paths) {
-    const s = statSync(join(dir, path), { throwIfNoEntry: false });
+    // lstat: a folder or file replaced by a symbolic link (even to identical content) is a hand edit too.
+    // (Without the trailing slash of a folder path: with it, even lstat follows a link.)
+    const s = lstatSync(join(dir, path).replace(/\/$/, ''), { throwIfNoEntry: false });
     if (!s) hash.update('-\n');
     else if (path === './') hash.update(`${s.isDirectory()} ${s.mtimeMs}\n`);
     else if (path.endsWith('/')) hash.update(`${s.isDirectory()} ${s.mtimeMs} ${s.ctimeMs}\n`);

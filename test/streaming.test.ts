@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadClusters } from '../config/load.ts';
@@ -193,6 +193,28 @@ describe('no-change runs decided from the inputs', () => {
     const repaired = await synth(options);
     expect(repaired.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written])).toEqual([['c0003', 1]]);
     expect(bytes(out)).toEqual(good);
+  });
+
+  it('refuses a cluster folder replaced by a symbolic link, and replaces a file replaced by one', async () => {
+    const { out, options } = setup();
+    await synth(options);
+    // A file replaced by a link to the same bytes: rendered again, and a regular file once more.
+    const file = join(out, 'c0001', 'manifest.json');
+    const copy = join(tempDir(), 'manifest.json');
+    cpSync(file, copy);
+    rmSync(file);
+    symlinkSync(copy, file);
+    const run = await synth(options);
+    expect(run.clusters.filter((c) => !c.skipped).map((c) => c.name)).toEqual(['c0001']);
+    expect(lstatSync(file).isFile()).toBe(true);
+    // The whole folder replaced by a link to a copy of it: refused, nothing changed on either side of the link.
+    const moved = join(tempDir(), 'c0002');
+    renameSync(join(out, 'c0002'), moved);
+    symlinkSync(moved, join(out, 'c0002'));
+    const before = state(moved);
+    await expect(synth(options)).rejects.toThrow(`${join(out, 'c0002')}: got a symbolic link; allowed: a folder written by synth`);
+    expect(lstatSync(join(out, 'c0002')).isSymbolicLink()).toBe(true);
+    expect(state(moved)).toEqual(before);
   });
 
   it('notices a file added in a new folder, a deleted cluster folder and a cluster folder added by hand', async () => {
