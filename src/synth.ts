@@ -86,6 +86,21 @@ interface IndexEntry {
   readonly paths: string;
   /** Digest of the stamps of `paths` (see stampsDigest). */
   readonly stamps: string;
+  /** The stamps cannot be trusted (see {@link racyStamps}): the next run renders and compares. @default false */
+  readonly racy?: boolean;
+}
+
+/** Stamps this close (ms) to the indexing may not show an edit made right after it on a whole-second file system. */
+const RACY_MS = 2000;
+
+/**
+ * Whether stamps taken at `now` (ms) could miss a later edit: on a file system that keeps whole seconds (HFS+, FAT,
+ * some network file systems: every time has no fraction), an edit in the same second keeps a same-size file's mtime
+ * and ctime, so a stamp within {@link RACY_MS} of `now` proves nothing (git's "racily clean" entries). Nanosecond
+ * file systems (ext4, XFS, APFS) never trigger it.
+ */
+export function racyStamps(times: readonly number[], now: number): boolean {
+  return times.length > 0 && times.every((t) => Number.isInteger(t / 1000)) && Math.max(...times) >= now - RACY_MS;
 }
 
 interface SynthIndex {
@@ -102,12 +117,13 @@ interface SynthIndex {
  * sha256 of the stamp of each path under `dir`: size, mtimeMs and ctimeMs of a file; mtimeMs and ctimeMs of a
  * folder (mtimeMs only for `./`, see the module comment); `-` for a missing path.
  */
-function stampsDigest(dir: string, paths: readonly string[]): string {
+function stampsDigest(dir: string, paths: readonly string[], times: number[] = []): string {
   const hash = createHash('sha256');
   for (const path of paths) {
     // lstat: a folder or file replaced by a symbolic link (even to identical content) is a hand edit too.
     // (Without the trailing slash of a folder path: with it, even lstat follows a link.)
     const s = lstatSync(join(dir, path).replace(/\/$/, ''), { throwIfNoEntry: false });
+    if (s) times.push(s.mtimeMs, s.ctimeMs);
     if (!s) hash.update('-\n');
     else if (path === './') hash.update(`${s.isDirectory()} ${s.mtimeMs}\n`);
     else if (path.endsWith('/')) hash.update(`${s.isDirectory()} ${s.mtimeMs} ${s.ctimeMs}\n`);
@@ -126,11 +142,13 @@ function indexEntry(dir: string, files: Iterable<string>, facts: Omit<IndexEntry
     for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) all.add(path.slice(0, i + 1));
   }
   const paths = [...all].sort();
-  return { ...facts, files: count, paths: paths.join('\n'), stamps: stampsDigest(dir, paths) };
+  const times: number[] = [];
+  const stamps = stampsDigest(dir, paths, times);
+  return { ...facts, files: count, paths: paths.join('\n'), stamps, ...(racyStamps(times, Date.now()) ? { racy: true } : {}) };
 }
 
-/** Whether the folder `dir` still has the stamps its index entry recorded. */
-const stampsMatch = (dir: string, entry: IndexEntry) => stampsDigest(dir, entry.paths.split('\n')) === entry.stamps;
+/** Whether the folder `dir` still has the stamps its index entry recorded, and they were not racy ({@link racyStamps}). */
+const stampsMatch = (dir: string, entry: IndexEntry) => !entry.racy && stampsDigest(dir, entry.paths.split('\n')) === entry.stamps;
 
 /** Hash of everything the config loader reads (see the module comment, "Whole run"). */
 function rawInputs(configDir: string, codeVersion: string): string {

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadClusters } from '../config/load.ts';
 import { listFiles } from '../src/dist.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
-import { synth, type SynthOptions } from '../src/synth.ts';
+import { racyStamps, synth, type SynthOptions } from '../src/synth.ts';
 import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
 import { editCluster, FIXTURE_CONFIG, tempConfig, tempDir } from './helpers.ts';
 
@@ -193,6 +193,24 @@ describe('no-change runs decided from the inputs', () => {
     const repaired = await synth(options);
     expect(repaired.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written])).toEqual([['c0003', 1]]);
     expect(bytes(out)).toEqual(good);
+  });
+
+  it('renders and compares again a cluster whose stamps were racy (whole-second times taken as they were written)', async () => {
+    const { out, options } = setup();
+    await synth(options);
+    // This file system keeps nanoseconds: nothing is racy here.
+    const index = JSON.parse(readFileSync(options.indexFile!, 'utf8')) as { clusters: Record<string, { racy?: boolean }> };
+    expect(Object.values(index.clusters).filter((e) => e.racy)).toEqual([]);
+    index.clusters.c0003.racy = true;
+    writeFileSync(options.indexFile!, JSON.stringify(index));
+    const before = state(out);
+    const run = await synth(options);
+    expect(run.clusters.filter((c) => !c.skipped).map((c) => [c.name, c.write.written])).toEqual([['c0003', 0]]);
+    expect(state(out)).toEqual(before);
+    const now = 1_700_000_000_000;
+    expect(racyStamps([now - 5000, now - 1000], now)).toBe(true);
+    expect(racyStamps([now - 5000, now - 3000], now)).toBe(false);
+    expect(racyStamps([now - 5000, now - 1000.25], now)).toBe(false);
   });
 
   it('refuses a cluster folder replaced by a symbolic link, and replaces a file replaced by one', async () => {
