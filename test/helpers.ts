@@ -1,8 +1,8 @@
 /** Test helpers: temporary copies of the fixture config, loading, rendering, and one add-on's hooks in memory. */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { loadClusters } from '../config/load.ts';
 import { ADDONS } from '../charts/registry.ts';
@@ -32,6 +32,21 @@ export function tempDir(prefix = 'platform-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   created.push(dir);
   return dir;
+}
+
+/**
+ * A copy of the project's code (node_modules linked) in a temporary folder, for tests that rebuild or damage the
+ * launcher's .cache/ without touching the launcher runs of other test files. Of config/ only the code is copied, never
+ * the live cluster, facts or fleet files: runs pass `--config FIXTURE_CONFIG`.
+ */
+export function projectCopy(): string {
+  const root = tempDir('platform-launcher-');
+  const liveConfig = /^config[\\/](clusters|facts|fleet\.yaml)/;
+  for (const entry of ['bin', 'src', 'charts', 'apps', 'config', 'bootstrap', 'imports', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true, filter: (src) => !liveConfig.test(relative(PROJECT_ROOT, src)) });
+  }
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return root;
 }
 
 /** A copy of the fixture config in a temporary folder; tests edit the copy, never the fixtures. */

@@ -5,28 +5,15 @@
  * That the bundled cdk8s renders the same bytes is test/pipeline.test.ts' (launcher and sources, side by side).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/paths.ts';
-import { FIXTURE_CONFIG, tempDir } from './helpers.ts';
+import { FIXTURE_CONFIG, projectCopy, tempDir } from './helpers.ts';
 
 /** Node >= 22.1: the launcher uses Node's own compile cache instead of its per-command V8 code cache. */
 const NODE_COMPILE_CACHE = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-
-/**
- * A copy of the project's code with node_modules linked, so its .cache/cli/ is its own: edits and rebuilds here
- * cannot change the launcher runs of other test files.
- */
-function projectCopy(): string {
-  const root = tempDir('platform-launcher-');
-  for (const entry of ['bin', 'src', 'charts', 'apps', 'config', 'bootstrap', 'imports', 'package.json', 'package-lock.json', 'tsconfig.json']) {
-    cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true });
-  }
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-  return root;
-}
 
 function launch(root: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(root, 'bin', 'platform.mjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBUG: '1', ...env } });

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { SERVICE_ACCOUNTS } from '../config/naming.ts';
 import { listFiles, writeDist } from '../src/dist.ts';
 import { renderCluster } from '../src/render.ts';
 import { synth } from '../src/synth.ts';
-import { editCluster, FIXTURE_CONFIG, exampleCluster, parse, render, tempConfig, tempDir, writeCluster } from './helpers.ts';
+import { editCluster, FIXTURE_CONFIG, exampleCluster, parse, projectCopy, render, tempConfig, tempDir, writeCluster } from './helpers.ts';
 
 const DOCUMENTED_ORDER = [
   'karpenter',
@@ -259,11 +259,7 @@ describe('dist/', () => {
   it('rebuilds a missing CLI bundle instead of falling back to the sources for good', () => {
     // A copy of the project's code, so deleting its bundle cannot slow down or change the launcher runs of other
     // test files running at the same time (they would fall back to the sources meanwhile).
-    const root = tempDir('platform-launcher-');
-    for (const entry of ['bin', 'src', 'charts', 'apps', 'config', 'bootstrap', 'imports', 'package.json', 'package-lock.json']) {
-      cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true });
-    }
-    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    const root = projectCopy();
     const launcher = join(root, 'bin', 'platform.mjs');
     const run = () => spawnSync(process.execPath, [launcher, 'synth', '--config', FIXTURE_CONFIG, '--out', tempDir()], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBUG: '1' } });
     expect(run().status).toBe(0);
