@@ -6,7 +6,7 @@
  * Everything it returns is already redacted. Pure: no I/O.
  */
 import { dump, load } from 'js-yaml';
-import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
+import { indexFiles, isCloudFormationFile, isReviewFile, MANIFEST_FILE, README_FILE, type ManifestEntry } from '../review.ts';
 import { SYNC_WAVE } from '../../config/labels.ts';
 import { diffTemplates, isReplacement, type CfnResourceChange, type CfnTemplateDiff } from './cfn.ts';
 import { CHART_API_GROUPS, RUNTIME_EFFECTS } from './controllers.ts';
@@ -833,7 +833,12 @@ export class StreamingComparison {
   /** @param codec how objects are read, compared and printed @default FAST_CODEC */
   constructor(private readonly codec: Codec = FAST_CODEC) {}
 
-  add(side: 'base' | 'head', name: string, files: ReadonlyMap<string, string>): void {
+  /**
+   * One side's cluster. Its review files (README.md, manifest.json) are dropped here: the comparison skips them, and
+   * a render stream of version 2 leaves them out, so a side that has them (a v1 stream, a folder) compares the same.
+   */
+  add(side: 'base' | 'head', name: string, rendered: ReadonlyMap<string, string>): void {
+    const files = rendered.has(README_FILE) || rendered.has(MANIFEST_FILE) ? new Map([...rendered].filter(([path]) => !isReviewFile(path))) : rendered;
     const other = this.pending[side === 'base' ? 'head' : 'base'];
     const theirs = other.get(name);
     if (theirs === undefined) {

@@ -99,18 +99,20 @@ const synthFailed = (what: string, exit: number | string | null, output: string)
  * the failure message with its stderr.
  * @throws (rejects with) DiffError naming `options.what` with the child's output when it exits non-zero
  */
-function runChild(cwd: string, args: readonly string[], options: SynthInChildOptions, onStdout?: (chunk: string) => void): Promise<void> {
+function runChild(cwd: string, args: readonly string[], options: SynthInChildOptions, onStdout?: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, env: childEnv(options.upstream), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let error: Error | undefined;
     let streamError: Error | undefined;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (!onStdout) stdout += d;
+    // Bytes for a stream reader (it cuts files out by byte counts), text for a message.
+    if (!onStdout) child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: Buffer | string) => {
+      if (!onStdout) stdout += d as string;
       else if (!streamError) {
         try {
-          onStdout(d);
+          onStdout(d as Buffer);
         } catch (err) {
           streamError = err as Error;
           child.kill();
