@@ -14,7 +14,7 @@ import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
 import { FLEET_DIR } from '../../config/labels.ts';
 import { unifiedDiff } from './unified.ts';
-import { loadYaml } from './yaml-load.ts';
+import { readYaml } from './yaml-load.ts';
 import { dumpYaml } from '../yaml-emit.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
@@ -169,11 +169,38 @@ function labelOf(path: string, obj: unknown): string {
   return `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? '?'}`;
 }
 
-function toText(path: string, obj: unknown, codec: Codec): string {
+/**
+ * The text the diff shows for a file's (redacted) object. `read`: how the codec read the file. When redaction left
+ * the object as read (the same object, see redact.ts) and the reader vouched for the text synth's emitter writes for
+ * it (Loaded.emitted), that text is the sorted dump whenever the object's keys are in sorted order already (rendered
+ * files: cdk8s sorts them), so it is not dumped again.
+ */
+function toText(path: string, obj: unknown, codec: Codec, read?: Loaded): string {
   if (obj === undefined) return '';
   if (typeof obj === 'string') return obj;
   if (path.endsWith('.json')) return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
+  if (read?.emitted !== undefined && obj === read.value && inSortedOrder(obj)) return read.emitted;
   return codec.dumpSorted(obj);
+}
+
+/**
+ * Whether {@link sortedCopy} of `v` is `v` again, key for key in the same order: plain objects (and arrays) only,
+ * keys listed in sorted order, none an array index or `__proto__`. Then `dumpSorted(v)` is synth's dump of `v`.
+ */
+function inSortedOrder(v: unknown): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (!inSortedOrder(x)) return false;
+    return true;
+  }
+  if (typeof v !== 'object' || v === null) return true;
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  let previous: string | undefined;
+  for (const k of Object.keys(v)) {
+    if ((previous !== undefined && !(previous < k)) || INDEX_KEY.test(k) || k === '__proto__') return false;
+    if (!inSortedOrder((v as Obj)[k])) return false;
+    previous = k;
+  }
+  return true;
 }
 
 /**
@@ -191,17 +218,24 @@ const SORTED_DUMP = { lineWidth: -1, noRefs: true, sortKeys: true } as const;
  * How the engine reads, compares and prints objects. FAST_CODEC (the default) and REFERENCE_CODEC (js-yaml's own
  * load and dump, and canonical strings: the engine before its fast paths) give the same report; a test compares.
  */
+/** A YAML file read by a codec: its value, and what synth's emitter writes for that value when the reader knows it. */
+export interface Loaded {
+  readonly value: unknown;
+  /** `dumpYaml(value)`, when the reader checked it (the file's text after its leading comments). @default unknown */
+  readonly emitted?: string;
+}
+
 export interface Codec {
   /** A YAML file's text as js-yaml's `load` reads it. */
-  readonly load: (text: string) => unknown;
+  readonly load: (text: string) => Loaded;
   /** js-yaml's `dump(v, { lineWidth: -1, noRefs: true, sortKeys: true })`. */
   readonly dumpSorted: (v: unknown) => string;
   /** `canonical(a) === canonical(b)`. */
   readonly same: (a: unknown, b: unknown) => boolean;
 }
 
-export const FAST_CODEC: Codec = { load: loadYaml, dumpSorted, same: sameCanonical };
-export const REFERENCE_CODEC: Codec = { load: (text) => load(text), dumpSorted: (v) => dump(v, SORTED_DUMP), same: (a, b) => canonical(a) === canonical(b) };
+export const FAST_CODEC: Codec = { load: readYaml, dumpSorted, same: sameCanonical };
+export const REFERENCE_CODEC: Codec = { load: (text) => ({ value: load(text) }), dumpSorted: (v) => dump(v, SORTED_DUMP), same: (a, b) => canonical(a) === canonical(b) };
 
 const UNSORTABLE = Symbol('unsortable');
 /** An array index as a key: JavaScript objects list these first, in numeric order, whatever order they were added in. */
@@ -377,15 +411,16 @@ interface Side {
  * Parsed YAML by file text, shared by the two sides of a cluster: a file unchanged between base and head is parsed
  * once for both indexes. Its objects are only read, never changed (redaction builds new objects).
  */
-type YamlCache = Map<string, unknown>;
+type YamlCache = Map<string, Loaded>;
 
 /** indexFiles' parsed objects (review.ts), path → object. */
 type Indexed = NonNullable<Parameters<typeof indexFiles>[1]>;
 type IndexedObject = Indexed extends ReadonlyMap<string, infer V> ? V : never;
 
-function cachedLoad(cache: YamlCache, content: string, codec: Codec): unknown {
-  if (!cache.has(content)) cache.set(content, codec.load(content));
-  return cache.get(content);
+function cachedLoad(cache: YamlCache, content: string, codec: Codec): Loaded {
+  let read = cache.get(content);
+  if (read === undefined) cache.set(content, (read = codec.load(content)));
+  return read;
 }
 
 /**
@@ -402,7 +437,7 @@ function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, 
         f,
         new Map(
           paths.map((path) => {
-            const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, f.get(path)!, codec) : undefined;
+            const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, f.get(path)!, codec).value : undefined;
             return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
           }),
         ),
@@ -413,7 +448,7 @@ function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, 
   const entries = [...index.values()];
   const root = entries.find((e) => e.kind === 'Application' && e.path.startsWith('bootstrap/'))?.name;
   const apps = new Set(entries.filter((e) => e.kind === 'Application' && e.path.startsWith('apps/')).map((e) => e.name));
-  return { files: f, index, fullIndex: () => (full ??= indexOf([...f.keys()])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!, codec) };
+  return { files: f, index, fullIndex: () => (full ??= indexOf([...f.keys()])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!, codec).value };
 }
 
 const BOOTSTRAP = 'bootstrap (applied by hand)';
@@ -732,13 +767,14 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     const change: Change = oa === undefined ? 'added' : ob === undefined ? 'removed' : 'changed';
     g.counts[change === 'added' ? 'add' : change === 'removed' ? 'destroy' : 'change']++;
     const [ra, rb] = redactPair(oa, ob);
+    const yaml = /\.ya?ml$/.test(path);
     const label = labelOf(path, oa ?? ob);
     const warn = (kind: WarningKind, message: string | undefined) => message !== undefined && g!.warnings.push({ cluster: name, group: gname, kind, message });
     g.resources.push({
       path,
       label,
       change,
-      diff: unifiedDiff(toText(path, ra, codec), toText(path, rb, codec), {
+      diff: unifiedDiff(toText(path, ra, codec, yaml ? cache.get(a!) : undefined), toText(path, rb, codec, yaml ? cache.get(b!) : undefined), {
         from: oa === undefined ? '/dev/null' : `a/${name}/${path}`,
         to: ob === undefined ? '/dev/null' : `b/${name}/${path}`,
       }),

@@ -57,12 +57,22 @@ const trimSpaces = (s: string): string => {
  * @throws what js-yaml's `load` throws (YAMLException) for text that is not one valid YAML document
  */
 export function loadYaml(text: string): unknown {
+  return readYaml(text).value;
+}
+
+/**
+ * {@link loadYaml}'s value, with `emitted`: what synth's emitter writes for that value (`dumpYaml(value)`, the text
+ * after its leading comments) when the fast reader read it (verifiedRead compared the two); absent when js-yaml did.
+ * @throws what js-yaml's `load` throws (YAMLException) for text that is not one valid YAML document
+ */
+export function readYaml(text: string): { readonly value: unknown; readonly emitted?: string } {
   const read = verifiedRead(text);
-  return read ? read[0] : load(text);
+  return read ? { value: read[0], emitted: afterComments(text) } : { value: load(text) };
 }
 
 /** Full-line comments (the rendered-file header) at the start of a text. */
 const LEADING_COMMENTS = /^(?:#[^\n]*\n)*/;
+const afterComments = (text: string) => text.slice(LEADING_COMMENTS.exec(text)![0].length);
 
 /**
  * {@link readSubset}'s value, in a one-item array, only when synth's emitter (src/yaml-emit.ts, byte-identical to
@@ -72,7 +82,7 @@ const LEADING_COMMENTS = /^(?:#[^\n]*\n)*/;
  */
 export function verifiedRead(text: string): [unknown] | undefined {
   const read = readSubset(text);
-  return read && dumpYaml(read[0]) === text.slice(LEADING_COMMENTS.exec(text)![0].length) ? read : undefined;
+  return read && dumpYaml(read[0]) === afterComments(text) ? read : undefined;
 }
 
 /**
