@@ -255,6 +255,17 @@ describe('the fast paths in the engine', () => {
   });
 });
 
+describe('comparing by the emitted text', () => {
+  it('finds files equal that differ in their comments or key order only, and different ones different, as js-yaml does', () => {
+    const tree = (files: Record<string, string>) => new Map([['dev', new Map(Object.entries(files))]]);
+    const base = tree({ 'apps/a.yaml': '# v1\na: 1\nb: 2\n', 'apps/b.yaml': 'b: 2\na: 1\n', 'apps/c.yaml': 'a: 1\n', 'apps/d.yaml': 'a: -0.0\n' });
+    const head = tree({ 'apps/a.yaml': '# v2\na: 1\nb: 2\n', 'apps/b.yaml': 'a: 1\nb: 2\n', 'apps/c.yaml': "a: '1'\n", 'apps/d.yaml': 'a: 0\n' });
+    const fast = compareTrees(base, head);
+    expect(fast.clusters[0].groups.flatMap((g) => g.resources.map((r) => `${r.path} ${r.change}`))).toEqual(['apps/c.yaml changed', 'apps/d.yaml changed']);
+    expect(fast).toStrictEqual(compareTrees(base, head, REFERENCE_CODEC));
+  });
+});
+
 describe('redactPair', () => {
   it('returns the objects themselves when it redacts nothing in them, and copies (inputs untouched) when it does', () => {
     const a = { kind: 'Deployment', spec: { replicas: 1, args: ['--v=2'], env: [{ name: 'LOG', value: 'info' }] } };

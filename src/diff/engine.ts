@@ -170,17 +170,25 @@ function labelOf(path: string, obj: unknown): string {
 }
 
 /**
- * The text the diff shows for a file's (redacted) object. `read`: how the codec read the file. When redaction left
- * the object as read (the same object, see redact.ts) and the reader vouched for the text synth's emitter writes for
- * it (Loaded.emitted), that text is the sorted dump whenever the object's keys are in sorted order already (rendered
- * files: cdk8s sorts them), so it is not dumped again.
+ * The text the diff shows for a file's (redacted) object. `sorted`: `codec.dumpSorted(obj)` when the caller knows it
+ * (see sortedText), so it is not dumped again.
  */
-function toText(path: string, obj: unknown, codec: Codec, read?: Loaded): string {
+function toText(path: string, obj: unknown, codec: Codec, sorted?: string): string {
   if (obj === undefined) return '';
   if (typeof obj === 'string') return obj;
   if (path.endsWith('.json')) return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
-  if (read?.emitted !== undefined && obj === read.value && inSortedOrder(obj)) return read.emitted;
-  return codec.dumpSorted(obj);
+  return sorted ?? codec.dumpSorted(obj);
+}
+
+/**
+ * `dumpSorted` of a YAML file's value without dumping it: the text synth's emitter writes for the value, when the
+ * reader vouched for it (Loaded.emitted) and the value's keys are in sorted order already (rendered files: cdk8s sorts
+ * them). Undefined otherwise. Two such texts are equal exactly when their values are (`codec.same`): the emitter is
+ * a function of the value and reads back to it, and with sorted keys and no undefined values equal values are
+ * identical ones.
+ */
+function sortedText(read: Loaded): string | undefined {
+  return read.emitted !== undefined && inSortedOrder(read.value) ? read.emitted : undefined;
 }
 
 /**
@@ -743,6 +751,12 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
   }
   const cache: YamlCache = new Map();
+  const texts = new Map<string, string | undefined>();
+  /** sortedText of a YAML file's content (parsed already, so in the cache), once per content. */
+  const textOf = (content: string) => {
+    if (!texts.has(content)) texts.set(content, sortedText(cache.get(content)!));
+    return texts.get(content);
+  };
   const differs = (path: string) => baseFiles?.get(path) !== headFiles?.get(path);
   const base = side(baseFiles, cache, differs, codec);
   const head = side(headFiles, cache, differs, codec);
@@ -755,7 +769,10 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     if (a !== undefined && a === b) continue; // byte-identical: equal objects, nothing to parse
     const oa = a === undefined ? undefined : parseFile(base, path, a);
     const ob = b === undefined ? undefined : parseFile(head, path, b);
-    if (a !== undefined && b !== undefined && codec.same(oa, ob)) continue;
+    const yaml = /\.ya?ml$/.test(path);
+    const ta = yaml && a !== undefined ? textOf(a) : undefined;
+    const tb = yaml && b !== undefined ? textOf(b) : undefined;
+    if (a !== undefined && b !== undefined && (ta !== undefined && tb !== undefined ? ta === tb : codec.same(oa, ob))) continue;
 
     const { name: gname, type } = groupOf(path, base, head);
     let g = groups.get(gname);
@@ -767,14 +784,14 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     const change: Change = oa === undefined ? 'added' : ob === undefined ? 'removed' : 'changed';
     g.counts[change === 'added' ? 'add' : change === 'removed' ? 'destroy' : 'change']++;
     const [ra, rb] = redactPair(oa, ob);
-    const yaml = /\.ya?ml$/.test(path);
     const label = labelOf(path, oa ?? ob);
     const warn = (kind: WarningKind, message: string | undefined) => message !== undefined && g!.warnings.push({ cluster: name, group: gname, kind, message });
     g.resources.push({
       path,
       label,
       change,
-      diff: unifiedDiff(toText(path, ra, codec, yaml ? cache.get(a!) : undefined), toText(path, rb, codec, yaml ? cache.get(b!) : undefined), {
+      // An object redaction left as it was read (the same object, redact.ts) is shown as its sorted text.
+      diff: unifiedDiff(toText(path, ra, codec, ra === oa ? ta : undefined), toText(path, rb, codec, rb === ob ? tb : undefined), {
         from: oa === undefined ? '/dev/null' : `a/${name}/${path}`,
         to: ob === undefined ? '/dev/null' : `b/${name}/${path}`,
       }),
