@@ -258,10 +258,13 @@ describe('the fast paths in the engine', () => {
 describe('comparing by the emitted text', () => {
   it('finds files equal that differ in their comments or key order only, and different ones different, as js-yaml does', () => {
     const tree = (files: Record<string, string>) => new Map([['dev', new Map(Object.entries(files))]]);
-    const base = tree({ 'apps/a.yaml': '# v1\na: 1\nb: 2\n', 'apps/b.yaml': 'b: 2\na: 1\n', 'apps/c.yaml': 'a: 1\n', 'apps/d.yaml': 'a: -0.0\n' });
-    const head = tree({ 'apps/a.yaml': '# v2\na: 1\nb: 2\n', 'apps/b.yaml': 'a: 1\nb: 2\n', 'apps/c.yaml': "a: '1'\n", 'apps/d.yaml': 'a: 0\n' });
+    const base = tree({ 'apps/a.yaml': '# v1\na: 1\nb: 2\n', 'apps/b.yaml': 'b: 2\na: 1\n', 'apps/c.yaml': 'a: 1\n', 'apps/d.yaml': 'a: -0.0\n', 'apps/e.yaml': 'b: 2\na: 1\n', 'apps/f.yaml': "'1': x\n'2': y\n" });
+    const head = tree({ 'apps/a.yaml': '# v2\na: 1\nb: 2\n', 'apps/b.yaml': 'a: 1\nb: 2\n', 'apps/c.yaml': "a: '1'\n", 'apps/d.yaml': 'a: 0\n', 'apps/e.yaml': 'b: 3\na: 1\n', 'apps/f.yaml': "'1': x\n'2': z\n" });
     const fast = compareTrees(base, head);
-    expect(fast.clusters[0].groups.flatMap((g) => g.resources.map((r) => `${r.path} ${r.change}`))).toEqual(['apps/c.yaml changed', 'apps/d.yaml changed']);
+    const shown = fast.clusters[0].groups.flatMap((g) => g.resources);
+    expect(shown.map((r) => `${r.path} ${r.change}`)).toEqual(['apps/c.yaml changed', 'apps/d.yaml changed', 'apps/e.yaml changed', 'apps/f.yaml changed']);
+    // Unsorted keys: shown sorted, as dumpSorted writes them.
+    expect(shown[2].diff).toContain(' a: 1\n-b: 2\n+b: 3');
     expect(fast).toStrictEqual(compareTrees(base, head, REFERENCE_CODEC));
   });
 });

@@ -14,7 +14,7 @@ import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
 import { FLEET_DIR } from '../../config/labels.ts';
 import { unifiedDiff } from './unified.ts';
-import { readYaml } from './yaml-load.ts';
+import { INDEX_KEY, readYaml } from './yaml-load.ts';
 import { dumpYaml } from '../yaml-emit.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
@@ -171,44 +171,13 @@ function labelOf(path: string, obj: unknown): string {
 
 /**
  * The text the diff shows for a file's (redacted) object. `sorted`: `codec.dumpSorted(obj)` when the caller knows it
- * (see sortedText), so it is not dumped again.
+ * (Loaded.sortedDump), so it is not dumped again.
  */
 function toText(path: string, obj: unknown, codec: Codec, sorted?: string): string {
   if (obj === undefined) return '';
   if (typeof obj === 'string') return obj;
   if (path.endsWith('.json')) return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
   return sorted ?? codec.dumpSorted(obj);
-}
-
-/**
- * `dumpSorted` of a YAML file's value without dumping it: the text synth's emitter writes for the value, when the
- * reader vouched for it (Loaded.emitted) and the value's keys are in sorted order already (rendered files: cdk8s sorts
- * them). Undefined otherwise. Two such texts are equal exactly when their values are (`codec.same`): the emitter is
- * a function of the value and reads back to it, and with sorted keys and no undefined values equal values are
- * identical ones.
- */
-function sortedText(read: Loaded): string | undefined {
-  return read.emitted !== undefined && inSortedOrder(read.value) ? read.emitted : undefined;
-}
-
-/**
- * Whether {@link sortedCopy} of `v` is `v` again, key for key in the same order: plain objects (and arrays) only,
- * keys listed in sorted order, none an array index or `__proto__`. Then `dumpSorted(v)` is synth's dump of `v`.
- */
-function inSortedOrder(v: unknown): boolean {
-  if (Array.isArray(v)) {
-    for (const x of v) if (!inSortedOrder(x)) return false;
-    return true;
-  }
-  if (typeof v !== 'object' || v === null) return true;
-  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
-  let previous: string | undefined;
-  for (const k of Object.keys(v)) {
-    if ((previous !== undefined && !(previous < k)) || INDEX_KEY.test(k) || k === '__proto__') return false;
-    if (!inSortedOrder((v as Obj)[k])) return false;
-    previous = k;
-  }
-  return true;
 }
 
 /**
@@ -222,17 +191,22 @@ export function dumpSorted(v: unknown): string {
 
 const SORTED_DUMP = { lineWidth: -1, noRefs: true, sortKeys: true } as const;
 
+/** A YAML file read by a codec: its value, and its sorted dump when the reader knows it without dumping. */
+export interface Loaded {
+  readonly value: unknown;
+  /**
+   * `Codec.dumpSorted(value)`, when the reader knows it (yaml-load.ts readYaml: the file's own text). Two files whose
+   * sorted dumps are both known are equal (`Codec.same`) exactly when these are: the dump is a function of the value
+   * and reads back to it, and with sorted keys and no undefined values, equal values are identical ones.
+   * @default unknown
+   */
+  readonly sortedDump?: string;
+}
+
 /**
  * How the engine reads, compares and prints objects. FAST_CODEC (the default) and REFERENCE_CODEC (js-yaml's own
  * load and dump, and canonical strings: the engine before its fast paths) give the same report; a test compares.
  */
-/** A YAML file read by a codec: its value, and what synth's emitter writes for that value when the reader knows it. */
-export interface Loaded {
-  readonly value: unknown;
-  /** `dumpYaml(value)`, when the reader checked it (the file's text after its leading comments). @default unknown */
-  readonly emitted?: string;
-}
-
 export interface Codec {
   /** A YAML file's text as js-yaml's `load` reads it. */
   readonly load: (text: string) => Loaded;
@@ -246,8 +220,6 @@ export const FAST_CODEC: Codec = { load: readYaml, dumpSorted, same: sameCanonic
 export const REFERENCE_CODEC: Codec = { load: (text) => ({ value: load(text) }), dumpSorted: (v) => dump(v, SORTED_DUMP), same: (a, b) => canonical(a) === canonical(b) };
 
 const UNSORTABLE = Symbol('unsortable');
-/** An array index as a key: JavaScript objects list these first, in numeric order, whatever order they were added in. */
-const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 
 /**
  * A copy of `v` whose mappings list their keys sorted as js-yaml's `sortKeys: true` sorts them (by UTF-16 code units),
@@ -751,12 +723,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
   }
   const cache: YamlCache = new Map();
-  const texts = new Map<string, string | undefined>();
-  /** sortedText of a YAML file's content (parsed already, so in the cache), once per content. */
-  const textOf = (content: string) => {
-    if (!texts.has(content)) texts.set(content, sortedText(cache.get(content)!));
-    return texts.get(content);
-  };
+  /** The sorted dump of a YAML file's content when its reader knows it (the content is parsed, so in the cache). */
+  const textOf = (content: string) => cache.get(content)!.sortedDump;
   const differs = (path: string) => baseFiles?.get(path) !== headFiles?.get(path);
   const base = side(baseFiles, cache, differs, codec);
   const head = side(headFiles, cache, differs, codec);
