@@ -409,7 +409,7 @@ function cachedLoad(cache: YamlCache, content: string, codec: Codec): Loaded {
  * partial index holds the same entries as the whole one.
  */
 function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, differs: (path: string) => boolean, codec: Codec): Side {
-  const f = new Map([...(files ?? new Map<string, string>())].filter(([p]) => !isReviewFile(p)));
+  const f = files ?? new Map<string, string>(); // without review files (StreamingComparison.add)
   // What indexFiles would parse itself (review.ts: YAML files, objects only), from the shared cache.
   const indexOf = (paths: readonly string[]) =>
     new Map(
@@ -708,7 +708,7 @@ function emptyGroup(name: string, type: GroupType, wave: number | null): Mutable
   return { name, type, change: 'changed', wave, counts: { add: 0, change: 0, destroy: 0 }, charts: [], images: [], waves: [], projects: [], destinations: [], values: [], resources: [], templates: [], warnings: [] };
 }
 
-/** True when both sides hold the same paths with byte-identical contents (review files included: harmless). */
+/** True when both sides hold the same paths with byte-identical contents. */
 function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
   for (const [path, content] of a) if (b.get(path) !== content) return false;
@@ -717,10 +717,9 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined, codec: Codec): ClusterDiff {
   // Most clusters of a change are untouched: byte-identical files compare equal without parsing or indexing them.
+  // (Review files are gone already: StreamingComparison.add.)
   if (baseFiles !== undefined && headFiles !== undefined && sameFiles(baseFiles, headFiles)) {
-    let files = 0;
-    for (const path of baseFiles.keys()) if (!isReviewFile(path)) files++;
-    return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
+    return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files: baseFiles.size };
   }
   const cache: YamlCache = new Map();
   /** The sorted dump of a YAML file's content when its reader knows it (the content is parsed, so in the cache). */
