@@ -389,7 +389,8 @@ interface Side {
 
 /**
  * Parsed YAML by file text, shared by the two sides of a cluster: a file unchanged between base and head is parsed
- * once for both indexes. Its objects are only read, never changed (redaction copies what it redacts, and returns the rest as it is).
+ * once for both indexes. Its objects are only read, never changed (redaction copies what it redacts and returns the
+ * rest as it is).
  */
 type YamlCache = Map<string, Loaded>;
 
