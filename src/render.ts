@@ -121,6 +121,12 @@ export interface RenderOptions {
   readonly addons?: readonly AddonDefinition<any>[];
   /** Fleet mode (config/fleet.yaml): a member cluster also gets its Argo CD cluster Secret template. @default none */
   readonly fleet?: Fleet;
+  /**
+   * Whether README.md and manifest.json (review.ts) are rendered. The diff's render child leaves them out: they are
+   * derived from the other files and the diff skips them (isReviewFile), and indexing and hashing every file for
+   * them was a tenth of a render. @default true
+   */
+  readonly reviewFiles?: boolean;
 }
 
 /**
@@ -129,7 +135,7 @@ export interface RenderOptions {
  * add-on renders something the layout cannot hold.
  */
 export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderedCluster {
-  if (awaitingFacts(cluster)) return renderBootstrapOnly(cluster);
+  if (awaitingFacts(cluster)) return renderBootstrapOnly(cluster, options.reviewFiles ?? true);
   const addons = options.addons ?? ADDONS;
   const files = new Map<string, string>();
   const objects = new Map<string, Manifest>();
@@ -225,15 +231,15 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   files.set(TEMPLATE_FILE, renderBootstrapTemplate(cluster, template));
   // README.md (Applications, wave graph) and manifest.json (file index), derived from the files above; the objects
   // spare parsing the files back.
-  addReviewFiles(cluster, files, new Map<string, object>([...objects, [TEMPLATE_FILE, template]]));
+  if (options.reviewFiles ?? true) addReviewFiles(cluster, files, new Map<string, object>([...objects, [TEMPLATE_FILE, template]]));
   return { name: cluster.name, files: sorted(files), applications, objects: objects.size };
 }
 
 /** Stage one of a new cluster: the bootstrap template (needs no facts) and the review files; no Argo CD objects. */
-function renderBootstrapOnly(cluster: Cluster): RenderedCluster {
+function renderBootstrapOnly(cluster: Cluster, reviewFiles: boolean): RenderedCluster {
   const template = buildBootstrapTemplate(cluster);
   const files = new Map([[TEMPLATE_FILE, renderBootstrapTemplate(cluster, template)]]);
-  addReviewFiles(cluster, files, new Map([[TEMPLATE_FILE, template]]));
+  if (reviewFiles) addReviewFiles(cluster, files, new Map([[TEMPLATE_FILE, template]]));
   return { name: cluster.name, files: sorted(files), applications: 0, objects: 0, awaitingFacts: true };
 }
 

@@ -4,7 +4,7 @@
  * value), and the diff command run in it.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -207,6 +207,51 @@ describe('npm run diff in a git repository', () => {
     expect(manifest.key).not.toBe('0000000000000000');
     expect(readFileSync(join(cache, manifest.bundle), 'utf8')).not.toContain('POISON');
     expect(existsSync(join(cache, 'cli-0000000000000000.cjs'))).toBe(false);
+    // With the V8 code cache the render child wrote at its exit (bin/platform.mjs requireBundle): the next base
+    // render starts without compiling it all again.
+    if (!('enableCompileCache' in (await import('node:module')).default)) {
+      expect(readdirSync(cache).filter((f) => f.startsWith(`${manifest.bundle}.`) && f.endsWith('.v8'))).toEqual([`${manifest.bundle}.diff.v8`]);
+    }
+  }, 60_000);
+
+  it('reads the version 1 render stream of an older base (JSON lines, review files included) and compares it with a version 2 head', async () => {
+    const stream = join(repo, 'src', 'diff', 'render-stream.ts');
+    const emit = join(repo, 'src', 'diff', 'render-emit.ts');
+    const streamText = readFileSync(stream, 'utf8');
+    // The child side as version 1 wrote it: one JSON line per cluster, every file synth writes.
+    writeFileSync(stream, streamText.replace("RENDER_STREAM_HEADER = 'platform-render-stream v2'", "RENDER_STREAM_HEADER = 'platform-render-stream v1'"));
+    writeFileSync(
+      emit,
+      `import { loadFleet } from '../../config/fleet.ts';
+import { loadClusters } from '../../config/load.ts';
+import { ADDONS } from '../../charts/registry.ts';
+import { renderFleet } from '../fleet.ts';
+import { renderCluster, type RenderedCluster } from '../render.ts';
+import { RENDER_STREAM_HEADER } from './render-stream.ts';
+const line = (r: RenderedCluster) => \`\${JSON.stringify({ name: r.name, files: [...r.files] })}\\n\`;
+export function renderToStream(configDir: string, write: (chunk: string) => void): void {
+  const clusters = loadClusters({ configDir, addons: ADDONS, only: [] });
+  const fleet = loadFleet({ configDir });
+  write(\`\${RENDER_STREAM_HEADER}\\n\`);
+  for (const cluster of clusters) write(line(renderCluster(cluster, { fleet })));
+  if (fleet) write(line(renderFleet(fleet)));
+}
+`,
+    );
+    commit(repo, 'render stream v1');
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'reset', '--quiet', '--hard', 'HEAD~1');
+    expect(readFileSync(stream, 'utf8')).toBe(streamText);
+    const base = new Map<string, ReadonlyMap<string, string>>();
+    const head = new Map<string, ReadonlyMap<string, string>>();
+    await renderRevision(repo, sha, { nodeModules: join(PROJECT_ROOT, 'node_modules'), upstream: upstreamDir() }, (n, f) => base.set(n, f));
+    await renderTreeInChild(repo, { upstream: upstreamDir(), what: 'the working tree' }, (n, f) => head.set(n, f));
+    expect([...base.keys()].sort()).toEqual(['_fleet', 'dev', 'prod']);
+    expect(base.get('dev')!.has('README.md')).toBe(true);
+    expect(head.get('dev')!.has('README.md')).toBe(false);
+    const report = compareTrees(base, head);
+    expect(report.hasChanges).toBe(false);
+    expect(report.filesCompared).toBe(compareTrees(head, head).filesCompared);
   }, 60_000);
 
   it('fails with exit 2 and a clear message for an unknown base', () => {

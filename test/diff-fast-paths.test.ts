@@ -5,7 +5,7 @@
  */
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { canonical, compareTrees, dumpSorted, REFERENCE_CODEC, sameCanonical } from '../src/diff/engine.ts';
+import { canonical, compareTrees, dumpSorted, FAST_CODEC, REFERENCE_CODEC, sameCanonical, type Codec } from '../src/diff/engine.ts';
 import { formatMarkdown, formatText } from '../src/diff/format.ts';
 import { redactPair } from '../src/diff/redact.ts';
 import { loadYaml, readSubset, verifiedRead } from '../src/diff/yaml-load.ts';
@@ -240,6 +240,53 @@ describe('the fast paths in the engine', () => {
     const fmt = { baseLabel: 'main', headLabel: 'working tree', notes: [] };
     expect(formatText(fast, fmt)).toBe(formatText(reference, fmt));
     expect(formatMarkdown(fast, fmt)).toBe(formatMarkdown(reference, fmt));
+  });
+
+  it('print an object redaction left as read from its text, without dumping it again (the same report)', () => {
+    const { base, head } = codeChange();
+    let dumps = 0;
+    const counting: Codec = { ...FAST_CODEC, dumpSorted: (v) => (dumps++, FAST_CODEC.dumpSorted(v)) };
+    const fast = compareTrees(base, head, counting);
+    const shown = fast.clusters.flatMap((c) => c.groups.flatMap((g) => g.resources)).filter((r) => r.path.endsWith('.yaml'));
+    expect(shown.length).toBeGreaterThan(30);
+    // Only what redaction changed (the Secret's data) is dumped; every other side is its file's own text.
+    expect(dumps).toBe(2);
+    expect(fast).toStrictEqual(compareTrees(base, head, REFERENCE_CODEC));
+  });
+});
+
+describe('comparing by the emitted text', () => {
+  it('finds files equal that differ in their comments or key order only, and different ones different, as js-yaml does', () => {
+    const tree = (files: Record<string, string>) => new Map([['dev', new Map(Object.entries(files))]]);
+    const base = tree({ 'apps/a.yaml': '# v1\na: 1\nb: 2\n', 'apps/b.yaml': 'b: 2\na: 1\n', 'apps/c.yaml': 'a: 1\n', 'apps/d.yaml': 'a: -0.0\n', 'apps/e.yaml': 'b: 2\na: 1\n', 'apps/f.yaml': "'1': x\n'2': y\n" });
+    const head = tree({ 'apps/a.yaml': '# v2\na: 1\nb: 2\n', 'apps/b.yaml': 'a: 1\nb: 2\n', 'apps/c.yaml': "a: '1'\n", 'apps/d.yaml': 'a: 0\n', 'apps/e.yaml': 'b: 3\na: 1\n', 'apps/f.yaml': "'1': x\n'2': z\n" });
+    const fast = compareTrees(base, head);
+    const shown = fast.clusters[0].groups.flatMap((g) => g.resources);
+    expect(shown.map((r) => `${r.path} ${r.change}`)).toEqual(['apps/c.yaml changed', 'apps/d.yaml changed', 'apps/e.yaml changed', 'apps/f.yaml changed']);
+    // Unsorted keys: shown sorted, as dumpSorted writes them.
+    expect(shown[2].diff).toContain(' a: 1\n-b: 2\n+b: 3');
+    expect(fast).toStrictEqual(compareTrees(base, head, REFERENCE_CODEC));
+  });
+});
+
+describe('redactPair', () => {
+  it('returns the objects themselves when it redacts nothing in them, and copies (inputs untouched) when it does', () => {
+    const a = { kind: 'Deployment', spec: { replicas: 1, args: ['--v=2'], env: [{ name: 'LOG', value: 'info' }] } };
+    const b = { kind: 'Deployment', spec: { replicas: 2, args: ['--v=2'], env: [{ name: 'LOG', value: 'debug' }] } };
+    const [ra, rb] = redactPair(a, b);
+    expect(ra).toBe(a);
+    expect(rb).toBe(b);
+    const c = { kind: 'Deployment', spec: { replicas: 2, args: ['--v=2'], env: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } };
+    const before = JSON.stringify(c);
+    const [rb2, rc] = redactPair(b, c) as [typeof b, typeof c];
+    expect(rb2).toBe(b);
+    expect(rc).not.toBe(c);
+    expect(rc.spec.args).toBe(c.spec.args); // an untouched part is shared
+    expect(rc.spec.env[0].value).toBe('<redacted>');
+    expect(JSON.stringify(c)).toBe(before);
+    // A key listed in another order on one side: that side is a copy in the order the walk gives (as before).
+    const [, rd] = redactPair({ x: 1, y: 2 }, { y: 2, x: 1 });
+    expect(Object.keys(rd as object)).toEqual(['x', 'y']);
   });
 });
 

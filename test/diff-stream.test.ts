@@ -11,24 +11,29 @@ import { describe, expect, it } from 'vitest';
 import { compareTrees, StreamingComparison } from '../src/diff/engine.ts';
 import { changedClusters, sameFilesAsCommit } from '../src/diff/git.ts';
 import { renderToStream } from '../src/diff/render-emit.ts';
-import { RENDER_STREAM_HEADER, RenderStreamReader } from '../src/diff/render-stream.ts';
+import { clusterRecord, RENDER_STREAM_HEADER, RENDER_STREAM_HEADER_V1, RenderStreamReader } from '../src/diff/render-stream.ts';
+import { isReviewFile } from '../src/review.ts';
 import { readTree } from '../src/diff/tree.ts';
 import { synth } from '../src/synth.ts';
 import { editCluster, tempConfig, tempDir } from './helpers.ts';
 
 type Tree = Map<string, ReadonlyMap<string, string>>;
 
-/** Reads `text` as a render stream, split into chunks of `size` characters. */
-function read(text: string, size = text.length || 1): Tree {
+/** Reads `text` as a render stream, split into chunks of `size` bytes (anywhere, inside a character too). */
+function read(text: string | Buffer, size = text.length || 1): Tree {
+  const bytes = Buffer.from(text);
   const tree: Tree = new Map();
   const reader = new RenderStreamReader('the test', (name, files) => tree.set(name, files));
-  for (let i = 0; i < text.length; i += size) reader.push(text.slice(i, i + size));
+  for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
   reader.end();
   return tree;
 }
 
+/** A version 1 stream (older revisions: one JSON line per cluster). */
+const v1 = (...clusters: Array<[string, ReadonlyMap<string, string>]>) => `${RENDER_STREAM_HEADER_V1}\n${clusters.map(([name, files]) => `${JSON.stringify({ name, files: [...files] })}\n`).join('')}`;
+
 describe('the render stream', () => {
-  it('carries exactly the files synth writes, the fleet folder included', async () => {
+  it('carries exactly the files synth writes but the review files, the fleet folder included', async () => {
     const config = tempConfig();
     const out = tempDir('diff-stream-synth-');
     await synth({ configDir: config, outDir: out });
@@ -36,28 +41,64 @@ describe('the render stream', () => {
     renderToStream(config, (chunk) => (text += chunk));
     expect(text.startsWith(`${RENDER_STREAM_HEADER}\n`)).toBe(true);
     const streamed = read(text, 4093);
-    const written = readTree(out);
+    const written = new Map([...readTree(out)].map(([name, files]) => [name, new Map([...files].filter(([path]) => !isReviewFile(path)))]));
+    expect([...written.get('dev')!.keys()].length).toBeGreaterThan(20);
     expect([...streamed.keys()].sort()).toEqual(['_fleet', 'dev', 'prod']);
     // Map equality: the same paths with the same contents, byte for byte, in any order.
     expect(streamed).toEqual(written);
   }, 60_000);
 
-  it('reads clusters split anywhere, multi-byte text included', () => {
+  it('reads version 2 records split anywhere, multi-byte text, tabs, line ends and empty files included', () => {
+    const files = new Map([
+      ['apps/a.yaml', 'name: “ä” 🚀\n'],
+      ['apps/b.yaml', 'a:\tb\n\n\nc: "\\t"\n'],
+      ['empty.txt', ''],
+    ]);
+    const text = `${RENDER_STREAM_HEADER}\n${clusterRecord('dev', files, () => false)}${clusterRecord('prod', new Map(), () => false)}`;
+    for (const size of [1, 2, 3, 7, 64, text.length]) expect(read(text, size)).toEqual(new Map([['dev', files], ['prod', new Map()]]));
+  });
+
+  it('leaves out what the writer is told to skip, and refuses names it could not read back', () => {
+    const files = new Map([['README.md', '# x\n'], ['apps/a.yaml', 'a: 1\n']]);
+    expect(read(`${RENDER_STREAM_HEADER}\n${clusterRecord('dev', files, isReviewFile)}`)).toEqual(new Map([['dev', new Map([['apps/a.yaml', 'a: 1\n']])]]));
+    expect(() => clusterRecord('dev', new Map([['a\tb.yaml', '']]), () => false)).toThrow('render stream: "a\\tb.yaml" holds a tab or a line break');
+    expect(() => clusterRecord('d\nev', new Map(), () => false)).toThrow('holds a tab or a line break');
+  });
+
+  it('still reads version 1 (older revisions), split anywhere', () => {
     const files = new Map([['apps/a.yaml', 'name: “ä” 🚀\n']]);
-    const text = `${RENDER_STREAM_HEADER}\n${JSON.stringify({ name: 'dev', files: [...files] })}\n${JSON.stringify({ name: 'prod', files: [] })}\n`;
+    const text = v1(['dev', files], ['prod', new Map()]);
     for (const size of [1, 7, 64]) expect(read(text, size)).toEqual(new Map([['dev', files], ['prod', new Map()]]));
   });
 
+  const record = (name: string, body: string) => `${name}\t${Buffer.byteLength(body)}\n${body}`;
   it.each([
     ['', 'it is empty'],
     ['synth: 2 clusters\n', 'got "synth: 2 clusters" first'],
-    [`${RENDER_STREAM_HEADER}\n{"name":"dev","files":[]}`, 'it ends in the middle of a line'],
-    [`${RENDER_STREAM_HEADER}\nnot json\n`, 'a line is not JSON'],
-    [`${RENDER_STREAM_HEADER}\n{"name":"dev","files":[["a.yaml",1]]}\n`, 'a line is not {"name": string'],
-    [`${RENDER_STREAM_HEADER}\n{"name":".staging","files":[]}\n`, 'a line is not {"name": string'],
-    [`${RENDER_STREAM_HEADER}\n{"name":"dev","files":[]}\n{"name":"dev","files":[]}\n`, 'cluster "dev" appears twice'],
-  ])('refuses a damaged stream: %j', (text, problem) => {
-    expect(() => read(text)).toThrow(`the render stream of the test is damaged: ${problem}`);
+    ['platform-render-stream v3\n', 'got "platform-render-stream v3" first'],
+    ['x'.repeat(10_000), `got "${'x'.repeat(20)}`],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', 'a.yaml\t5\nb: 1\n').slice(0, -2)}`, 'it ends in the middle of a cluster'],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', 'a.yaml\t3\nb: 1\n')}`, 'a file of cluster "dev" header is not "<name>\\t<bytes>": "1"'],
+    [`${RENDER_STREAM_HEADER}\ndev\t10`, 'it ends in the middle of a cluster'],
+    [`${RENDER_STREAM_HEADER}\ndev 10\n`, 'a cluster header is not "<name>\\t<bytes>": "dev 10"'],
+    [`${RENDER_STREAM_HEADER}\ndev\t-1\n`, 'a cluster header is not "<name>\\t<bytes>"'],
+    [`${RENDER_STREAM_HEADER}\ndev\t1e3\n`, 'a cluster header is not "<name>\\t<bytes>"'],
+    [`${RENDER_STREAM_HEADER}\ndev\t99999999999\n`, 'a cluster header is not "<name>\\t<bytes>"'],
+    [`${RENDER_STREAM_HEADER}\n${'d'.repeat(5000)}\t1\n`, 'a record header is longer than 4096 bytes'],
+    [`${RENDER_STREAM_HEADER}\n${record('.staging', '')}`, 'a cluster is named ".staging"'],
+    [`${RENDER_STREAM_HEADER}\n${record('', '')}`, 'a cluster is named ""'],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', '')}${record('dev', '')}`, 'cluster "dev" appears twice'],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', 'a.yaml\t1\nxa.yaml\t1\ny')}`, 'cluster "dev": the file "a.yaml" is there twice'],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', 'a.yaml\t5\nxy')}`, 'cluster "dev": the file "a.yaml" runs past the cluster\'s end'],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', 'a.yaml')}`, 'cluster "dev": a file header has no line end'],
+    [`${RENDER_STREAM_HEADER}\n${record('dev', '\t0\n')}`, 'cluster "dev": the file "" is unnamed'],
+    [`${RENDER_STREAM_HEADER_V1}\n{"name":"dev","files":[]}`, 'it ends in the middle of a line'],
+    [`${RENDER_STREAM_HEADER_V1}\nnot json\n`, 'a line is not JSON'],
+    [`${RENDER_STREAM_HEADER_V1}\n{"name":"dev","files":[["a.yaml",1]]}\n`, 'a line is not {"name": string'],
+    [`${RENDER_STREAM_HEADER_V1}\n{"name":".staging","files":[]}\n`, 'a line is not {"name": string'],
+    [`${RENDER_STREAM_HEADER_V1}\n{"name":"dev","files":[]}\n{"name":"dev","files":[]}\n`, 'cluster "dev" appears twice'],
+  ])('refuses a damaged stream (%#)', (text, problem) => {
+    for (const size of [1, 5, text.length || 1]) expect(() => read(text, size)).toThrow(`the render stream of the test is damaged: ${problem}`);
   });
 });
 

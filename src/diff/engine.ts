@@ -6,7 +6,7 @@
  * Everything it returns is already redacted. Pure: no I/O.
  */
 import { dump, load } from 'js-yaml';
-import { indexFiles, isCloudFormationFile, isReviewFile, type ManifestEntry } from '../review.ts';
+import { indexFiles, isCloudFormationFile, isReviewFile, MANIFEST_FILE, README_FILE, type ManifestEntry } from '../review.ts';
 import { SYNC_WAVE } from '../../config/labels.ts';
 import { diffTemplates, isReplacement, type CfnResourceChange, type CfnTemplateDiff } from './cfn.ts';
 import { CHART_API_GROUPS, RUNTIME_EFFECTS } from './controllers.ts';
@@ -14,7 +14,7 @@ import { redactPair } from './redact.ts';
 import type { RenderedTree } from './tree.ts';
 import { FLEET_DIR } from '../../config/labels.ts';
 import { unifiedDiff } from './unified.ts';
-import { loadYaml } from './yaml-load.ts';
+import { INDEX_KEY, readYaml } from './yaml-load.ts';
 import { dumpYaml } from '../yaml-emit.ts';
 
 export type Change = 'added' | 'removed' | 'changed';
@@ -169,11 +169,15 @@ function labelOf(path: string, obj: unknown): string {
   return `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? '?'}`;
 }
 
-function toText(path: string, obj: unknown, codec: Codec): string {
+/**
+ * The text the diff shows for a file's (redacted) object. `sorted`: `codec.dumpSorted(obj)` when the caller knows it
+ * (Loaded.sortedDump), so it is not dumped again.
+ */
+function toText(path: string, obj: unknown, codec: Codec, sorted?: string): string {
   if (obj === undefined) return '';
   if (typeof obj === 'string') return obj;
   if (path.endsWith('.json')) return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
-  return codec.dumpSorted(obj);
+  return sorted ?? codec.dumpSorted(obj);
 }
 
 /**
@@ -187,25 +191,35 @@ export function dumpSorted(v: unknown): string {
 
 const SORTED_DUMP = { lineWidth: -1, noRefs: true, sortKeys: true } as const;
 
+/** A YAML file read by a codec: its value, and its sorted dump when the reader knows it without dumping. */
+export interface Loaded {
+  readonly value: unknown;
+  /**
+   * `Codec.dumpSorted(value)`, when the reader knows it (yaml-load.ts readYaml: the file's own text). Two files whose
+   * sorted dumps are both known are equal (`Codec.same`) exactly when these are: the dump is a function of the value
+   * and reads back to it, and with sorted keys and no undefined values, equal values are identical ones.
+   * @default unknown
+   */
+  readonly sortedDump?: string;
+}
+
 /**
  * How the engine reads, compares and prints objects. FAST_CODEC (the default) and REFERENCE_CODEC (js-yaml's own
  * load and dump, and canonical strings: the engine before its fast paths) give the same report; a test compares.
  */
 export interface Codec {
   /** A YAML file's text as js-yaml's `load` reads it. */
-  readonly load: (text: string) => unknown;
+  readonly load: (text: string) => Loaded;
   /** js-yaml's `dump(v, { lineWidth: -1, noRefs: true, sortKeys: true })`. */
   readonly dumpSorted: (v: unknown) => string;
   /** `canonical(a) === canonical(b)`. */
   readonly same: (a: unknown, b: unknown) => boolean;
 }
 
-export const FAST_CODEC: Codec = { load: loadYaml, dumpSorted, same: sameCanonical };
-export const REFERENCE_CODEC: Codec = { load: (text) => load(text), dumpSorted: (v) => dump(v, SORTED_DUMP), same: (a, b) => canonical(a) === canonical(b) };
+export const FAST_CODEC: Codec = { load: readYaml, dumpSorted, same: sameCanonical };
+export const REFERENCE_CODEC: Codec = { load: (text) => ({ value: load(text) }), dumpSorted: (v) => dump(v, SORTED_DUMP), same: (a, b) => canonical(a) === canonical(b) };
 
 const UNSORTABLE = Symbol('unsortable');
-/** An array index as a key: JavaScript objects list these first, in numeric order, whatever order they were added in. */
-const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 
 /**
  * A copy of `v` whose mappings list their keys sorted as js-yaml's `sortKeys: true` sorts them (by UTF-16 code units),
@@ -375,17 +389,19 @@ interface Side {
 
 /**
  * Parsed YAML by file text, shared by the two sides of a cluster: a file unchanged between base and head is parsed
- * once for both indexes. Its objects are only read, never changed (redaction builds new objects).
+ * once for both indexes. Its objects are only read, never changed (redaction copies what it redacts and returns the
+ * rest as it is).
  */
-type YamlCache = Map<string, unknown>;
+type YamlCache = Map<string, Loaded>;
 
 /** indexFiles' parsed objects (review.ts), path → object. */
 type Indexed = NonNullable<Parameters<typeof indexFiles>[1]>;
 type IndexedObject = Indexed extends ReadonlyMap<string, infer V> ? V : never;
 
-function cachedLoad(cache: YamlCache, content: string, codec: Codec): unknown {
-  if (!cache.has(content)) cache.set(content, codec.load(content));
-  return cache.get(content);
+function cachedLoad(cache: YamlCache, content: string, codec: Codec): Loaded {
+  let read = cache.get(content);
+  if (read === undefined) cache.set(content, (read = codec.load(content)));
+  return read;
 }
 
 /**
@@ -394,7 +410,7 @@ function cachedLoad(cache: YamlCache, content: string, codec: Codec): unknown {
  * partial index holds the same entries as the whole one.
  */
 function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, differs: (path: string) => boolean, codec: Codec): Side {
-  const f = new Map([...(files ?? new Map<string, string>())].filter(([p]) => !isReviewFile(p)));
+  const f = files ?? new Map<string, string>(); // without review files (StreamingComparison.add)
   // What indexFiles would parse itself (review.ts: YAML files, objects only), from the shared cache.
   const indexOf = (paths: readonly string[]) =>
     new Map(
@@ -402,7 +418,7 @@ function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, 
         f,
         new Map(
           paths.map((path) => {
-            const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, f.get(path)!, codec) : undefined;
+            const obj = /\.ya?ml$/.test(path) ? cachedLoad(cache, f.get(path)!, codec).value : undefined;
             return [path, typeof obj === 'object' && obj !== null ? (obj as IndexedObject) : undefined];
           }),
         ),
@@ -413,7 +429,7 @@ function side(files: ReadonlyMap<string, string> | undefined, cache: YamlCache, 
   const entries = [...index.values()];
   const root = entries.find((e) => e.kind === 'Application' && e.path.startsWith('bootstrap/'))?.name;
   const apps = new Set(entries.filter((e) => e.kind === 'Application' && e.path.startsWith('apps/')).map((e) => e.name));
-  return { files: f, index, fullIndex: () => (full ??= indexOf([...f.keys()])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!, codec) };
+  return { files: f, index, fullIndex: () => (full ??= indexOf([...f.keys()])), root, apps, yaml: (path) => cachedLoad(cache, f.get(path)!, codec).value };
 }
 
 const BOOTSTRAP = 'bootstrap (applied by hand)';
@@ -693,7 +709,7 @@ function emptyGroup(name: string, type: GroupType, wave: number | null): Mutable
   return { name, type, change: 'changed', wave, counts: { add: 0, change: 0, destroy: 0 }, charts: [], images: [], waves: [], projects: [], destinations: [], values: [], resources: [], templates: [], warnings: [] };
 }
 
-/** True when both sides hold the same paths with byte-identical contents (review files included: harmless). */
+/** True when both sides hold the same paths with byte-identical contents. */
 function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
   for (const [path, content] of a) if (b.get(path) !== content) return false;
@@ -702,12 +718,13 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | undefined, headFiles: ReadonlyMap<string, string> | undefined, codec: Codec): ClusterDiff {
   // Most clusters of a change are untouched: byte-identical files compare equal without parsing or indexing them.
+  // (Review files are gone already: StreamingComparison.add.)
   if (baseFiles !== undefined && headFiles !== undefined && sameFiles(baseFiles, headFiles)) {
-    let files = 0;
-    for (const path of baseFiles.keys()) if (!isReviewFile(path)) files++;
-    return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files };
+    return { name, change: 'unchanged', applications: { added: [], removed: [], changed: [] }, groups: [], warnings: [], files: baseFiles.size };
   }
   const cache: YamlCache = new Map();
+  /** The sorted dump of a YAML file's content when its reader knows it (the content is parsed, so in the cache). */
+  const textOf = (content: string) => cache.get(content)!.sortedDump;
   const differs = (path: string) => baseFiles?.get(path) !== headFiles?.get(path);
   const base = side(baseFiles, cache, differs, codec);
   const head = side(headFiles, cache, differs, codec);
@@ -720,7 +737,10 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
     if (a !== undefined && a === b) continue; // byte-identical: equal objects, nothing to parse
     const oa = a === undefined ? undefined : parseFile(base, path, a);
     const ob = b === undefined ? undefined : parseFile(head, path, b);
-    if (a !== undefined && b !== undefined && codec.same(oa, ob)) continue;
+    const yaml = /\.ya?ml$/.test(path);
+    const ta = yaml && a !== undefined ? textOf(a) : undefined;
+    const tb = yaml && b !== undefined ? textOf(b) : undefined;
+    if (a !== undefined && b !== undefined && (ta !== undefined && tb !== undefined ? ta === tb : codec.same(oa, ob))) continue;
 
     const { name: gname, type } = groupOf(path, base, head);
     let g = groups.get(gname);
@@ -738,7 +758,8 @@ function compareCluster(name: string, baseFiles: ReadonlyMap<string, string> | u
       path,
       label,
       change,
-      diff: unifiedDiff(toText(path, ra, codec), toText(path, rb, codec), {
+      // An object redaction left as it was read (the same object, redact.ts) is shown as its sorted text.
+      diff: unifiedDiff(toText(path, ra, codec, ra === oa ? ta : undefined), toText(path, rb, codec, rb === ob ? tb : undefined), {
         from: oa === undefined ? '/dev/null' : `a/${name}/${path}`,
         to: ob === undefined ? '/dev/null' : `b/${name}/${path}`,
       }),
@@ -833,7 +854,12 @@ export class StreamingComparison {
   /** @param codec how objects are read, compared and printed @default FAST_CODEC */
   constructor(private readonly codec: Codec = FAST_CODEC) {}
 
-  add(side: 'base' | 'head', name: string, files: ReadonlyMap<string, string>): void {
+  /**
+   * One side's cluster. Its review files (README.md, manifest.json) are dropped here: the comparison skips them, and
+   * a render stream of version 2 leaves them out, so a side that has them (a v1 stream, a folder) compares the same.
+   */
+  add(side: 'base' | 'head', name: string, rendered: ReadonlyMap<string, string>): void {
+    const files = rendered.has(README_FILE) || rendered.has(MANIFEST_FILE) ? new Map([...rendered].filter(([path]) => !isReviewFile(path))) : rendered;
     const other = this.pending[side === 'base' ? 'head' : 'base'];
     const theirs = other.get(name);
     if (theirs === undefined) {

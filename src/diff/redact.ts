@@ -345,6 +345,28 @@ function flagValues(list: readonly Json[]): boolean[] {
   });
 }
 
+/**
+ * `original` itself when its redacted `copy` holds the same things (a plain object or array with the same own keys,
+ * in the same order, each with the identical value), else the copy. Nothing was redacted in it then, and sharing it
+ * lets the diff print it from the text it was read from (engine.ts) and spares the garbage collector the copies.
+ */
+function kept<T extends Json>(original: T, copy: T): T {
+  if (Array.isArray(original)) {
+    const c = copy as Json[];
+    if (c.length !== original.length || Object.getPrototypeOf(original) !== Array.prototype) return copy;
+    for (let i = 0; i < c.length; i++) if (c[i] !== original[i]) return copy;
+    return original;
+  }
+  const o = original as Record<string, Json>;
+  const c = copy as Record<string, Json>;
+  if (Object.getPrototypeOf(o) !== Object.prototype) return copy;
+  const ko = Object.keys(o);
+  const kc = Object.keys(c);
+  if (ko.length !== kc.length) return copy;
+  for (let i = 0; i < ko.length; i++) if (ko[i] !== kc[i] || o[ko[i]] !== c[kc[i]]) return copy;
+  return original;
+}
+
 /** `key` is the key `a` and `b` are under; `producer` says they are inside a secret-producing object. */
 function walkPair(a: Json, b: Json, sensitive: boolean, key = '', producer = false): [Json, Json] {
   if (isMap(a) || isMap(b)) {
@@ -362,7 +384,7 @@ function walkPair(a: Json, b: Json, sensitive: boolean, key = '', producer = fal
         else if (k in a) ra[k] = walkOne(a[k], s, k, p);
         else rb[k] = walkOne(b[k], s, k, p);
       }
-      return [ra, rb];
+      return [kept(a, ra), kept(b, rb)];
     }
     return [walkOne(a, sensitive, key, producer), walkOne(b, sensitive, key, producer)];
   }
@@ -381,7 +403,7 @@ function walkPair(a: Json, b: Json, sensitive: boolean, key = '', producer = fal
         if (i < b.length) rb.push(walkOne(b[i], sensitive || !!fb[i], '', producer));
       }
     }
-    return [ra, rb];
+    return [kept(a, ra), kept(b, rb)];
   }
   if (!sensitive) {
     const [ea, eb] = [embedded(a), embedded(b)];
@@ -399,11 +421,11 @@ function walkPair(a: Json, b: Json, sensitive: boolean, key = '', producer = fal
 function walkOne(v: Json, sensitive: boolean, key = '', producer = false): Json {
   if (isMap(v)) {
     const p = producer || producerKind(v);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walkOne(x, childSensitive(k, sensitive, [v]) || templateData(p, key, k), k, p)]));
+    return kept(v, Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walkOne(x, childSensitive(k, sensitive, [v]) || templateData(p, key, k), k, p)])));
   }
   if (Array.isArray(v)) {
     const flags = flagValues(v);
-    return v.map((x, i) => walkOne(x, sensitive || !!flags[i], '', producer));
+    return kept(v, v.map((x, i) => walkOne(x, sensitive || !!flags[i], '', producer)));
   }
   if (sensitive) return isScalar(v) ? REDACTED : v;
   const e = embedded(v);

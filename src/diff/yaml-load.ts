@@ -43,6 +43,8 @@ const DOUBLE_QUOTED = /^"([^"\\]*)"$/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: the subset has none
 const OUTSIDE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)/m;
 const MAX_DEPTH = 50;
+/** An array index as a key: JavaScript objects list these first, in numeric order, whatever order they were added in. */
+export const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 
 /** `s` without its leading spaces (only spaces: YAML indentation is never a tab or another blank). */
 const trimSpaces = (s: string): string => {
@@ -57,12 +59,25 @@ const trimSpaces = (s: string): string => {
  * @throws what js-yaml's `load` throws (YAMLException) for text that is not one valid YAML document
  */
 export function loadYaml(text: string): unknown {
-  const read = verifiedRead(text);
-  return read ? read[0] : load(text);
+  return readYaml(text).value;
+}
+
+/**
+ * {@link loadYaml}'s value, with `sortedDump`: what synth's emitter writes for that value with its keys sorted (js-yaml's
+ * `dump(value, { lineWidth: -1, noRefs: true, sortKeys: true })`), when the fast reader read the text (verifiedRead:
+ * the emitter writes the value back to the text after its leading comments) and its keys were in sorted order in every
+ * mapping (none an array index, which objects list first): then that text is the sorted dump. Absent otherwise.
+ * @throws what js-yaml's `load` throws (YAMLException) for text that is not one valid YAML document
+ */
+export function readYaml(text: string): { readonly value: unknown; readonly sortedDump?: string } {
+  const read = readChecked(text);
+  if (!read) return { value: load(text) };
+  return read.sorted ? { value: read.value, sortedDump: afterComments(text) } : { value: read.value };
 }
 
 /** Full-line comments (the rendered-file header) at the start of a text. */
 const LEADING_COMMENTS = /^(?:#[^\n]*\n)*/;
+const afterComments = (text: string) => text.slice(LEADING_COMMENTS.exec(text)![0].length);
 
 /**
  * {@link readSubset}'s value, in a one-item array, only when synth's emitter (src/yaml-emit.ts, byte-identical to
@@ -71,8 +86,14 @@ const LEADING_COMMENTS = /^(?:#[^\n]*\n)*/;
  * the diff shows, and no render can steer it. Exported for the tests (rendered files must pass).
  */
 export function verifiedRead(text: string): [unknown] | undefined {
-  const read = readSubset(text);
-  return read && dumpYaml(read[0]) === text.slice(LEADING_COMMENTS.exec(text)![0].length) ? read : undefined;
+  const read = readChecked(text);
+  return read && [read.value];
+}
+
+/** {@link verifiedRead}, with whether the text's keys are sorted (see Reader.sorted). */
+function readChecked(text: string): { readonly value: unknown; readonly sorted: boolean } | undefined {
+  const read = readDocument(text);
+  return read && dumpYaml(read.value) === afterComments(text) ? read : undefined;
 }
 
 /**
@@ -81,9 +102,17 @@ export function verifiedRead(text: string): [unknown] | undefined {
  * files take this path.
  */
 export function readSubset(text: string): [unknown] | undefined {
+  const read = readDocument(text);
+  return read && [read.value];
+}
+
+/** {@link readSubset}'s document and whether its keys are sorted (Reader.sorted). */
+function readDocument(text: string): { readonly value: unknown; readonly sorted: boolean } | undefined {
   if (OUTSIDE.test(text)) return undefined;
   try {
-    return [new Reader(text).document()];
+    const reader = new Reader(text);
+    const value = reader.document();
+    return { value, sorted: reader.sorted };
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
@@ -144,6 +173,11 @@ class Reader {
   /** The indentation and content of the current line, after {@link skip}. */
   private indent = 0;
   private content = '';
+  /**
+   * Whether every mapping so far listed its keys in sorted order (UTF-16 code units, as `Array.prototype.sort` and
+   * js-yaml's `sortKeys`), none of them an array index (objects list those first, whatever the text's order).
+   */
+  sorted = true;
 
   constructor(text: string) {
     this.lines = text.split('\n');
@@ -235,12 +269,15 @@ class Reader {
 
   private mapping(indent: number, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    let previous: string | undefined;
     while (!this.ended && this.indent === indent) {
       const s = this.content;
       const colon = colonOf(s);
       if (colon < 0) unsupported();
       const key = keyOf(s.slice(0, colon));
       if (Object.prototype.hasOwnProperty.call(out, key)) unsupported(); // js-yaml throws its own error
+      if (this.sorted && ((previous !== undefined && !(previous < key)) || INDEX_KEY.test(key))) this.sorted = false;
+      previous = key;
       out[key] = this.value(trimSpaces(s.slice(colon + 1)), indent, depth);
     }
     if (!this.ended && this.indent > indent) unsupported();
