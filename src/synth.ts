@@ -324,12 +324,15 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
         const rendered = renderCluster(cluster, { fleet });
         const ms = performance.now() - start;
         const waiting = awaitingFacts(cluster);
+        // What the result needs, taken now: the stream must not keep the rendered texts while the files are written.
+        const { applications, objects } = rendered;
+        const files = options.keepFiles ? rendered.files : undefined;
+        const paths = [...rendered.files.keys()];
         track(
           out.stage(rendered).then((write) => {
-            const { applications, objects } = rendered;
-            results[i] = { name, applications, objects, files: options.keepFiles ? rendered.files : undefined, write, ms, skipped: false, awaitingFacts: waiting };
+            results[i] = { name, applications, objects, files, write, ms, skipped: false, awaitingFacts: waiting };
             // Stamped where the files are now: the swap renames the cluster folder, never the files inside it.
-            if (useIndex) index.clusters[name] = indexEntry(name, out.folderOf(name), rendered.files.keys(), { inputs, applications, objects, awaitingFacts: waiting }, shapes);
+            if (useIndex) index.clusters[name] = indexEntry(name, out.folderOf(name), paths, { inputs, applications, objects, awaitingFacts: waiting }, shapes);
           }),
         );
         while (inFlight.size >= STREAM_DEPTH) await Promise.race(inFlight);
