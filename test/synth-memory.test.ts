@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { ADDONS } from '../charts/registry.ts';
 import { loadClusters } from '../config/load.ts';
 import { parseConfigYaml } from '../config/yaml.ts';
-import { listFiles } from '../src/dist.ts';
+import { DistWriter, listFiles } from '../src/dist.ts';
+import type { RenderedCluster } from '../src/render.ts';
 import { synth } from '../src/synth.ts';
 import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
 import { FIXTURE_CONFIG, tempDir } from './helpers.ts';
@@ -66,5 +67,28 @@ describe('synth memory', () => {
       const files = listFiles(join(out, name));
       expect(listed.filter((p) => !p.endsWith('/'))).toEqual(files);
     }
+  });
+
+  it('takes a staged cluster\'s files when stage() is called, so the stream can drop them while the writes wait', async () => {
+    const out = tempDir();
+    const files = new Map([
+      ['apps/app.yaml', 'version: 1 # ünïcödé\n'],
+      ['manifest.json', `${JSON.stringify({ cluster: 'a', generatedBy: 'npm run synth' })}\n`],
+    ]);
+    const cluster: RenderedCluster = { name: 'a', files, applications: 1, objects: 1 };
+    const writer = new DistWriter(out);
+    try {
+      const staged = writer.stage(cluster);
+      // Whatever happens to the rendered cluster after the call, the staged bytes are the ones it had.
+      files.set('apps/app.yaml', 'changed\n');
+      const second = writer.stage({ name: 'b', files: new Map([['manifest.json', `${JSON.stringify({ cluster: 'b', generatedBy: 'npm run synth' })}\n`]]), applications: 0, objects: 0 });
+      expect(await staged).toEqual({ name: 'a', written: 2, unchanged: 0, removed: 0 });
+      await second;
+      writer.commit();
+    } finally {
+      writer.close();
+    }
+    expect(readFileSync(join(out, 'a', 'apps', 'app.yaml'), 'utf8')).toBe('version: 1 # ünïcödé\n');
+    expect(listFiles(join(out, 'b'))).toEqual(['manifest.json']);
   });
 });
