@@ -86,11 +86,10 @@ export function detachStrings<T>(root: T): T {
   const walk = (v: unknown): void => {
     if (typeof v !== 'object' || v === null || seen.has(v)) return;
     seen.add(v);
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) (v[i] = own(v[i])), walk(v[i]);
-    } else {
-      const map = v as Record<string, unknown>;
-      for (const key of Object.keys(map)) (map[key] = own(map[key])), walk(map[key]);
+    const node = v as Record<string, unknown>;
+    for (const key of Array.isArray(v) ? v.keys() : Object.keys(node)) {
+      node[key] = own(node[key]);
+      walk(node[key]);
     }
   };
   walk(root);

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the fleet-scale goals of issue 16, measured on this machine. Mixed dev/prod fleets (copies of the
  * example clusters with their own names, domains and subnets, scripts/mixed-fleet.ts) of 10 and 100 clusters, and
- * 1000 with `--large`. Every case runs in a fresh process through bin/platform.mjs (what the npm scripts run), once
- * untimed to warm the OS file cache and the CLI bundle, then N timed runs; the median is reported. Prints a table,
- * one line per goal (measured value, ratio, goal, ok/MISSED), and as its LAST line one JSON object. Exits 1 when a
- * measured goal is missed; goals whose case did not run (`--large`, `--with-tests`) are reported as skipped.
+ * 1000 with `--large`. Every case runs in a fresh process through bin/platform.mjs (what the npm scripts run; synth
+ * cases with the Node options of package.json's `synth` script), once untimed to warm the OS file cache and the CLI
+ * bundle, then N timed runs; the median is reported. Prints a table, one line per goal (measured value, ratio, goal,
+ * ok/MISSED), and as its LAST line one JSON object. Exits 1 when a measured goal is missed; goals whose case did not
+ * run (`--large`, `--with-tests`) are reported as skipped.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';

@@ -8,8 +8,8 @@
  * - **One run at a time.** A lock file ({@link LOCK_FILE}, created with O_EXCL) serialises runs; a lock left by a
  *   process that no longer runs is taken over with a notice, a live one is waited for (bounded), then refused.
  * - **Streaming.** Clusters are staged as they are rendered, with async I/O: the folders and files of one cluster
- *   are created on libuv's thread pool while the next one renders, and each is dropped once staged (memory stays
- *   flat).
+ *   are created on libuv's thread pool while the next one renders. stage() encodes the files into a reused buffer
+ *   when called (see StagingBuffers), so the caller drops the rendered cluster at once (memory stays flat).
  * - **All or nothing.** Each cluster is first written in full into a staging folder beside its target. Before the
  *   first rename a journal ({@link JOURNAL_FILE}) lists every (target, staging, old) triple; the swap then renames
  *   folder by folder. A run killed during the swap leaves the journal, and the next run rolls it forward (every

@@ -15,6 +15,7 @@ import { DistWriter, listFiles } from '../src/dist.ts';
 import type { RenderedCluster } from '../src/render.ts';
 import { synth } from '../src/synth.ts';
 import { mixedFleetConfig } from '../scripts/mixed-fleet.ts';
+import { PROJECT_ROOT } from '../src/paths.ts';
 import { FIXTURE_CONFIG, tempDir } from './helpers.ts';
 
 setFlagsFromString('--expose-gc');
@@ -90,5 +91,14 @@ describe('synth memory', () => {
     }
     expect(readFileSync(join(out, 'a', 'apps', 'app.yaml'), 'utf8')).toBe('version: 1 # ünïcödé\n');
     expect(listFiles(join(out, 'b'))).toEqual(['manifest.json']);
+  });
+
+  it('runs `npm run synth` with a heap sized for flat memory, never a hard limit below 512 MiB', () => {
+    const { scripts } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    // The form scripts/bench.ts reads the options from, so the bench measures this command line.
+    const parsed = /^node((?: --[a-z-]+(?:=[\w.-]+)?)*) bin\/platform\.mjs synth$/.exec(scripts.synth);
+    expect(parsed).not.toBeNull();
+    expect(Number(/--max-old-space-size=(\d+)/.exec(parsed![1])?.[1])).toBeGreaterThanOrEqual(512);
+    expect(parsed![1]).toMatch(/--max-semi-space-size=\d+/);
   });
 });
