@@ -70,7 +70,30 @@ export function parseConfigYaml(text: string, display: string): ParsedYaml {
   }
   const { problems, bounded } = inspectTree(value);
   // Past a limit the value must not reach the schema checks: printing or cloning it is what would hang.
-  return { value: bounded ? value : undefined, problems };
+  return { value: bounded ? detachStrings(value) : undefined, problems };
+}
+
+/**
+ * V8 keeps a string of 13 or more characters cut from a longer one (js-yaml's scalars, cut from the file text) as
+ * a slice that holds the whole text alive: a loaded config would keep every file's text, comments included, as long
+ * as any value of it lives (synth holds a fleet's clusters until each is rendered). This replaces each such string
+ * in place (also through aliases) with a copy of its own characters. Only for a value inspectTree bounded.
+ */
+export function detachStrings<T>(root: T): T {
+  const seen = new Set<object>();
+  // The concatenation is flattened into a new string of length + 1, and the slice keeps only that one alive.
+  const own = (v: unknown) => (typeof v === 'string' && v.length >= 13 ? (' ' + v).slice(1) : v);
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    const node = v as Record<string, unknown>;
+    for (const key of Array.isArray(v) ? v.keys() : Object.keys(node)) {
+      node[key] = own(node[key]);
+      walk(node[key]);
+    }
+  };
+  walk(root);
+  return own(root) as T;
 }
 
 /**

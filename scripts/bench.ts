@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the fleet-scale goals of issue 16, measured on this machine. Mixed dev/prod fleets (copies of the
  * example clusters with their own names, domains and subnets, scripts/mixed-fleet.ts) of 10 and 100 clusters, and
- * 1000 with `--large`. Every case runs in a fresh process through bin/platform.mjs (what the npm scripts run), once
- * untimed to warm the OS file cache and the CLI bundle, then N timed runs; the median is reported. Prints a table,
- * one line per goal (measured value, ratio, goal, ok/MISSED), and as its LAST line one JSON object. Exits 1 when a
- * measured goal is missed; goals whose case did not run (`--large`, `--with-tests`) are reported as skipped.
+ * 1000 with `--large`. Every case runs in a fresh process through bin/platform.mjs (what the npm scripts run; synth
+ * cases with the Node options of package.json's `synth` script), once untimed to warm the OS file cache and the CLI
+ * bundle, then N timed runs; the median is reported. Prints a table, one line per goal (measured value, ratio, goal,
+ * ok/MISSED), and as its LAST line one JSON object. Exits 1 when a measured goal is missed; goals whose case did not
+ * run (`--large`, `--with-tests`) are reported as skipped.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,18 @@ Exit codes: 0 ok (every goal met or skipped); 1 a goal missed or a failure; 2 us
 /** The entry every npm script (and so every timed case) runs through. */
 const PLATFORM = join(PROJECT_ROOT, 'bin', 'platform.mjs');
 
+/**
+ * The Node options of the npm script `name` (`node [options] bin/platform.mjs <command>` in package.json), so that
+ * each case runs the command line users run: `npm run synth` sizes V8's heap (docs/output-and-performance.md).
+ * Throws when the script has another form.
+ */
+function scriptNodeOptions(name: string, root = PROJECT_ROOT): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const parsed = /^node((?: --[a-z-]+(?:=[\w.-]+)?)*) bin\/platform\.mjs [a-z]+$/.exec(scripts[name] ?? '');
+  if (!parsed) throw new Error(`package.json: scripts.${name}: got ${JSON.stringify(scripts[name])}; allowed: node [--option[=value] ...] bin/platform.mjs <command>`);
+  return parsed[1].split(' ').filter(Boolean);
+}
+
 function run(args: readonly string[], label: string, options: { cwd?: string; command?: string } = {}): { ms: number; stderr: string; stdout: string } {
   const start = performance.now();
   const r = spawnSync(options.command ?? process.execPath, args, { cwd: options.cwd ?? PROJECT_ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -45,7 +58,7 @@ const median = (xs: number[]) => {
 /** Peak RSS in MiB of one CLI run, reported by the process itself on exit. */
 function peakRss(args: readonly string[], cwd = PROJECT_ROOT): number {
   const hook = 'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nBENCH_MAXRSS="+process.resourceUsage().maxRSS+"\\n"))';
-  const r = run(['--import', hook, PLATFORM, ...args], 'peak RSS run', { cwd });
+  const r = run([...scriptNodeOptions('synth'), '--import', hook, PLATFORM, ...args], 'peak RSS run', { cwd });
   return Math.round((Number(/BENCH_MAXRSS=(\d+)/.exec(r.stderr)?.[1]) / 1024) * 10) / 10;
 }
 
@@ -106,13 +119,16 @@ function main(): number {
     const synth = (config?: string, out = freshOut(), ...more: string[]) => ['synth', ...(config ? ['--config', config] : []), '--out', out, ...more];
     const rows: string[][] = [];
     const times: Record<string, number> = {};
+    /** Node options of `npm run synth`: every synth case runs with them. */
+    const synthNode = scriptNodeOptions('synth');
     /**
-     * Warm-up run, then `n` timed runs of `node <launcher> ...args()` (`launcher` null: `node ...args()`); `before`
-     * runs untimed before each.
+     * Warm-up run, then `n` timed runs of `node <launcher> ...args()` (`launcher` null: `node ...args()`), with the
+     * Node options of `npm run synth` when args() is a synth; `before` runs untimed before each.
      */
     const measure = (id: string, label: string, args: () => readonly string[], o: { n?: number; before?: () => void; cwd?: string; launcher?: string | null } = {}) => {
       const n = o.n ?? runs;
-      const argv = () => (o.launcher === null ? args() : [o.launcher ?? PLATFORM, ...args()]);
+      const node = (a: readonly string[]) => (a[0] === 'synth' ? synthNode : []);
+      const argv = () => (o.launcher === null ? args() : [...node(args()), o.launcher ?? PLATFORM, ...args()]);
       o.before?.();
       run(argv(), label, { cwd: o.cwd });
       const t: number[] = [];
@@ -131,7 +147,7 @@ function main(): number {
       const config = configs.get(n)!;
       measure(`synth${n}`, `synth, ${n} clusters (empty output folder)`, () => synth(config), { n: n >= 1000 ? 1 : n >= 100 ? Math.min(runs, 2) : runs });
       const out = join(tmp, `steady-${n}`);
-      run([PLATFORM, ...synth(config, out)], 'populate');
+      run([...synthNode, PLATFORM, ...synth(config, out)], 'populate');
       measure(`nochange${n}`, `synth, ${n} clusters, nothing changed`, () => synth(config, out));
       // A touched file invalidates that cluster's index entry: it is rendered and compared (nothing is written).
       const one = `c${String(Math.ceil(n / 2)).padStart(4, '0')}`;
@@ -139,7 +155,7 @@ function main(): number {
       measure(`partial${n}`, `synth --cluster ${one} (1 of ${n})`, () => synth(config, out, '--cluster', one), { before: touch });
     }
     const examplesOut = join(tmp, 'examples');
-    run([PLATFORM, ...synth(undefined, examplesOut)], 'synth for validate');
+    run([...synthNode, PLATFORM, ...synth(undefined, examplesOut)], 'synth for validate');
     measure('validate', 'validate (the 2 examples)', () => ['validate', examplesOut]);
     const repo = diffRepo(tmp, configs.get(100)!);
     // The repository's own launcher: its project root (and so its git history) is the repository.

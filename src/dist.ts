@@ -8,8 +8,8 @@
  * - **One run at a time.** A lock file ({@link LOCK_FILE}, created with O_EXCL) serialises runs; a lock left by a
  *   process that no longer runs is taken over with a notice, a live one is waited for (bounded), then refused.
  * - **Streaming.** Clusters are staged as they are rendered, with async I/O: the folders and files of one cluster
- *   are created on libuv's thread pool while the next one renders, and each is dropped once staged (memory stays
- *   flat).
+ *   are created on libuv's thread pool while the next one renders. stage() encodes the files into a reused buffer
+ *   when called (see StagingBuffers), so the caller drops the rendered cluster at once (memory stays flat).
  * - **All or nothing.** Each cluster is first written in full into a staging folder beside its target. Before the
  *   first rename a journal ({@link JOURNAL_FILE}) lists every (target, staging, old) triple; the swap then renames
  *   folder by folder. A run killed during the swap leaves the journal, and the next run rolls it forward (every
@@ -260,17 +260,17 @@ function rollForward(outDir: string, entries: readonly JournalEntry[], beforeRen
 }
 
 /**
- * Writes a file of a fresh staging folder. The open (which creates the inode and the folder entry: the part that
- * waits on a busy disk) runs on libuv's thread pool; the write into the page cache and the close follow at once on
- * the main thread. That is less than half the main-thread CPU per file of fs/promises' writeFile (a FileHandle and a
- * promise per step), which cost about 1.5 ms per cluster of 41 files.
+ * Writes `bytes` as a file of a fresh staging folder. The open (which creates the inode and the folder entry: the
+ * part that waits on a busy disk) runs on libuv's thread pool; the write into the page cache and the close follow at
+ * once on the main thread. That is less than half the main-thread CPU per file of fs/promises' writeFile (a
+ * FileHandle and a promise per step), which cost about 1.5 ms per cluster of 41 files.
  */
-function writeNewFile(file: string, content: string): Promise<void> {
+function writeNewFile(file: string, bytes: Uint8Array): Promise<void> {
   return new Promise((done, fail) =>
     open(file, 'w', (err, fd) => {
       if (err) return fail(err);
       try {
-        writeFileSync(fd, content);
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
         done();
       } catch (error) {
         fail(error as Error);
@@ -280,6 +280,48 @@ function writeNewFile(file: string, content: string): Promise<void> {
     }),
   );
 }
+
+/** A staged cluster's files encoded (UTF-8) into one buffer: path → its bytes, a view into `buffer`. */
+interface EncodedFiles {
+  readonly buffer: Buffer;
+  readonly files: ReadonlyMap<string, Buffer>;
+}
+
+/**
+ * Buffers for the files being staged, reused from one cluster to the next. A cluster's files wait for their writes
+ * while the next clusters render (see synth's stream): as strings they would outlive a few young-generation
+ * collections, be copied and promoted, and fill the old generation with garbage (more full collections, a larger
+ * heap); encoded at once into a reused buffer outside the heap, the strings die young and the bytes take a fixed few
+ * buffers. A buffer goes back once its writes have finished; at most {@link SPARE_BUFFERS} are kept.
+ */
+class StagingBuffers {
+  private readonly spare: Buffer[] = [];
+
+  /** The files' UTF-8 bytes in one buffer (a spare one when one is large enough). */
+  encode(files: ReadonlyMap<string, string>): EncodedFiles {
+    let bytes = 0;
+    for (const content of files.values()) bytes += Buffer.byteLength(content);
+    const i = this.spare.findIndex((b) => b.length >= bytes);
+    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool (it is kept and reused).
+    const buffer = i >= 0 ? this.spare.splice(i, 1)[0] : Buffer.allocUnsafeSlow(bytes);
+    const views = new Map<string, Buffer>();
+    let at = 0;
+    for (const [path, content] of files) {
+      const length = buffer.write(content, at);
+      views.set(path, buffer.subarray(at, at + length));
+      at += length;
+    }
+    return { buffer, files: views };
+  }
+
+  /** Gives a buffer back once nothing reads it any more: every comparison and write of its files has finished. */
+  release(buffer: Buffer): void {
+    if (this.spare.length < SPARE_BUFFERS) this.spare.push(buffer);
+  }
+}
+
+/** Spare staging buffers kept: one per cluster synth stages at once (STREAM_DEPTH in src/synth.ts) and one more. */
+const SPARE_BUFFERS = 5;
 
 /** One stage() call, in call order: its summary, and its journal entry once it writes a staging folder. */
 interface StageJob {
@@ -300,6 +342,7 @@ export class DistWriter {
   /** Cluster name → its staging folder (absolute), for the clusters this run writes. */
   private readonly stagingFolders = new Map<string, string>();
   private readonly release: () => void;
+  private readonly buffers = new StagingBuffers();
   private done = false;
 
   /**
@@ -339,42 +382,50 @@ export class DistWriter {
   /**
    * Compares one rendered cluster with its folder and, if anything differs, writes it in full to a staging folder
    * (async I/O; its files are written concurrently). Identical output is not rewritten (files keep their mtime).
-   * Rejects with OutputError if the target folder is foreign.
+   * Rejects with OutputError if the target folder is foreign. The files are encoded before this returns (see
+   * StagingBuffers): the caller may drop `cluster` at once.
    */
-  async stage(cluster: RenderedCluster): Promise<ClusterWriteSummary> {
+  stage(cluster: RenderedCluster): Promise<ClusterWriteSummary> {
     const job: StageJob = {};
     this.jobs.push(job);
     const target = join(this.outDir, cluster.name);
     if (lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      throw new OutputError(`${target}: got a symbolic link; allowed: a folder written by synth (move the link away, or another --out). Nothing was written.`);
+      return Promise.reject(new OutputError(`${target}: got a symbolic link; allowed: a folder written by synth (move the link away, or another --out). Nothing was written.`));
     }
     if (existsSync(target) && !isOwnFolder(this.outDir, cluster.name)) {
-      throw new OutputError(
-        `${target}: got a folder not written by synth (no ${CLUSTER_INDEX} naming cluster ${cluster.name}); allowed: move it away, or another --out. Nothing was written.`,
+      return Promise.reject(
+        new OutputError(`${target}: got a folder not written by synth (no ${CLUSTER_INDEX} naming cluster ${cluster.name}); allowed: move it away, or another --out. Nothing was written.`),
       );
     }
     this.kept.add(cluster.name);
+    const encoded = this.buffers.encode(cluster.files);
+    // Reused only after a success: after a failure, writes of other files may still be under way (the run fails).
+    return this.write(job, cluster.name, target, encoded.files).then((summary) => (this.buffers.release(encoded.buffer), summary));
+  }
+
+  /** stage() once the files are encoded: compare, then write the staging folder if anything differs. */
+  private async write(job: StageJob, name: string, target: string, files: ReadonlyMap<string, Buffer>): Promise<ClusterWriteSummary> {
     const before = new Set(listFiles(target));
     // A symbolic link with the right content is not the right file: only a regular file counts as unchanged.
     const same = await Promise.all(
-      [...cluster.files].map(async ([path, content]) => before.has(path) && (await lstat(join(target, path))).isFile() && (await readFile(join(target, path), 'utf8')) === content),
+      [...files].map(async ([path, bytes]) => before.has(path) && (await lstat(join(target, path))).isFile() && (await readFile(join(target, path))).equals(bytes)),
     );
-    for (const path of cluster.files.keys()) before.delete(path);
+    for (const path of files.keys()) before.delete(path);
     const unchanged = same.filter(Boolean).length;
-    const summary = { name: cluster.name, written: same.length - unchanged, unchanged, removed: before.size };
+    const summary = { name, written: same.length - unchanged, unchanged, removed: before.size };
     job.summary = summary;
     if (summary.written === 0 && summary.removed === 0) return summary;
-    const stagingName = `${STAGING}${cluster.name}-${this.stamp}`;
+    const stagingName = `${STAGING}${name}-${this.stamp}`;
     const staging = join(this.outDir, stagingName);
     // Recorded first, so that close() removes it if writing fails half-way.
-    job.entry = { target: cluster.name, staging: stagingName, old: `${stagingName}-old` };
-    this.stagingFolders.set(cluster.name, staging);
+    job.entry = { target: name, staging: stagingName, old: `${stagingName}-old` };
+    this.stagingFolders.set(name, staging);
     // One mkdir per folder, not per file (it was a third of the write time on a 100-cluster synth); folders first,
     // then every file at once: the thread pool writes them while the caller renders the next cluster.
-    const dirs = new Set([staging, ...[...cluster.files.keys()].map((path) => dirname(join(staging, path)))]);
+    const dirs = new Set([staging, ...[...files.keys()].map((path) => dirname(join(staging, path)))]);
     await mkdir(staging, { recursive: true });
     await Promise.all([...dirs].map((dir) => mkdir(dir, { recursive: true })));
-    await Promise.all([...cluster.files].map(([path, content]) => writeNewFile(join(staging, path), content)));
+    await Promise.all([...files].map(([path, bytes]) => writeNewFile(join(staging, path), bytes)));
     return summary;
   }
 

@@ -18,8 +18,9 @@
  * removed there by hand is noticed. Any mismatch renders and compares that cluster as usual.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { FLEET_DIR } from '../config/labels.ts';
 import { clusterFiles } from '../config/load.ts';
 import { awaitingFacts, type Cluster } from '../config/cluster.ts';
@@ -80,11 +81,11 @@ interface IndexEntry {
   /** Files of the cluster folder. */
   readonly files: number;
   /**
-   * Its files and folders, `\n`-separated and sorted; folders end with `/`, the cluster folder itself is `./`. One
-   * string per cluster, not a list of tuples: the index of 1000 clusters stays a few MiB in memory.
+   * Its files and folders, `\n`-separated and sorted (folders end with `/`, the cluster folder itself is `./`), with
+   * the folder's name replaced by NUL: one string shared by every cluster of the same shape (see {@link Shapes}).
    */
-  readonly paths: string;
-  /** Digest of the stamps of `paths` (see stampsDigest). */
+  readonly shape: string;
+  /** Digest of the stamps of its paths (see stampsDigest). */
   readonly stamps: string;
   /** The stamps cannot be trusted (see {@link racyStamps}): the next run renders and compares. @default false */
   readonly racy?: boolean;
@@ -103,8 +104,16 @@ export function racyStamps(times: readonly number[], now: number): boolean {
   return times.length > 0 && times.every((t) => Number.isInteger(t / 1000)) && Math.max(...times) >= now - RACY_MS;
 }
 
+/** A loaded cluster waiting to be rendered: its name, its inputs hash (see inputsOf) and the cluster, serialized. */
+interface PendingCluster {
+  readonly name: string;
+  readonly inputs: string;
+  readonly data: Buffer;
+}
+
 interface SynthIndex {
-  readonly format: 3;
+  /** 4: `shape` instead of 3's `paths` (an index of another format is ignored: one full render and compare). */
+  readonly format: 4;
   readonly outDir: string;
   /** Raw-inputs fingerprint of the last full run whose output is still current (see the module comment). */
   rawInputs?: string;
@@ -132,8 +141,32 @@ function stampsDigest(dir: string, paths: readonly string[], times: number[] = [
   return hash.digest('hex');
 }
 
-/** The index entry of a folder holding exactly `files` (paths relative to `dir`), stamped now. */
-function indexEntry(dir: string, files: Iterable<string>, facts: Omit<IndexEntry, 'files' | 'paths' | 'stamps'>): IndexEntry {
+/**
+ * The `shape` of a folder's listing: every occurrence of the folder's name replaced by NUL, which no path can hold,
+ * so the listing comes back exactly (see {@link listingOf}). Clusters of one shape (most of a fleet: copies of a few
+ * templates) differ only by their name in file names (`apps/application_argocd_<name>-….yaml`), so the index of
+ * 1000 clusters holds a few strings of about 3 KiB, one per distinct shape, instead of one per cluster.
+ */
+class Shapes {
+  private readonly known = new Map<string, string>();
+  /** The one string for this shape. */
+  intern(shape: string): string {
+    const seen = this.known.get(shape);
+    if (seen !== undefined) return seen;
+    this.known.set(shape, shape);
+    return shape;
+  }
+  /** The interned shape of `listing`, the `\n`-separated paths of the folder `name`. */
+  of(listing: string, name: string): string {
+    return this.intern(listing.split(name).join('\0'));
+  }
+}
+
+/** The paths of the folder `name` from their shape (see {@link Shapes}). */
+const listingOf = (shape: string, name: string): string[] => shape.split('\0').join(name).split('\n');
+
+/** The index entry of the folder `name`, at `dir`, holding exactly `files` (paths relative to `dir`), stamped now. */
+function indexEntry(name: string, dir: string, files: Iterable<string>, facts: Omit<IndexEntry, 'files' | 'shape' | 'stamps'>, shapes: Shapes): IndexEntry {
   const all = new Set(['./']);
   let count = 0;
   for (const path of files) {
@@ -144,16 +177,32 @@ function indexEntry(dir: string, files: Iterable<string>, facts: Omit<IndexEntry
   const paths = [...all].sort();
   const times: number[] = [];
   const stamps = stampsDigest(dir, paths, times);
-  return { ...facts, files: count, paths: paths.join('\n'), stamps, ...(racyStamps(times, Date.now()) ? { racy: true } : {}) };
+  return { ...facts, files: count, shape: shapes.of(paths.join('\n'), name), stamps, ...(racyStamps(times, Date.now()) ? { racy: true } : {}) };
 }
 
-/** Whether the folder `dir` still has the stamps its index entry recorded, and they were not racy ({@link racyStamps}). */
-const stampsMatch = (dir: string, entry: IndexEntry) => !entry.racy && stampsDigest(dir, entry.paths.split('\n')) === entry.stamps;
+/** Whether the folder `name` in `outDir` still has the stamps its index entry recorded, and they were not racy ({@link racyStamps}). */
+const stampsMatch = (outDir: string, name: string, entry: IndexEntry) => !entry.racy && stampsDigest(join(outDir, name), listingOf(entry.shape, name)) === entry.stamps;
 
 /** Hash of everything the config loader reads (see the module comment, "Whole run"). */
 function rawInputs(configDir: string, codeVersion: string): string {
   const hash = createHash('sha256').update(`${codeVersion}\0${resolve(configDir)}\0`);
-  const add = (file: string) => hash.update(`${file}\0`).update(existsSync(file) ? readFileSync(file) : '\0(none)').update('\0');
+  // Every file is read into one buffer (grown when a file needs it): a Buffer per file, 2000 of them for 1000
+  // clusters, would be garbage outside the heap that V8 frees only at its next collection.
+  let buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  const read = (file: string): Buffer => {
+    const fd = openSync(file, 'r');
+    try {
+      let size = 0;
+      for (let n = -1; n !== 0; size += n) {
+        if (size === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafeSlow(buffer.length)]);
+        n = readSync(fd, buffer, size, buffer.length - size, null);
+      }
+      return buffer.subarray(0, size);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const add = (file: string) => hash.update(`${file}\0`).update(existsSync(file) ? read(file) : '\0(none)').update('\0');
   for (const file of clusterFiles(configDir)) {
     add(file);
     add(join(configDir, 'facts', `${basename(file).replace(/\.ya?ml$/, '')}.yaml`));
@@ -172,12 +221,13 @@ function lossless(_key: string, value: unknown): unknown {
   return typeof value === 'string' && value.startsWith('#') ? `#${value}` : value;
 }
 
-function readIndex(file: string | undefined, outDir: string): SynthIndex {
-  const empty: SynthIndex = { format: 3, outDir, clusters: {} };
+function readIndex(file: string | undefined, outDir: string, shapes: Shapes): SynthIndex {
+  const empty: SynthIndex = { format: 4, outDir, clusters: {} };
   if (!file || !existsSync(file)) return empty;
   try {
-    const index = JSON.parse(readFileSync(file, 'utf8')) as SynthIndex;
-    return index.format === 3 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
+    // Shapes interned as JSON.parse makes them: a copy per entry would otherwise live through the whole run.
+    const index = JSON.parse(readFileSync(file, 'utf8'), (key, value: unknown) => (key === 'shape' && typeof value === 'string' ? shapes.intern(value) : value)) as SynthIndex;
+    return index.format === 4 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
   } catch {
     return empty; // a damaged index only costs a full render
   }
@@ -207,8 +257,8 @@ const skippedResult = (name: string, known: IndexEntry): SynthClusterResult => (
  */
 function unchangedRun(writer: DistWriter, index: SynthIndex, only: readonly string[]): SynthResult | undefined {
   const names = [...new Set(only.length > 0 ? only : Object.keys(index.clusters))].sort();
-  if (!names.every((n) => index.clusters[n] && stampsMatch(join(writer.outDir, n), index.clusters[n]))) return undefined;
-  if (index.fleet && !stampsMatch(join(writer.outDir, FLEET_DIR), index.fleet)) return undefined;
+  if (!names.every((n) => index.clusters[n] && stampsMatch(writer.outDir, n, index.clusters[n]))) return undefined;
+  if (index.fleet && !stampsMatch(writer.outDir, FLEET_DIR, index.fleet)) return undefined;
   if (only.length === 0) {
     const expected = [...names, ...(index.fleet ? [FLEET_DIR] : [])].sort();
     const present = readdirSync(writer.outDir).filter((e) => !e.startsWith('.')).sort();
@@ -228,7 +278,8 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const only = options.clusters ?? [];
   const outDir = resolve(options.outDir);
   const useIndex = options.codeVersion !== undefined && options.indexFile !== undefined;
-  const index = readIndex(useIndex ? options.indexFile : undefined, outDir);
+  const shapes = new Shapes();
+  const index = readIndex(useIndex ? options.indexFile : undefined, outDir, shapes);
   const raw = useIndex ? rawInputs(options.configDir, options.codeVersion!) : undefined;
   const writeOptions = { ...options.write, pruneClusters: only.length === 0 };
   let writer: DistWriter | undefined;
@@ -247,15 +298,20 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
       import('./fleet.ts'),
       import('./render.ts'),
     ]);
-    const clusters: (Cluster | undefined)[] = loadClusters({ configDir: options.configDir, addons: ADDONS, only });
-    const names = new Set(clusters.map((c) => c!.name));
+    const loaded = loadClusters({ configDir: options.configDir, addons: ADDONS, only });
+    const names = new Set(loaded.map((c) => c.name));
     const fleet = loadFleet({ configDir: options.configDir });
     if (fleet) {
-      const problems = fleetProblems(fleet, clusters as Cluster[], only.length === 0);
+      const problems = fleetProblems(fleet, loaded, only.length === 0);
       if (problems.length > 0) throw new ConfigError(problems);
     }
     const fleetJson = JSON.stringify(fleet ?? null, lossless);
     const inputsOf = (cluster: Cluster) => (useIndex ? createHash('sha256').update(`${options.codeVersion}\0${fleetJson}\0${JSON.stringify(cluster, lossless)}`).digest('hex') : '');
+    // Clusters waiting for their turn are held serialized (v8.serialize: a structured clone, exact for every value a
+    // config holds), about 4.5 KiB outside the JavaScript heap instead of 10 KiB of objects inside it, which V8
+    // would let grow several times over before collecting (docs/output-and-performance.md, "Streaming and memory").
+    const pending: (PendingCluster | undefined)[] = loaded.map((cluster) => ({ name: cluster.name, inputs: inputsOf(cluster), data: serialize(cluster) }));
+    loaded.length = 0;
     writer ??= new DistWriter(outDir, writeOptions);
     const out = writer;
 
@@ -268,28 +324,31 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
       inFlight.add(settled);
     };
     try {
-      for (const [i, cluster] of clusters.entries()) {
+      for (const [i, taken] of pending.entries()) {
         if (failure) break;
         // Dropped from the list as it is taken: the stream holds at most STREAM_DEPTH clusters.
-        clusters[i] = undefined;
-        const { name } = cluster!;
-        const inputs = inputsOf(cluster!);
+        pending[i] = undefined;
+        const { name, inputs } = taken!;
         const known = index.clusters[name];
-        if (known && known.inputs === inputs && stampsMatch(join(outDir, name), known)) {
+        if (known && known.inputs === inputs && stampsMatch(outDir, name, known)) {
           out.keep(name);
           results[i] = skippedResult(name, known);
           continue;
         }
+        const cluster = deserialize(taken!.data) as Cluster;
         const start = performance.now();
-        const rendered = renderCluster(cluster!, { fleet });
+        const rendered = renderCluster(cluster, { fleet });
         const ms = performance.now() - start;
-        const waiting = awaitingFacts(cluster!);
+        const waiting = awaitingFacts(cluster);
+        // What the result needs, taken now: the stream must not keep the rendered texts while the files are written.
+        const { applications, objects } = rendered;
+        const files = options.keepFiles ? rendered.files : undefined;
+        const paths = [...rendered.files.keys()];
         track(
           out.stage(rendered).then((write) => {
-            const { applications, objects } = rendered;
-            results[i] = { name, applications, objects, files: options.keepFiles ? rendered.files : undefined, write, ms, skipped: false, awaitingFacts: waiting };
+            results[i] = { name, applications, objects, files, write, ms, skipped: false, awaitingFacts: waiting };
             // Stamped where the files are now: the swap renames the cluster folder, never the files inside it.
-            if (useIndex) index.clusters[name] = indexEntry(out.folderOf(name), rendered.files.keys(), { inputs, applications, objects, awaitingFacts: waiting });
+            if (useIndex) index.clusters[name] = indexEntry(name, out.folderOf(name), paths, { inputs, applications, objects, awaitingFacts: waiting }, shapes);
           }),
         );
         while (inFlight.size >= STREAM_DEPTH) await Promise.race(inFlight);
@@ -302,7 +361,7 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     // The fleet folder holds no per-cluster data, so rendering it on a partial synth never touches other clusters.
     const renderedFleet = fleet ? renderFleet(fleet) : undefined;
     const fleetWrite = renderedFleet ? await out.stage(renderedFleet) : undefined;
-    if (useIndex) index.fleet = renderedFleet ? indexEntry(out.folderOf(FLEET_DIR), renderedFleet.files.keys(), { inputs: '', applications: 0, objects: 0, awaitingFacts: false }) : undefined;
+    if (useIndex) index.fleet = renderedFleet ? indexEntry(FLEET_DIR, out.folderOf(FLEET_DIR), renderedFleet.files.keys(), { inputs: '', applications: 0, objects: 0, awaitingFacts: false }, shapes) : undefined;
     const summaries = out.commit();
     const prunedClusters = summaries.filter((s) => !names.has(s.name) && s.name !== FLEET_DIR && s !== fleetWrite);
     if (useIndex) {

@@ -39,7 +39,9 @@ type Scalar = { readonly text: string; readonly block?: string } | null;
 /** Answers of js-yaml for scalars (values) and keys; cleared when full, so memory stays bounded on large fleets. */
 const values = new Map<unknown, Scalar>();
 const keys = new Map<string, string | null>();
-const CACHE_LIMIT = 20_000;
+// 2000, not more: each cluster adds a few scalars of its own (names, ARNs, domains) that it alone asks for, so the
+// cache grew with the fleet to 20000 answers (about 3 MiB) before it was first cleared (docs/output-and-performance.md).
+const CACHE_LIMIT = 2_000;
 /** -0 as a cache key (a Map treats -0 and 0 as one key; js-yaml writes `-0.0` and `0`). */
 const NEGATIVE_ZERO = Symbol('-0');
 
