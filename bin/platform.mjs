@@ -209,13 +209,15 @@ async function buildBundle() {
 
 /**
  * Loads the bundle like require() does, but through vm.Script with a V8 code cache (Node 20 has no compile cache):
- * one per command (`<bundle>.<command>.v8`), written at exit after the first run, so it holds the functions that
+ * one per command (`<bundle>.<command>.v8`; a diff's render child: `<bundle>.render.v8`), written at exit after the first run, so it holds the functions that
  * command compiled. V8 rejects a cache that does not fit the source or the V8 version; it is then written anew.
  */
 function requireBundle(file) {
   if (typeof nodeModule.enableCompileCache === 'function') return requireHere(file);
   const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other';
-  const cacheFile = `${file}.${command}.v8`;
+  // A diff's render child runs other functions than the diff itself, and both exit at about the same time: one
+  // cache for the two would hold whichever wrote last.
+  const cacheFile = `${file}.${command === 'diff' && process.argv.includes('--render-stream') ? 'render' : command}.v8`;
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const script = new vm.Script(nodeModule.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   if (!cachedData || script.cachedDataRejected) {

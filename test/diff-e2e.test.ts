@@ -210,7 +210,7 @@ describe('npm run diff in a git repository', () => {
     // With the V8 code cache the render child wrote at its exit (bin/platform.mjs requireBundle): the next base
     // render starts without compiling it all again.
     if (!('enableCompileCache' in (await import('node:module')).default)) {
-      expect(readdirSync(cache).filter((f) => f.startsWith(`${manifest.bundle}.`) && f.endsWith('.v8'))).toEqual([`${manifest.bundle}.diff.v8`]);
+      expect(readdirSync(cache).filter((f) => f.startsWith(`${manifest.bundle}.`) && f.endsWith('.v8'))).toEqual([`${manifest.bundle}.render.v8`]);
     }
   }, 60_000);
 

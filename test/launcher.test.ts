@@ -80,6 +80,15 @@ describe('bin/platform.mjs', () => {
     expect(statSync(cache).size).toBeGreaterThan(10_000);
   }, 120_000);
 
+  it.skipIf(NODE_COMPILE_CACHE)("gives a diff's render child a code cache of its own (Node < 22.1)", () => {
+    const root = projectCopy();
+    const render = launch(root, ['diff', '--render-stream', '--config', FIXTURE_CONFIG]);
+    expect(render.status).toBe(0);
+    // The diff process runs other functions: one shared cache held whichever of the two exited last.
+    const caches = readdirSync(join(root, '.cache', 'cli')).filter((f) => f.endsWith('.v8'));
+    expect(caches).toEqual([`${manifestOf(root).bundle}.render.v8`]);
+  }, 120_000);
+
   it.runIf(NODE_COMPILE_CACHE)("uses Node's compile cache in .cache/node-compile (Node >= 22.1)", () => {
     const root = projectCopy();
     expect(launch(root, ['synth', '--quiet', '--config', FIXTURE_CONFIG, '--out', tempDir()]).status).toBe(0);
