@@ -221,13 +221,30 @@ function lossless(_key: string, value: unknown): unknown {
   return typeof value === 'string' && value.startsWith('#') ? `#${value}` : value;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether `e` has every field of an IndexEntry, of its type. */
+function wellFormed(e: unknown): e is IndexEntry {
+  return (
+    isRecord(e) &&
+    ['inputs', 'shape', 'stamps'].every((k) => typeof e[k] === 'string') &&
+    ['applications', 'objects', 'files'].every((k) => typeof e[k] === 'number') &&
+    typeof e.awaitingFacts === 'boolean' &&
+    (e.racy === undefined || typeof e.racy === 'boolean')
+  );
+}
+
 function readIndex(file: string | undefined, outDir: string, shapes: Shapes): SynthIndex {
   const empty: SynthIndex = { format: 4, outDir, clusters: {} };
   if (!file || !existsSync(file)) return empty;
   try {
     // Shapes interned as JSON.parse makes them: a copy per entry would otherwise live through the whole run.
     const index = JSON.parse(readFileSync(file, 'utf8'), (key, value: unknown) => (key === 'shape' && typeof value === 'string' ? shapes.intern(value) : value)) as SynthIndex;
-    return index.format === 4 && index.outDir === outDir && typeof index.clusters === 'object' ? index : empty;
+    if (index?.format !== 4 || index.outDir !== outDir || !isRecord(index.clusters)) return empty;
+    if (index.rawInputs !== undefined && typeof index.rawInputs !== 'string') return empty;
+    // A damaged entry is forgotten (that cluster renders and compares), never trusted or crashed on.
+    const clusters = Object.fromEntries(Object.entries(index.clusters).filter(([, e]) => wellFormed(e)));
+    return { ...index, clusters, fleet: wellFormed(index.fleet) ? index.fleet : undefined };
   } catch {
     return empty; // a damaged index only costs a full render
   }

@@ -195,6 +195,22 @@ describe('no-change runs decided from the inputs', () => {
     expect(bytes(out)).toEqual(good);
   });
 
+  it('takes a damaged index as no index: damaged entries render and compare again, nothing crashes', async () => {
+    const { out, options } = setup();
+    await synth(options);
+    const good = bytes(out);
+    const index = JSON.parse(readFileSync(options.indexFile!, 'utf8')) as { clusters: Record<string, unknown>; fleet?: unknown };
+    for (const damaged of [{ ...index, clusters: null }, { ...index, clusters: [] }, { ...index, clusters: { ...index.clusters, c0003: null, c0004: { shape: 1 } } }, null]) {
+      writeFileSync(options.indexFile!, JSON.stringify(damaged));
+      const run = await synth(options);
+      const rendered = run.clusters.filter((c) => !c.skipped).map((c) => c.name);
+      expect(rendered.length, JSON.stringify(damaged).slice(0, 80)).toBeGreaterThan(0);
+      if (damaged?.clusters && !Array.isArray(damaged.clusters)) expect(rendered).toEqual(['c0003', 'c0004']);
+      expect(run.clusters.every((c) => c.write.written === 0)).toBe(true);
+      expect(bytes(out)).toEqual(good);
+    }
+  });
+
   it('renders and compares again a cluster whose stamps were racy (whole-second times taken as they were written)', async () => {
     const { out, options } = setup();
     await synth(options);
