@@ -326,6 +326,24 @@ describe('formatMarkdown', () => {
   });
 });
 
+describe('keys named like Object.prototype members', () => {
+  it('compares and redacts keys named constructor, toString, hasOwnProperty and __proto__ as data (they crashed the diff)', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const r = compare((m) => {
+        const annotations = demo(m).metadata.annotations;
+        Object.defineProperty(annotations, key, { value: 'x', enumerable: true, writable: true, configurable: true });
+      });
+      const resources = r.clusters.flatMap((c) => c.groups.flatMap((g) => g.resources));
+      expect(resources.map((x) => x.label), key).toEqual(['Application argocd/dev-demo']);
+      expect(resources[0].diff, key).toContain(`+    ${key}: x`);
+    }
+    const [a, b] = redactPair(JSON.parse('{"__proto__": {"token": "s"}, "password": "p"}'), JSON.parse('{"__proto__": {"token": "t"}, "password": "p"}')) as Obj[];
+    expect(Object.getPrototypeOf(a)).toBe(Object.prototype);
+    expect(Object.keys(b)).toEqual(['__proto__', 'password']);
+    expect(Object.getOwnPropertyDescriptor(b, '__proto__')?.value).toEqual({ token: REDACTED_CHANGED });
+  });
+});
+
 describe('redaction', () => {
   it('knows credential keys from references to them', () => {
     for (const k of ['password', 'apiToken', 'clientSecret', 'accessKey', 'credentials', 'privateKey']) expect(isSensitiveKey(k), k).toBe(true);

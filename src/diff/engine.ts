@@ -517,7 +517,7 @@ function lostControllerWarnings(cluster: string, base: Side, head: Side): Warnin
     const remaining = customResources(head, group);
     const headKeys = new Set(remaining);
     const going = customResources(base, group).filter((r) => !headKeys.has(r));
-    const effect = RUNTIME_EFFECTS[group] ? ` (${RUNTIME_EFFECTS[group]})` : '';
+    const effect = Object.hasOwn(RUNTIME_EFFECTS, group) ? ` (${RUNTIME_EFFECTS[group]})` : '';
     const what = `${by.join(', ')} ${by.length === 1 ? 'was' : 'were'} the last to serve ${group} (controller or CRDs)`;
     if (remaining.length > 0) {
       warnings.push({

@@ -221,11 +221,12 @@ const isScalar = (v: Json) => typeof v === 'string' || typeof v === 'number' || 
 
 /** Whether what is under `key` (in `map`) is sensitive; a leaf-only key (`auth`) makes scalars sensitive, not maps or lists. */
 function keySensitive(key: string, maps: ReadonlyArray<Record<string, Json> | undefined>): boolean {
-  const values = maps.map((m) => m?.[key]);
-  const siblings = REFERENCE_SIBLINGS[key];
+  const values = maps.map((m) => (m !== undefined && Object.hasOwn(m, key) ? m[key] : undefined));
+  // Own keys only: a key named `constructor` or `toString` is data, not Object.prototype's.
+  const siblings = Object.hasOwn(REFERENCE_SIBLINGS, key) ? REFERENCE_SIBLINGS[key] : undefined;
   if (siblings) {
     const judged = (m: Record<string, Json> | undefined, v: Json) =>
-      m !== undefined && key in m && !siblings.some((s) => s in m) && !isMap(v) && !Array.isArray(v);
+      m !== undefined && Object.hasOwn(m, key) && !siblings.some((s) => Object.hasOwn(m, s)) && !isMap(v) && !Array.isArray(v);
     return maps.some((m, i) => judged(m, values[i]));
   }
   const c = keyClass(key);
@@ -376,15 +377,20 @@ function walkPair(a: Json, b: Json, sensitive: boolean, key = '', producer = fal
         return [walkOne(a, sensitive, key, producer), walkOne(b, sensitive, key, producer)];
       }
       const p = producer || producerKind(a);
-      const ra: Record<string, Json> = {};
-      const rb: Record<string, Json> = {};
+      const ra: [string, Json][] = [];
+      const rb: [string, Json][] = [];
       for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
         const s = childSensitive(k, sensitive, [a, b]) || templateData(p, key, k);
-        if (k in a && k in b) [ra[k], rb[k]] = walkPair(a[k], b[k], s, k, p);
-        else if (k in a) ra[k] = walkOne(a[k], s, k, p);
-        else rb[k] = walkOne(b[k], s, k, p);
+        const [inA, inB] = [Object.hasOwn(a, k), Object.hasOwn(b, k)];
+        if (inA && inB) {
+          const [x, y] = walkPair(a[k], b[k], s, k, p);
+          ra.push([k, x]);
+          rb.push([k, y]);
+        } else if (inA) ra.push([k, walkOne(a[k], s, k, p)]);
+        else rb.push([k, walkOne(b[k], s, k, p)]);
       }
-      return [kept(a, ra), kept(b, rb)];
+      // fromEntries defines own properties: a `__proto__` key stays a key (an assignment would set the prototype).
+      return [kept(a, Object.fromEntries(ra)), kept(b, Object.fromEntries(rb))];
     }
     return [walkOne(a, sensitive, key, producer), walkOne(b, sensitive, key, producer)];
   }
