@@ -14,6 +14,9 @@ import { renderFixture } from './helpers.ts';
 
 const jsYamlSorted = (v: unknown) => dump(v, { lineWidth: -1, noRefs: true, sortKeys: true });
 
+/** Every YAML file of the dev and prod fixture renders, as [path, text]. */
+const renderedYaml = (): [string, string][] => ['dev', 'prod'].flatMap((name) => [...renderFixture(name).files].filter(([path]) => /\.ya?ml$/.test(path)));
+
 const SCALARS: unknown[] = [
   ...['', 'a', 'b', 'yes', 'true', 'null', '~', '8080', '1.5', '2026-11-29', 'a: b', '- x', "it's", 'a\nb', 'a\nb\n', '  lead', 'héllo', 'x'.repeat(300)],
   ...[0, -0, 1, -1, 1.5, 1e21, 2 ** 53, NaN, Infinity, -Infinity, true, false, null, undefined],
@@ -61,18 +64,14 @@ describe('sameCanonical', () => {
 
 describe('dumpSorted', () => {
   it('writes what js-yaml writes with sortKeys, for every YAML file of a render, redacted as the diff shows it', () => {
-    let files = 0;
-    for (const name of ['dev', 'prod']) {
-      for (const [path, text] of renderFixture(name).files) {
-        if (!/\.ya?ml$/.test(path)) continue;
-        const obj = load(text);
-        const [redacted] = redactPair(obj as never, obj as never);
-        expect(dumpSorted(obj), path).toBe(jsYamlSorted(obj));
-        expect(dumpSorted(redacted), path).toBe(jsYamlSorted(redacted));
-        files++;
-      }
+    const files = renderedYaml();
+    for (const [path, text] of files) {
+      const obj = load(text);
+      const [redacted] = redactPair(obj as never, obj as never);
+      expect(dumpSorted(obj), path).toBe(jsYamlSorted(obj));
+      expect(dumpSorted(redacted), path).toBe(jsYamlSorted(redacted));
     }
-    expect(files).toBeGreaterThan(50);
+    expect(files.length).toBeGreaterThan(50);
   });
 
   it('writes what js-yaml writes for scalars at every position, numeric keys and objects that are not plain', () => {
@@ -119,19 +118,15 @@ describe('loadYaml', () => {
   });
 
   it('reads every YAML file of a render, itself (not through js-yaml), to the objects js-yaml reads', () => {
-    let files = 0;
-    for (const name of ['dev', 'prod']) {
-      for (const [path, text] of renderFixture(name).files) {
-        if (!/\.ya?ml$/.test(path)) continue;
-        const read = verifiedRead(text);
-        // The Applications (what a code change makes the diff load on both sides) must take the fast path.
-        if (path.startsWith('apps/') || path.startsWith('bootstrap/')) expect(read, path).toHaveLength(1);
-        if (read) expect(read[0], path).toStrictEqual(load(text));
-        expect(loadYaml(text), path).toStrictEqual(load(text));
-        files++;
-      }
+    const files = renderedYaml();
+    for (const [path, text] of files) {
+      const read = verifiedRead(text);
+      // The Applications (what a code change makes the diff load on both sides) must take the fast path.
+      if (path.startsWith('apps/') || path.startsWith('bootstrap/')) expect(read, path).toHaveLength(1);
+      if (read) expect(read[0], path).toStrictEqual(load(text));
+      expect(loadYaml(text), path).toStrictEqual(load(text));
     }
-    expect(files).toBeGreaterThan(50);
+    expect(files.length).toBeGreaterThan(50);
   });
 
   it('gives what js-yaml gives for edge-case scalars and keys at every position, as js-yaml and synth write them', () => {
